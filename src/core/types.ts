@@ -1,0 +1,64 @@
+// The vocabulary of the pure decision core. Nothing here does I/O.
+
+export type Json = null | boolean | number | string | Json[] | JsonObject;
+export interface JsonObject {
+  [key: string]: Json;
+}
+
+/** How driftguard answers for one Deployment. */
+export type Mode = "off" | "audit" | "enforce";
+export const MODES: readonly Mode[] = ["off", "audit", "enforce"];
+
+/** Field groups that an exemption can cover (SPEC §5). `*` covers everything. */
+export type FieldGroup = "replicas" | "image" | "resources" | "env" | "restart" | "paused" | "metadata" | "delete" | "*";
+export const FIELD_GROUPS: readonly FieldGroup[] = [
+  "replicas",
+  "image",
+  "resources",
+  "env",
+  "restart",
+  "paused",
+  "metadata",
+  "delete",
+  "*",
+];
+
+export interface ObjectKey {
+  namespace: string;
+  name: string;
+}
+
+export function keyString(key: ObjectKey): string {
+  return `${key.namespace}/${key.name}`;
+}
+
+/** Where a desired manifest came from: shown in every message about it. */
+export interface Origin {
+  source: string;
+  commit: string;
+  file: string;
+}
+
+/** Who sent the request, as the API server authenticated it. */
+export interface Requester {
+  username: string;
+  groups: readonly string[];
+}
+
+/**
+ * One path segment of a normalized object. Keyed list elements are addressed by their merge key
+ * (`containers[name=web]`); `[order]` addresses the order of a keyed list where order matters.
+ */
+export type Path = readonly string[];
+
+/** One field where two objects differ. Values are normalized JSON; `undefined` means absent. */
+export interface Drift {
+  path: string;
+  group: FieldGroup | undefined;
+  desired: Json | undefined;
+  actual: Json | undefined;
+  /** Value before the request (UPDATE only). */
+  previous?: Json | undefined;
+  /** True when the values must never be echoed (env values, secret-like keys). */
+  sensitive: boolean;
+}

@@ -1,0 +1,114 @@
+// Contract between the Git adapter (this folder) and the rest of driftguard.
+// The Git adapter turns a repository into parsed Deployment manifests per file; the pure core
+// (src/core) turns those into normalized desired objects. Nothing here knows about admission.
+import type { JsonObject } from "../core/types.js";
+
+/** One source as configured (SPEC §2). Durations are in milliseconds. */
+export interface SourceConfig {
+  name: string;
+  /** https://, ssh://, git@host:path, file:// or a local path. May carry credentials: always redact. */
+  url: string;
+  /** Branch, tag or commit; undefined = the remote's default branch. */
+  ref?: string | undefined;
+  /** Folders or globs inside the repository (required, at least one). */
+  paths: readonly string[];
+  /** Namespace for manifests without metadata.namespace. */
+  namespace: string;
+  intervalMs: number;
+  auth?: SourceAuth | undefined;
+}
+
+export type SourceAuth =
+  | { kind: "https"; usernameFile?: string | undefined; tokenFile: string }
+  | { kind: "ssh"; privateKeyFile: string; knownHostsFile: string };
+
+/** A whole Deployment document found in a file. */
+export interface ManifestDoc {
+  /** Namespace after applying the source's default. */
+  namespace: string;
+  name: string;
+  /** Repository-relative path, forward slashes. */
+  file: string;
+  /** 0-based index of the document in its file (after List expansion: `3` or `3.1`). */
+  docIndex: string;
+  /** The parsed document as kubectl would send it (YAML 1.1 semantics already applied). */
+  object: JsonObject;
+}
+
+export interface ParseError {
+  file: string;
+  /** 1-based line, when the parser knows it. */
+  line?: number | undefined;
+  message: string;
+}
+
+/** Something skipped or odd that an admin should see once (not an error). */
+export interface Notice {
+  file: string;
+  message: string;
+}
+
+/** The state of one file at one revision. */
+export interface FileState {
+  file: string;
+  /** Git blob id of the content the file has at this revision. */
+  blob: string;
+  /** Deployments served for this file: the last content that parsed (maybe from an older commit). */
+  docs: readonly ManifestDoc[];
+  /** Commit whose content `docs` come from (differs from the revision's commit after a parse error). */
+  goodCommit: string;
+  /** Set when the file's content at this revision does not parse. */
+  error?: ParseError | undefined;
+}
+
+/** One fetched commit of one source, ready to serve. Immutable once built. */
+export interface SourceRevision {
+  source: string;
+  commit: string;
+  fetchedAt: number;
+  files: ReadonlyMap<string, FileState>;
+  notices: readonly Notice[];
+}
+
+export type SyncState =
+  | { kind: "pending" }
+  | { kind: "synced"; commit: string; at: number }
+  | { kind: "failing"; commit: string | undefined; since: number; error: string };
+
+export interface SourceStatus {
+  name: string;
+  /** Redacted URL. */
+  url: string;
+  state: SyncState;
+  lastAttemptAt: number | undefined;
+  lastSuccessAt: number | undefined;
+  fileErrors: readonly ParseError[];
+  notices: readonly Notice[];
+  /** True when the revision being served was restored from disk, not fetched in this process. */
+  restored: boolean;
+}
+
+/** What a refresh did. */
+export type RefreshResult =
+  | { kind: "unchanged"; commit: string }
+  | { kind: "updated"; from: string | undefined; to: string; changedFiles: number }
+  | { kind: "failed"; error: string };
+
+/** A Git source that keeps itself fresh. Implemented in git-source.ts. */
+export interface GitSource {
+  readonly name: string;
+  /** Loads the on-disk snapshot (if any), then fetches once. Resolves after the first attempt. */
+  start(): Promise<void>;
+  /** Starts polling every intervalMs. */
+  startPolling(): void;
+  stop(): Promise<void>;
+  /** Fetch now. Concurrent calls share one fetch (single flight). Never throws. */
+  refresh(reason: string): Promise<RefreshResult>;
+  /** Newest revision being served, or undefined before the first success. */
+  current(): SourceRevision | undefined;
+  /** Recent revisions, newest first (current first), at most `revisions` long. */
+  history(): readonly SourceRevision[];
+  status(): SourceStatus;
+  /** Called after every change of `current()`. */
+  onChange(listener: (revision: SourceRevision) => void): void;
+}
