@@ -10,7 +10,16 @@ export type Mode = "off" | "audit" | "enforce";
 export const MODES: readonly Mode[] = ["off", "audit", "enforce"];
 
 /** Field groups that an exemption can cover (SPEC §5). `*` covers everything. */
-export type FieldGroup = "replicas" | "image" | "resources" | "env" | "restart" | "paused" | "metadata" | "delete" | "*";
+export type FieldGroup =
+  | "replicas"
+  | "image"
+  | "resources"
+  | "env"
+  | "restart"
+  | "paused"
+  | "metadata"
+  | "delete"
+  | "*";
 export const FIELD_GROUPS: readonly FieldGroup[] = [
   "replicas",
   "image",
@@ -53,7 +62,9 @@ export type Path = readonly string[];
 
 /** One field where two objects differ. Values are normalized JSON; `undefined` means absent. */
 export interface Drift {
+  /** Printable path, e.g. `spec.template.spec.containers[name=web].image`. */
   path: string;
+  segments: Path;
   group: FieldGroup | undefined;
   desired: Json | undefined;
   actual: Json | undefined;

@@ -1,0 +1,50 @@
+// The verdict vocabulary: what the core decided and why, before it is rendered as an admission answer.
+import type { Desired } from "./desired.js";
+import type { UnmanagedAction } from "./policy.js";
+import type { Drift, Mode, ObjectKey, Origin, Requester } from "./types.js";
+
+export interface Exempted {
+  drift: Drift;
+  /** The grant that exempts the requester, as messages name it. */
+  grant: string;
+}
+
+/** What happened with a GitOps identity's request. */
+export type GitOpsNote = "not-gitops" | "no-matching-revision";
+
+export interface Subject {
+  key: ObjectKey;
+  requester: Requester;
+  operation: "CREATE" | "UPDATE" | "DELETE";
+  subresource: string | undefined;
+  dryRun: boolean;
+}
+
+export type Decision =
+  /** Not something driftguard judges (another resource, CONNECT): allowed without a word. */
+  | { kind: "ignored"; reason: string }
+  /** Mode off for this object: allowed without a word. */
+  | { kind: "silent"; subject: Subject }
+  | { kind: "unmanaged"; subject: Subject; mode: Mode; action: UnmanagedAction }
+  | {
+      kind: "unknown";
+      subject: Subject;
+      mode: Mode;
+      reason: string;
+      origins: readonly Origin[];
+      deny: boolean;
+    }
+  | { kind: "gitops"; subject: Subject; mode: Mode; desired: Desired; commit: string }
+  | {
+      kind: "judged";
+      subject: Subject;
+      mode: Mode;
+      desired: Desired;
+      violations: readonly Drift[];
+      preexisting: readonly Drift[];
+      exempted: readonly Exempted[];
+      gitops: GitOpsNote;
+      /** Set when the object's namespace is being deleted: its deletes are allowed. */
+      namespaceTerminating: boolean;
+      deny: boolean;
+    };

@@ -1,0 +1,72 @@
+// A desired object: Git's manifest for one Deployment, normalized once per revision (never per request),
+// with the options that every live object compared to it must be normalized with.
+import { indexLenient, type LenientIndex } from "./diff.js";
+import { asObject } from "./json.js";
+import { type NormalizeOptions, normalize } from "./normalize.js";
+import { parsePathPattern } from "./paths.js";
+import type { Policy } from "./policy.js";
+import { globMatches } from "./subjects.js";
+import { type JsonObject, MODES, type Mode, type ObjectKey, type Origin, type Path } from "./types.js";
+
+export const MODE_ANNOTATION = "driftguard.io/mode";
+const RESTARTED_AT = parsePathPattern(
+  'spec.template.metadata.annotations["kubectl.kubernetes.io/restartedAt"]',
+) as Path;
+
+export interface Desired {
+  key: ObjectKey;
+  origin: Origin;
+  normalized: JsonObject;
+  lenient: LenientIndex;
+  replicasManaged: boolean;
+  /** From the manifest's `driftguard.io/mode` annotation; undefined when absent or invalid. */
+  mode: Mode | undefined;
+  options: NormalizeOptions;
+}
+
+export function prepareDesired(
+  manifest: JsonObject,
+  key: ObjectKey,
+  origin: Origin,
+  policy: Policy,
+): Desired {
+  const spec = asObject(manifest.spec);
+  const replicasManaged = spec?.replicas !== undefined && spec.replicas !== null;
+  const options: NormalizeOptions = {
+    ignoreAnnotations: policy.ignoreAnnotations,
+    ignoreLabels: policy.ignoreLabels,
+    ignorePaths: ignorePathsFor(key, policy),
+    replicasManaged,
+  };
+  const { object, lenient } = normalize(manifest, options);
+  return {
+    key,
+    origin,
+    normalized: object,
+    lenient: indexLenient(lenient),
+    replicasManaged,
+    mode: modeOf(manifest),
+    options,
+  };
+}
+
+function ignorePathsFor(key: ObjectKey, policy: Policy): Path[] {
+  const paths: Path[] = policy.ignoreRestartedAt ? [RESTARTED_AT] : [];
+  for (const rule of policy.ignoreRules) {
+    const namespaceOk =
+      rule.namespaces.length === 0 || rule.namespaces.some((p) => globMatches(p, key.namespace));
+    const nameOk = rule.names.length === 0 || rule.names.some((p) => globMatches(p, key.name));
+    if (namespaceOk && nameOk) paths.push(...rule.paths);
+  }
+  return paths;
+}
+
+function modeOf(manifest: JsonObject): Mode | undefined {
+  const value = asObject(asObject(manifest.metadata)?.annotations)?.[MODE_ANNOTATION];
+  return MODES.find((mode) => mode === value);
+}
+
+/** Normalizes a live object (old or new) the way its desired object was normalized. */
+export function normalizeLive(live: JsonObject, desired: Desired): JsonObject {
+  return normalize(live, desired.options).object;
+}

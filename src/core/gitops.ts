@@ -1,0 +1,22 @@
+// GitOps identities are trusted only to write what Git holds: their request must leave the object
+// equal to the desired state at one of the source's recent revisions (rollbacks and the race between a
+// commit and its apply included). A stolen controller token cannot write arbitrary content.
+import { normalizeLive } from "./desired.js";
+import { diff, valueAt } from "./diff.js";
+import type { Change } from "./judge.js";
+import type { RecentRevision } from "./lookup.js";
+
+/** The commit whose desired state the change reproduces, or undefined when none does. */
+export function matchingRevision(recent: readonly RecentRevision[], change: Change): string | undefined {
+  return recent.find((revision) => reproduces(revision, change))?.commit;
+}
+
+function reproduces({ desired }: RecentRevision, change: Change): boolean {
+  // A delete is Git's when a recent revision no longer holds the object (pruning).
+  if (change.kind === "delete") return desired === undefined;
+  if (desired === undefined) return false;
+  if (change.kind === "scale") {
+    return !desired.replicasManaged || valueAt(desired.normalized, ["spec", "replicas"]) === change.replicas;
+  }
+  return diff(desired.normalized, normalizeLive(change.object, desired), desired.lenient).length === 0;
+}

@@ -1,0 +1,54 @@
+// Small helpers for walking plain JSON values.
+import type { Json, JsonObject } from "./types.js";
+
+export function asObject(value: Json | undefined): JsonObject | undefined {
+  return value !== null && typeof value === "object" && !Array.isArray(value) ? value : undefined;
+}
+
+export function child(parent: JsonObject, key: string): JsonObject {
+  const existing = asObject(parent[key]);
+  if (existing) return existing;
+  const created: JsonObject = {};
+  parent[key] = created;
+  return created;
+}
+
+export function fill(target: JsonObject, key: string, value: Json): void {
+  const current = target[key];
+  if (current === undefined || current === null || current === "" || current === 0) target[key] = value;
+}
+
+/** For pointer fields, where an explicit zero is a value of its own (`revisionHistoryLimit: 0`). */
+export function fillNil(target: JsonObject, key: string, value: Json): void {
+  if (target[key] === undefined || target[key] === null) target[key] = value;
+}
+
+export function objects(value: Json | undefined): JsonObject[] {
+  return Array.isArray(value)
+    ? value.flatMap((item) => {
+        const found = asObject(item);
+        return found ? [found] : [];
+      })
+    : [];
+}
+
+export function isObject(value: Json | undefined): value is JsonObject {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/** Structural equality of JSON values; object key order does not count. */
+export function jsonEqual(a: Json | undefined, b: Json | undefined): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || a === undefined || b === undefined) return false;
+  if (typeof a !== "object" || typeof b !== "object") return false;
+  if (Array.isArray(a))
+    return Array.isArray(b) && a.length === b.length && a.every((x, i) => jsonEqual(x, b[i]));
+  if (Array.isArray(b)) return false;
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  return keys.every((key) => key in b && jsonEqual(a[key], b[key]));
+}
+
+export function deepClone<T extends Json>(value: T): T {
+  return structuredClone(value);
+}

@@ -1,0 +1,117 @@
+// normalize: one pipeline for every side (Git's manifest, the old and the new object), so that two
+// objects the API server would store alike come out equal (SPEC §3):
+//   prune (server-owned fields, tool-written keys, nulls) → API server defaults → canonical forms
+//   (quantities, omitempty collapse, keyed lists) → ignored paths removed.
+import { canonicalize } from "./canonical.js";
+import { applyDeploymentDefaults, type Lenient } from "./defaults.js";
+import { MAP_FIELDS, VALUE_STRUCTS } from "./fields.js";
+import { asObject, isObject } from "./json.js";
+import { isUnder } from "./paths.js";
+import type { Json, JsonObject, Path } from "./types.js";
+
+export interface NormalizeOptions {
+  /** Annotation and label keys on the Deployment itself that tools write at apply time. */
+  ignoreAnnotations: ReadonlySet<string>;
+  ignoreLabels: ReadonlySet<string>;
+  /** Paths (patterns) removed from every side: restartedAt by default, plus the config's ignore rules. */
+  ignorePaths: readonly Path[];
+  /** False when Git leaves out spec.replicas: replicas are then not managed (HPA style). */
+  replicasManaged: boolean;
+}
+
+export interface Normalized {
+  object: JsonObject;
+  /** Fields where Git accepts more than one value (only meaningful for Git's side). */
+  lenient: readonly Lenient[];
+}
+
+const KEPT_METADATA = ["labels", "annotations", "ownerReferences", "finalizers"] as const;
+
+// Template annotations the server drops in conversion (K8S-FACTS §2.2).
+const DROPPED_TEMPLATE_ANNOTATIONS = [
+  "pod.beta.kubernetes.io/init-containers",
+  "pod.alpha.kubernetes.io/init-containers",
+  "pod.beta.kubernetes.io/init-container-statuses",
+  "pod.alpha.kubernetes.io/init-container-statuses",
+];
+
+export function normalize(raw: JsonObject, options: NormalizeOptions): Normalized {
+  const pruned = prune(raw, options);
+  const lenient = applyDeploymentDefaults(pruned);
+  const object = asObject(canonicalize(pruned)) ?? {};
+  for (const pattern of options.ignorePaths) removeMatching(object, pattern, 0);
+  return {
+    object,
+    lenient: lenient.filter((entry) => !options.ignorePaths.some((p) => isUnder(entry.path, p))),
+  };
+}
+
+/** A fresh copy holding only what is compared; nulls are gone (the server decodes them as unset). */
+function prune(raw: JsonObject, options: NormalizeOptions): JsonObject {
+  const metadata: JsonObject = {};
+  const rawMetadata = asObject(raw.metadata) ?? {};
+  for (const key of KEPT_METADATA) {
+    const value = withoutNulls(rawMetadata[key]);
+    if (value !== undefined) metadata[key] = value;
+  }
+  dropKeys(asObject(metadata.annotations), options.ignoreAnnotations);
+  dropKeys(asObject(metadata.labels), options.ignoreLabels);
+  const spec = asObject(withoutNulls(raw.spec)) ?? {};
+  if (!options.replicasManaged) delete spec.replicas;
+  const template = asObject(spec.template);
+  const templateMetadata = asObject(template?.metadata);
+  if (templateMetadata) {
+    delete templateMetadata.creationTimestamp;
+    dropKeys(asObject(templateMetadata.annotations), new Set(DROPPED_TEMPLATE_ANNOTATIONS));
+  }
+  mirrorServiceAccount(asObject(template?.spec));
+  return { metadata, spec };
+}
+
+/** The server keeps one service account field and writes it to both names (K8S-FACTS §2.2). */
+function mirrorServiceAccount(pod: JsonObject | undefined): void {
+  if (!pod) return;
+  const name = pod.serviceAccountName || pod.serviceAccount;
+  delete pod.serviceAccount;
+  if (name) pod.serviceAccountName = name;
+  else delete pod.serviceAccountName;
+}
+
+function dropKeys(map: JsonObject | undefined, keys: ReadonlySet<string>): void {
+  if (!map) return;
+  for (const key of Object.keys(map)) if (keys.has(key)) delete map[key];
+}
+
+function withoutNulls(value: Json | undefined): Json | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (Array.isArray(value))
+    return value.flatMap((item) => (item === null ? [] : [withoutNulls(item) ?? null]));
+  if (typeof value !== "object") return value;
+  const out: JsonObject = {};
+  for (const [key, child] of Object.entries(value)) {
+    const kept = withoutNulls(child);
+    if (kept !== undefined) out[key] = kept;
+  }
+  return out;
+}
+
+function removeMatching(node: JsonObject, pattern: Path, depth: number): void {
+  const segment = pattern[depth];
+  if (segment === undefined) return;
+  const last = depth === pattern.length - 1;
+  for (const key of Object.keys(node)) {
+    if (!segmentMatches(segment, key)) continue;
+    const child = node[key];
+    if (last) delete node[key];
+    else if (isObject(child)) {
+      removeMatching(child, pattern, depth + 1);
+      // `annotations: {restartedAt}` minus restartedAt is `{}`, which the server would not serialize.
+      if (Object.keys(child).length === 0 && (MAP_FIELDS.has(key) || VALUE_STRUCTS.has(key)))
+        delete node[key];
+    }
+  }
+}
+
+function segmentMatches(pattern: string, key: string): boolean {
+  return isUnder([key], [pattern]);
+}
