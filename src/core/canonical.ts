@@ -71,9 +71,7 @@ function canonicalList(items: Json[], field: string): Json | undefined {
   if (items.length === 0) return NON_OMITEMPTY_LISTS.has(field) ? [] : undefined;
   // Scalars in lists are data (`args: [""]`, `supplementalGroups: [0]`): only nested objects collapse.
   const elements = items.map((item) =>
-    item !== null && typeof item === "object"
-      ? (canonicalize(item, { field: "", list: field }) ?? null)
-      : item,
+    item !== null && typeof item === "object" ? (canonicalize(item, { field: "", list: field }) ?? []) : item,
   );
   return MERGE_KEYS[field] ? keyedList(elements, items, field) : elements;
 }
