@@ -159,7 +159,7 @@ describe("decide: DELETE and scale", () => {
       }),
     );
     expect(r.response.allowed).toBe(allowed);
-    if (!allowed) expect(r.response.status?.message).toContain("spec.replicas: Git 3, request " + replicas);
+    if (!allowed) expect(r.response.status?.message).toContain(`spec.replicas: Git 3, request ${replicas}`);
   });
   it("scale is not judged when Git leaves replicas out", () => {
     const git = clone(GIT);
@@ -328,6 +328,7 @@ describe("respond: bounds", () => {
     expect(warnings.join("").length).toBeLessThan(4096);
     for (const w of warnings) {
       expect(Array.from(w).length).toBeLessThan(256);
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: checking that none are sent
       expect(w).not.toMatch(/[\u0000-\u001f]/);
     }
   });

@@ -1,0 +1,44 @@
+// `driftguard check`: decide one AdmissionReview offline, exactly as the webhook would (Git synced once).
+
+import { loadConfig } from "../config/load-config.js";
+import { wrapResponse } from "../core/admission.js";
+import { parseReview } from "../http/review-schema.js";
+import { createRuntime } from "../runtime.js";
+import { parse } from "./args.js";
+import { CliError } from "./errors.js";
+import { readInput, requireConfig } from "./input.js";
+import { createLogger } from "./logger.js";
+
+const HELP = `driftguard check --config FILE [REVIEW.json | -]
+
+Syncs the config's Git sources once, decides the AdmissionReview (from the file, or standard input) as
+the webhook would, and prints the AdmissionReview response as JSON.
+Exit status: 0 allowed, 1 denied, 2 error.`;
+
+export async function runCheck(args: string[]): Promise<number> {
+  const parsed = parse(args, { config: { type: "string", short: "c" } }, HELP);
+  if (!parsed) return 0;
+  const config = loadConfig(requireConfig(parsed.values.config));
+  const review = parseInputReview(await readInput(parsed.positionals[0]));
+  const runtime = createRuntime(config, createLogger(config.logLevel === "info" ? "warn" : config.logLevel));
+  try {
+    await runtime.started;
+    const response = await runtime.admit(review.request);
+    process.stdout.write(`${JSON.stringify(wrapResponse(response), null, 2)}\n`);
+    return response.allowed ? 0 : 1;
+  } finally {
+    await runtime.stop();
+  }
+}
+
+function parseInputReview(text: string) {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (error) {
+    throw new CliError(`the review is not JSON: ${(error as Error).message}`);
+  }
+  const result = parseReview(body);
+  if (!result.ok) throw new CliError(`not an AdmissionReview v1: ${result.error}`);
+  return result.review;
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+// driftguard's command line: `serve`, `check`, `diff`, `certs`. Errors go to stderr in one or two
+// lines and exit 2; `check` and `diff` exit 1 for a denial or drift.
+import { runCerts } from "./certs.js";
+import { runCheck } from "./check.js";
+import { runDiff } from "./diff.js";
+import { CliError } from "./errors.js";
+import { runServe } from "./serve.js";
+
+const USAGE = `driftguard — stop Deployment drift from Git before it lands
+
+Usage:
+  driftguard serve [--config FILE]                   run the HTTPS admission webhook (no config: built-in demo)
+  driftguard check --config FILE [REVIEW.json | -]   decide one AdmissionReview offline; exit 0 allowed, 1 denied, 2 error
+  driftguard diff  --config FILE [LIVE.yaml | -]     drift of live Deployments from Git; exit 0 none, 1 drift, 2 error
+  driftguard certs --out DIR --dns NAME [--dns NAME...] [--ip IP...]   make a CA and a serving certificate
+
+Run \`driftguard COMMAND --help\` for a command's options.`;
+
+const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
+  serve: runServe,
+  check: runCheck,
+  diff: runDiff,
+  certs: runCerts,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === "--help" || command === "-h" || command === "help") {
+    process.stdout.write(`${USAGE}\n`);
+    return command === undefined ? 2 : 0;
+  }
+  const run = COMMANDS[command];
+  if (!run)
+    throw new CliError(`unknown command "${command}"`, "run `driftguard --help` for the list of commands");
+  return run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`${describeError(error)}\n`);
+    process.exitCode = 2;
+  },
+);
+
+function describeError(error: unknown): string {
+  if (error instanceof CliError)
+    return `driftguard: ${error.message}${error.hint ? `\n  ${error.hint}` : ""}`;
+  if (error instanceof Error && "problems" in error && Array.isArray(error.problems)) {
+    return `driftguard: invalid config:\n${error.problems.map((p) => `  ${String(p)}`).join("\n")}`;
+  }
+  return `driftguard: ${error instanceof Error ? error.message : String(error)}`;
+}

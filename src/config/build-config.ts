@@ -1,0 +1,67 @@
+// The whole Config from a validated config file: durations in milliseconds, file paths absolute, the
+// source auth in the Git adapter's vocabulary.
+import { resolve } from "node:path";
+import type { SourceAuth, SourceConfig } from "../sources/types.js";
+import { buildPolicy } from "./build-policy.js";
+import { parseDuration } from "./durations.js";
+import type { Config, RawAuth, RawConfig, RawDuration, RawSource } from "./types.js";
+
+/** `raw` must have passed the schema and the cross-field checks; `dir` is the config file's folder. */
+export function buildConfig(raw: RawConfig, dir: string): Config {
+  const file = (path: string) => resolve(dir, path);
+  const { server, refresh } = raw;
+  return {
+    policy: buildPolicy(raw),
+    sources: raw.sources.map((source) => toSource(source, dir)),
+    server: {
+      host: server.host,
+      port: server.port,
+      tlsCertFile: file(server.tlsCertFile),
+      tlsKeyFile: file(server.tlsKeyFile),
+      tlsReloadIntervalMs: toMs(server.tlsReloadInterval),
+      ...(server.pushTokenFile === undefined ? {} : { pushTokenFile: file(server.pushTokenFile) }),
+    },
+    stateDir: file(raw.stateDir),
+    refresh: { onDemandAfterMs: toMs(refresh.onDemandAfter), timeoutMs: toMs(refresh.timeout) },
+    logLevel: raw.logLevel,
+    revisions: raw.gitops.revisions,
+  };
+}
+
+function toMs(duration: RawDuration): number {
+  const ms = parseDuration(duration);
+  if (ms === undefined) throw new Error("unvalidated duration reached buildConfig");
+  return ms;
+}
+
+function toSource(raw: RawSource, dir: string): SourceConfig {
+  return {
+    name: raw.name,
+    url: resolveSourceUrl(raw.url, dir),
+    ...(raw.ref === undefined ? {} : { ref: raw.ref }),
+    paths: raw.paths,
+    namespace: raw.namespace,
+    intervalMs: toMs(raw.interval),
+    ...(raw.auth === undefined ? {} : { auth: toAuth(raw.auth, dir) }),
+  };
+}
+
+/** The cross-field checks guarantee one complete shape: token (HTTPS) or key and known_hosts (SSH). */
+function toAuth(raw: RawAuth, dir: string): SourceAuth {
+  const file = (path: string | undefined) => resolve(dir, path ?? "");
+  if (raw.tokenFile !== undefined) {
+    const username = raw.usernameFile === undefined ? {} : { usernameFile: file(raw.usernameFile) };
+    return { kind: "https", ...username, tokenFile: file(raw.tokenFile) };
+  }
+  return { kind: "ssh", privateKeyFile: file(raw.sshKeyFile), knownHostsFile: file(raw.knownHostsFile) };
+}
+
+const URL_WITH_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
+// Git reads `host:path` and `user@host:path` (a colon before any slash) as SSH, scp style.
+const SCP_STYLE = /^[^/]*:/;
+
+/** Only a local path is resolved against the config folder; remote URLs stay as written. */
+function resolveSourceUrl(url: string, dir: string): string {
+  if (URL_WITH_SCHEME.test(url) || SCP_STYLE.test(url)) return url;
+  return resolve(dir, url);
+}

@@ -1,0 +1,76 @@
+// Rules that span several keys, which the schema cannot word well. They run on the file even when the
+// schema failed (every problem at once), so they look at the data defensively and skip what is malformed.
+import type { ConfigPath, Problem } from "./problems.js";
+
+type Fields = Record<string, unknown>;
+
+function isRecord(value: unknown): value is Fields {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function records(value: unknown): [number, Fields][] {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((item, index): [number, Fields][] => (isRecord(item) ? [[index, item]] : []));
+}
+
+export function checkCrossFieldRules(raw: unknown): Problem[] {
+  if (!isRecord(raw)) return [];
+  return [...checkSourceNames(raw.sources), ...checkSourceAuth(raw.sources), ...checkExemptionSubjects(raw)];
+}
+
+/** Names key the state on disk, metrics and messages: two sources must never share one. */
+function checkSourceNames(sources: unknown): Problem[] {
+  const firstIndex = new Map<string, number>();
+  const problems: Problem[] = [];
+  for (const [index, source] of records(sources)) {
+    if (typeof source.name !== "string") continue;
+    const first = firstIndex.get(source.name);
+    if (first === undefined) firstIndex.set(source.name, index);
+    else problems.push({ path: ["sources", index, "name"], message: `duplicate of sources[${first}].name` });
+  }
+  return problems;
+}
+
+const HTTPS_KEYS = ["usernameFile", "tokenFile"];
+const SSH_KEYS = ["sshKeyFile", "knownHostsFile"];
+const AUTH_SHAPES =
+  "tokenFile (and optionally usernameFile) for HTTPS, or sshKeyFile and knownHostsFile for SSH";
+
+function checkSourceAuth(sources: unknown): Problem[] {
+  const problems: Problem[] = [];
+  for (const [index, source] of records(sources)) {
+    if (isRecord(source.auth)) problems.push(...checkAuth(source.auth, ["sources", index, "auth"]));
+  }
+  return problems;
+}
+
+function checkAuth(auth: Fields, path: ConfigPath): Problem[] {
+  const https = HTTPS_KEYS.some((key) => key in auth);
+  const ssh = SSH_KEYS.some((key) => key in auth);
+  if (https === ssh) {
+    return [{ path, message: `${https ? "mixes HTTPS and SSH keys" : "is empty"}; give ${AUTH_SHAPES}` }];
+  }
+  if (https && !("tokenFile" in auth))
+    return [{ path: [...path, "tokenFile"], message: "is required with usernameFile" }];
+  // Host keys are always checked (SPEC §2): an SSH key alone is not enough.
+  const missing = SSH_KEYS.filter((key) => !(key in auth));
+  return ssh ? missing.map((key) => ({ path: [...path, key], message: "is required for SSH" })) : [];
+}
+
+/** An exemption without subjects would exempt nobody: almost surely a list left under the wrong key. */
+function checkExemptionSubjects(raw: Fields): Problem[] {
+  const problems: Problem[] = [];
+  for (const [index, exemption] of records(raw.exemptions)) {
+    const count = ["users", "groups", "serviceAccounts"].reduce((sum, key) => {
+      const list = exemption[key];
+      return sum + (Array.isArray(list) ? list.length : 0);
+    }, 0);
+    if (count === 0) {
+      problems.push({
+        path: ["exemptions", index],
+        message: "names no subject; give users, groups or serviceAccounts",
+      });
+    }
+  }
+  return problems;
+}

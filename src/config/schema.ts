@@ -1,0 +1,116 @@
+// The JSON schema of the config file (draft-07). It fixes shapes, enums and defaults (ajv's `useDefaults`
+// fills them in); rules that span several keys live in checks.ts. Unknown keys are rejected everywhere:
+// a misspelt key silently ignored is a policy silently not applied. Compiled once in validator.ts, with
+// the formats and the two keywords (`durationRange`, `pathPattern`) used here.
+import { FIELD_GROUPS, MODES } from "../core/types.js";
+import { LOG_LEVELS } from "./types.js";
+
+export const DNS_LABEL = /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
+// `namespace/name` (a name is a DNS subdomain) or `namespace/*` for every account of a namespace.
+export const SERVICE_ACCOUNT =
+  /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?\/(?:\*|[a-z0-9](?:[-.a-z0-9]{0,251}[a-z0-9])?)$/;
+
+const text = { type: "string", minLength: 1 } as const;
+const texts = { type: "array", items: text } as const;
+const mode = { enum: MODES } as const;
+
+/** Durations are strings or integer seconds; `durationRange` bounds them after parsing (in ms). */
+function duration(fallback: string, minMs: number, maxMs?: number) {
+  const range = maxMs === undefined ? { minMs } : { minMs, maxMs };
+  return {
+    type: ["string", "integer"],
+    format: "duration",
+    default: fallback,
+    durationRange: range,
+  } as const;
+}
+
+const subjects = {
+  users: texts,
+  groups: texts,
+  serviceAccounts: { type: "array", items: { type: "string", format: "service-account" } },
+} as const;
+
+/** An object that rejects unknown keys; `fallback` makes it optional, with its inner defaults applied. */
+function closed(properties: Record<string, unknown>, required: string[] = [], fallback?: object) {
+  const schema = { type: "object", additionalProperties: false, properties, required };
+  return fallback === undefined ? schema : { ...schema, default: fallback };
+}
+
+const source = closed(
+  {
+    name: { type: "string", format: "dns-label" },
+    url: text,
+    ref: text,
+    paths: { type: "array", minItems: 1, items: text },
+    namespace: { type: "string", format: "dns-label", default: "default" },
+    interval: duration("60s", 5_000),
+    // The two shapes (HTTPS token, SSH key) are told apart in checks.ts, with a clearer message than oneOf.
+    auth: closed({ usernameFile: text, tokenFile: text, sshKeyFile: text, knownHostsFile: text }),
+  },
+  ["name", "url", "paths"],
+);
+
+const exemption = closed(
+  { ...subjects, fields: { type: "array", minItems: 1, uniqueItems: true, items: { enum: FIELD_GROUPS } } },
+  ["fields"],
+);
+
+const ignoreRule = closed(
+  {
+    paths: { type: "array", minItems: 1, items: { type: "string", pathPattern: true } },
+    namespaces: texts,
+    names: texts,
+  },
+  ["paths"],
+);
+
+const server = closed(
+  {
+    host: { ...text, default: "0.0.0.0" },
+    port: { type: "integer", minimum: 1, maximum: 65_535, default: 8443 },
+    // The key names of a kubernetes.io/tls Secret: mount it next to the config and nothing needs setting.
+    tlsCertFile: { ...text, default: "tls.crt" },
+    tlsKeyFile: { ...text, default: "tls.key" },
+    tlsReloadInterval: duration("10s", 1_000),
+    pushTokenFile: text,
+  },
+  [],
+  {},
+);
+
+// Relative paths anywhere in the file (stateDir, key and token files, a local source url) are read
+// against the config file's folder, as kubeconfig does, so a config means the same from any cwd.
+export const configSchema = closed(
+  {
+    mode: { ...mode, default: "audit" },
+    namespaces: {
+      type: "object",
+      default: {},
+      propertyNames: { format: "dns-label" },
+      additionalProperties: closed({ mode }, ["mode"]),
+    },
+    unmanaged: { enum: ["allow", "warn", "deny"], default: "allow" },
+    onUnsynced: { enum: ["allow", "deny"], default: "allow" },
+    sources: { type: "array", minItems: 1, items: source },
+    exemptions: { type: "array", items: exemption, default: [] },
+    defaultExemptions: { type: "boolean", default: true },
+    gitops: closed(
+      { ...subjects, revisions: { type: "integer", minimum: 1, maximum: 100, default: 10 } },
+      [],
+      {},
+    ),
+    ignore: { type: "array", items: ignoreRule, default: [] },
+    // When set, these replace the shipped lists (defaults.ts) instead of adding to them.
+    ignoreAnnotations: texts,
+    ignoreLabels: texts,
+    ignoreRestartedAt: { type: "boolean", default: true },
+    server,
+    // The chart points this at a writable volume; the default suits a local `driftguard check`.
+    stateDir: { ...text, default: ".driftguard/state" },
+    // The refetch must end well before the API server gives up on the webhook (at most 30s).
+    refresh: closed({ onDemandAfter: duration("5s", 1_000), timeout: duration("3s", 100, 25_000) }, [], {}),
+    logLevel: { enum: LOG_LEVELS, default: "info" },
+  },
+  ["sources"],
+);

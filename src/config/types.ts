@@ -1,0 +1,102 @@
+// The config in its two shapes: `Raw*` is the YAML file as the schema accepted it (defaults filled in,
+// durations still as written), `Config` is what the rest of driftguard receives (durations in ms, paths
+// absolute, the policy in the core's vocabulary, everything frozen).
+
+import type { Policy, UnmanagedAction, UnsyncedAction } from "../core/policy.js";
+import type { FieldGroup, Mode } from "../core/types.js";
+import type { SourceConfig } from "../sources/types.js";
+
+export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace";
+export const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace"];
+
+export interface ServerConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly tlsCertFile: string;
+  readonly tlsKeyFile: string;
+  readonly tlsReloadIntervalMs: number;
+  /** File holding the push webhook's shared secret; undefined = push endpoint disabled. */
+  readonly pushTokenFile?: string | undefined;
+}
+
+export interface RefreshConfig {
+  /** A denial or warning refetches Git first when the last fetch is older than this. */
+  readonly onDemandAfterMs: number;
+  /** Upper bound of that refetch, so the answer stays inside the webhook timeout. */
+  readonly timeoutMs: number;
+}
+
+export interface Config {
+  readonly policy: Policy;
+  readonly sources: readonly SourceConfig[];
+  readonly server: ServerConfig;
+  /** Absolute folder for the last good snapshots (SPEC §2, Restarts). */
+  readonly stateDir: string;
+  readonly refresh: RefreshConfig;
+  readonly logLevel: LogLevel;
+  /** How many recent revisions per source stay known for GitOps identities (SPEC §5). */
+  readonly revisions: number;
+}
+
+/** A duration as written: a string like `"1h30m"` or integer seconds. */
+export type RawDuration = string | number;
+
+export interface RawSubjects {
+  users?: string[];
+  groups?: string[];
+  serviceAccounts?: string[];
+}
+
+export interface RawAuth {
+  usernameFile?: string;
+  tokenFile?: string;
+  sshKeyFile?: string;
+  knownHostsFile?: string;
+}
+
+export interface RawSource {
+  name: string;
+  url: string;
+  ref?: string;
+  paths: string[];
+  namespace: string;
+  interval: RawDuration;
+  auth?: RawAuth;
+}
+
+export interface RawExemption extends RawSubjects {
+  fields: FieldGroup[];
+}
+
+export interface RawIgnoreRule {
+  paths: string[];
+  namespaces?: string[];
+  names?: string[];
+}
+
+/** The file after schema validation with ajv's `useDefaults`: every key with a default is present. */
+export interface RawConfig {
+  mode: Mode;
+  namespaces: Record<string, { mode: Mode }>;
+  unmanaged: UnmanagedAction;
+  onUnsynced: UnsyncedAction;
+  sources: RawSource[];
+  exemptions: RawExemption[];
+  defaultExemptions: boolean;
+  gitops: RawSubjects & { revisions: number };
+  ignore: RawIgnoreRule[];
+  ignoreAnnotations?: string[];
+  ignoreLabels?: string[];
+  ignoreRestartedAt: boolean;
+  server: {
+    host: string;
+    port: number;
+    tlsCertFile: string;
+    tlsKeyFile: string;
+    tlsReloadInterval: RawDuration;
+    pushTokenFile?: string;
+  };
+  stateDir: string;
+  refresh: { onDemandAfter: RawDuration; timeout: RawDuration };
+  logLevel: LogLevel;
+}

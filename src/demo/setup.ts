@@ -1,0 +1,84 @@
+// The built-in demo: a local Git repository made from DEMO_FILES, a config pointing at it, a CA and
+// serving certificate under certs/, and sample AdmissionReviews to send with curl.
+import { existsSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { simpleGit } from "simple-git";
+import { parse } from "yaml";
+import { ensureCertificates } from "../certs/files.js";
+import type { JsonObject } from "../core/types.js";
+import { DEMO_CONFIG, DEMO_FILES } from "./manifests.js";
+
+export interface DemoSetup {
+  configFile: string;
+  reviewsDir: string;
+  certsDir: string;
+}
+
+export async function setUpDemo(root: string): Promise<DemoSetup> {
+  const demoDir = join(root, ".driftguard", "demo");
+  const repoDir = join(demoDir, "repo");
+  const certsDir = join(root, "certs");
+  if (!existsSync(join(repoDir, ".git"))) await createRepository(repoDir);
+  const configFile = join(demoDir, "driftguard.yaml");
+  await writeFile(configFile, DEMO_CONFIG);
+  await ensureCertificates(certsDir, ["localhost"], ["127.0.0.1"]);
+  const reviewsDir = join(demoDir, "reviews");
+  await writeSampleReviews(reviewsDir);
+  return { configFile, reviewsDir, certsDir };
+}
+
+async function createRepository(repoDir: string): Promise<void> {
+  await mkdir(repoDir, { recursive: true });
+  for (const [file, text] of Object.entries(DEMO_FILES)) {
+    await mkdir(dirname(join(repoDir, file)), { recursive: true });
+    await writeFile(join(repoDir, file), text);
+  }
+  const git = simpleGit(repoDir);
+  await git.init(["--initial-branch=main"]);
+  await git.add(".");
+  await git.raw([
+    "-c",
+    "user.name=driftguard demo",
+    "-c",
+    "user.email=demo@driftguard.invalid",
+    "commit",
+    "-m",
+    "Demo manifests",
+  ]);
+}
+
+async function writeSampleReviews(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const web = parse(DEMO_FILES["apps/shop/web.yaml"] ?? "") as JsonObject;
+  const live: JsonObject = {
+    ...web,
+    metadata: { ...(web.metadata as JsonObject), uid: "3d1c5d1e-0000-4000-8000-000000000001", generation: 1 },
+  };
+  const edited = structuredClone(live);
+  const container = (
+    (((edited.spec as JsonObject).template as JsonObject).spec as JsonObject).containers as JsonObject[]
+  )[0];
+  if (container) container.image = "nginx:1.27.4-debug";
+  await writeFile(join(dir, "set-image.json"), JSON.stringify(review("UPDATE", edited, live), null, 2));
+  await writeFile(join(dir, "no-op.json"), JSON.stringify(review("UPDATE", live, live), null, 2));
+}
+
+function review(operation: string, object: JsonObject, oldObject: JsonObject): JsonObject {
+  return {
+    apiVersion: "admission.k8s.io/v1",
+    kind: "AdmissionReview",
+    request: {
+      uid: "b7c2a3f0-5c1e-4c55-9d2a-000000000001",
+      kind: { group: "apps", version: "v1", kind: "Deployment" },
+      resource: { group: "apps", version: "v1", resource: "deployments" },
+      name: "web",
+      namespace: "shop",
+      operation,
+      userInfo: { username: "alice", groups: ["team-shop", "system:authenticated"] },
+      object,
+      oldObject,
+      dryRun: false,
+    },
+  };
+}

@@ -1,0 +1,125 @@
+// DesiredState: what all Git sources say, as one index from object to desired state. Rebuilt when a
+// source changes; requests only read it (no I/O on the request path). Each manifest document is
+// normalized once (cached by document identity: unchanged files keep their document objects) and each
+// revision's index is built once (cached by revision identity).
+import { type Desired, prepareDesired } from "../core/desired.js";
+import { jsonEqual } from "../core/json.js";
+import type { Lookup, RecentRevision } from "../core/lookup.js";
+import type { Policy } from "../core/policy.js";
+import { keyString, type ObjectKey, type Origin } from "../core/types.js";
+import type { GitSource, ManifestDoc, SourceRevision } from "../sources/types.js";
+
+type Entry = { kind: "desired"; desired: Desired } | { kind: "conflict"; origins: Origin[] };
+
+export interface Conflict {
+  key: string;
+  origins: readonly Origin[];
+}
+
+export class DesiredState {
+  private readonly prepared = new WeakMap<ManifestDoc, Desired>();
+  private readonly revisionIndexes = new WeakMap<SourceRevision, Map<string, Entry>>();
+  private index = new Map<string, Entry>();
+  private unsynced: string[] = [];
+
+  constructor(
+    private readonly sources: readonly GitSource[],
+    private readonly policy: Policy,
+  ) {}
+
+  /** Recomputes the index from every source's current revision. Cheap when little changed. */
+  rebuild(): void {
+    const merged = new Map<string, Entry>();
+    this.unsynced = [];
+    for (const source of this.sources) {
+      const revision = source.current();
+      if (!revision) {
+        this.unsynced.push(source.name);
+        continue;
+      }
+      for (const [key, entry] of this.revisionIndex(revision))
+        merged.set(key, mergeEntries(merged.get(key), entry));
+    }
+    this.index = merged;
+  }
+
+  lookup(key: ObjectKey): Lookup {
+    const entry = this.index.get(keyString(key));
+    if (!entry) {
+      if (this.unsynced.length > 0)
+        return { kind: "unsynced", reason: `Git source ${this.unsynced.join(", ")} has not synced yet` };
+      return { kind: "unmanaged" };
+    }
+    if (entry.kind === "conflict") return { kind: "conflict", origins: entry.origins };
+    return { kind: "managed", desired: entry.desired, recent: this.recent(key, entry.desired.origin.source) };
+  }
+
+  conflicts(): Conflict[] {
+    const out: Conflict[] = [];
+    for (const [key, entry] of this.index)
+      if (entry.kind === "conflict") out.push({ key, origins: entry.origins });
+    return out;
+  }
+
+  get size(): number {
+    return this.index.size;
+  }
+
+  private recent(key: ObjectKey, sourceName: string): RecentRevision[] {
+    const source = this.sources.find((s) => s.name === sourceName);
+    if (!source) return [];
+    return source.history().map((revision) => {
+      const entry = this.revisionIndex(revision).get(keyString(key));
+      return { commit: revision.commit, desired: entry?.kind === "desired" ? entry.desired : undefined };
+    });
+  }
+
+  private revisionIndex(revision: SourceRevision): Map<string, Entry> {
+    const cached = this.revisionIndexes.get(revision);
+    if (cached) return cached;
+    const index = new Map<string, Entry>();
+    for (const file of revision.files.values()) {
+      for (const doc of file.docs) {
+        // The commit named in messages is the revision's, unless the file is broken there and an
+        // older good content is being served.
+        const commit = file.error ? file.goodCommit : revision.commit;
+        const desired = this.prepare(doc, { source: revision.source, commit, file: doc.file });
+        const key = keyString(desired.key);
+        index.set(key, mergeEntries(index.get(key), { kind: "desired", desired }));
+      }
+    }
+    this.revisionIndexes.set(revision, index);
+    return index;
+  }
+
+  /** Normalized once per document: unchanged files keep their document objects across revisions. */
+  private prepare(doc: ManifestDoc, origin: Origin): Desired {
+    let desired = this.prepared.get(doc);
+    if (!desired) {
+      desired = prepareDesired(doc.object, { namespace: doc.namespace, name: doc.name }, origin, this.policy);
+      this.prepared.set(doc, desired);
+    }
+    return desired.origin.commit === origin.commit && desired.origin.source === origin.source
+      ? desired
+      : { ...desired, origin };
+  }
+}
+
+/** Identical content in two places is one desired state; different content is a conflict. */
+function mergeEntries(existing: Entry | undefined, next: Entry): Entry {
+  if (!existing) return next;
+  const origins = [...originsOf(existing), ...originsOf(next)];
+  if (existing.kind === "desired" && next.kind === "desired" && sameDesired(existing.desired, next.desired))
+    return existing;
+  return { kind: "conflict", origins };
+}
+
+function originsOf(entry: Entry): Origin[] {
+  return entry.kind === "desired" ? [entry.desired.origin] : entry.origins;
+}
+
+function sameDesired(a: Desired, b: Desired): boolean {
+  return (
+    a.mode === b.mode && a.replicasManaged === b.replicasManaged && jsonEqual(a.normalized, b.normalized)
+  );
+}
