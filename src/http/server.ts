@@ -1,0 +1,95 @@
+// Listens with the app built by app.ts: HTTPS only, key pair from files and kept current, graceful close.
+import type { AddressInfo } from "node:net";
+import { Server as TlsServer } from "node:tls";
+import type { FastifyInstance } from "fastify";
+import {
+  applyKeyPair,
+  checkKeyPair,
+  fingerprintKeyPair,
+  type KeyPair,
+  type KeyPairFiles,
+  readKeyPair,
+  watchKeyPair,
+} from "./tls-reloader.js";
+
+export interface ServerOptions {
+  host: string;
+  /** 0 picks a free port (tests); the chosen one is in the result. */
+  port: number;
+  certFile: string;
+  keyFile: string;
+  /** How often the key pair files are compared with what is served. */
+  reloadIntervalMs: number;
+  /** After this long, connections still busy at close are cut. Default 10 s (well inside a pod's 30 s grace). */
+  shutdownTimeoutMs?: number;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  /** Stops accepting, lets in-flight requests finish (up to shutdownTimeoutMs), then resolves. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
+
+/**
+ * Starts serving `app`, which must have been built with `https` (any pair: the files given here replace it
+ * before the first connection). Fails at once when the files do not hold a usable pair.
+ */
+export async function startServer(app: FastifyInstance, options: ServerOptions): Promise<RunningServer> {
+  const server = app.server;
+  if (!(server instanceof TlsServer)) {
+    throw new Error("startServer serves HTTPS only: build the app with the https option");
+  }
+  const files = { certFile: options.certFile, keyFile: options.keyFile };
+  const pair = await loadKeyPair(files);
+  applyKeyPair(server, pair);
+  await app.listen({ host: options.host, port: options.port });
+  const watch = watchKeyPair(server, files, {
+    intervalMs: options.reloadIntervalMs,
+    logger: app.log,
+    current: fingerprintKeyPair(pair),
+  });
+  const port = (server.address() as AddressInfo).port;
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    watch.stop();
+    closing ??= closeGracefully(app, options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS);
+    return closing;
+  };
+  return { url: `https://${formatHost(options.host)}:${port}`, port, close };
+}
+
+/** Reads and checks the pair at start: a webhook without a usable certificate must not come up. */
+async function loadKeyPair(files: KeyPairFiles): Promise<KeyPair> {
+  try {
+    const pair = await readKeyPair(files);
+    checkKeyPair(pair);
+    return pair;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`cannot serve TLS with ${files.certFile} and ${files.keyFile}: ${reason}`, {
+      cause: error,
+    });
+  }
+}
+
+async function closeGracefully(app: FastifyInstance, timeoutMs: number): Promise<void> {
+  // fastify's close stops the listener, closes idle keep-alive sockets, answers 503 to new requests on busy
+  // ones and waits for in-flight requests. The deadline cuts a request that would hold shutdown forever.
+  const deadline = setTimeout(() => {
+    app.log.warn("shutdown deadline reached; closing busy connections");
+    app.server.closeAllConnections();
+  }, timeoutMs);
+  deadline.unref();
+  try {
+    await app.close();
+  } finally {
+    clearTimeout(deadline);
+  }
+}
+
+function formatHost(host: string): string {
+  return host.includes(":") ? `[${host}]` : host;
+}

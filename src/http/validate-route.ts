@@ -1,0 +1,74 @@
+// POST /validate: decode the AdmissionReview, hand the request to the decision service, wrap its answer.
+// Decoding and wrapping live here; deciding never does (controller-runtime's webhook/admission split).
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { type AdmissionRequest, type AdmissionResponse, wrapResponse } from "../core/admission.js";
+import type { ErrorBody } from "./errors.js";
+import { parseReview } from "./review-schema.js";
+import type { AdmissionHandler } from "./types.js";
+
+/** Who asked for what: bound to the logger once per request. Never the object or its contents. */
+function requestIdentity(request: AdmissionRequest): Record<string, string> {
+  const identity: Record<string, string> = {
+    uid: request.uid,
+    kind: request.kind.kind,
+    operation: request.operation,
+    namespace: request.namespace ?? "",
+    name: request.name ?? "",
+    user: request.userInfo.username ?? "",
+  };
+  if (request.subResource) identity.subResource = request.subResource;
+  return identity;
+}
+
+async function callHandler(
+  admit: AdmissionHandler,
+  admission: AdmissionRequest,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply> {
+  const log = request.log.child(requestIdentity(admission));
+  let response: AdmissionResponse;
+  try {
+    response = await admit(admission);
+  } catch (error) {
+    // The handler must never throw. If it does anyway, we do not invent a verdict: an HTTP 500 makes the
+    // API server apply the webhook's failurePolicy, which is the operator's stated choice for "webhook broken".
+    log.error({ err: error }, "admission handler threw; answering 500 so the failurePolicy applies");
+    const reason = error instanceof Error ? error.message : String(error);
+    return reply.code(500).send({ error: `admission handler failed: ${reason}` } satisfies ErrorBody);
+  }
+  const code = response.status?.code;
+  if (response.allowed) log.debug({ allowed: true, warnings: response.warnings?.length ?? 0 }, "admitted");
+  else log.info({ allowed: false, code }, "denied");
+  // The API server rejects a response whose uid differs from the request's, so the echo is enforced here.
+  return reply.code(200).send(wrapResponse({ ...response, uid: admission.uid }));
+}
+
+/**
+ * Registers POST /validate in its own scope, where the only body parser is JSON: anything else gets 415
+ * before it is read. `bodyLimit` bounds what is buffered (see app.ts for the size).
+ */
+export function registerValidateRoute(
+  app: FastifyInstance,
+  admit: AdmissionHandler,
+  bodyLimit: number,
+): void {
+  app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    // The default parser refuses `__proto__`/`constructor.prototype` keys (prototype poisoning); a Deployment
+    // cannot hold them, since label, annotation and selector keys must start with an alphanumeric.
+    scope.addContentTypeParser(
+      "application/json",
+      { parseAs: "string", bodyLimit },
+      scope.getDefaultJsonParser("error", "error"),
+    );
+    scope.post("/validate", { bodyLimit }, async (request, reply) => {
+      const parsed = parseReview(request.body);
+      if (!parsed.ok) {
+        request.log.warn({ reason: parsed.error }, "rejected a body that is not an AdmissionReview v1");
+        return reply.code(400).send({ error: parsed.error } satisfies ErrorBody);
+      }
+      return callHandler(admit, parsed.review.request, request, reply);
+    });
+  });
+}

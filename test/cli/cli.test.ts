@@ -1,0 +1,145 @@
+// The driftguard command as a user runs it (a child process), on a real Git repository.
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { rm, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestRepo } from "../support/git/test-repo.js";
+import { makeTempDir } from "../support/tls/cert-dir.js";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const MAIN = join(ROOT, "src/cli/main.ts");
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function driftguard(args: string[], stdin?: string): Promise<Result> {
+  return new Promise((done) => {
+    const child = execFile(
+      process.execPath,
+      ["--import", "tsx", MAIN, ...args],
+      { cwd: ROOT, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
+      },
+    );
+    child.stdin?.end(stdin ?? "");
+  });
+}
+
+const MANIFEST = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: web, image: "nginx:1.25"}]}
+`;
+
+const live = (image: string) => ({
+  apiVersion: "apps/v1",
+  kind: "Deployment",
+  metadata: { name: "web", namespace: "shop", uid: "1" },
+  spec: {
+    replicas: 2,
+    selector: { matchLabels: { app: "web" } },
+    template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "web", image }] } },
+  },
+});
+
+const review = (image: string) => ({
+  apiVersion: "admission.k8s.io/v1",
+  kind: "AdmissionReview",
+  request: {
+    uid: "c0ffee00-0000-4000-8000-000000000001",
+    kind: { group: "apps", version: "v1", kind: "Deployment" },
+    resource: { group: "apps", version: "v1", resource: "deployments" },
+    name: "web",
+    namespace: "shop",
+    operation: "UPDATE",
+    userInfo: { username: "alice" },
+    object: live(image),
+    oldObject: live("nginx:1.25"),
+  },
+});
+
+describe("driftguard CLI", () => {
+  let tmp: string;
+  let config: string;
+
+  beforeAll(async () => {
+    tmp = await makeTempDir();
+    const repo = await createTestRepo(join(tmp, "remote"), tmp);
+    await repo.commit("web", { "apps/web.yaml": MANIFEST });
+    config = join(tmp, "driftguard.yaml");
+    await writeFile(
+      config,
+      `mode: enforce\nsources: [{name: apps, url: ./remote, paths: [apps]}]\nstateDir: ./state\n`,
+    );
+    await writeFile(join(tmp, "deny.json"), JSON.stringify(review("nginx:6.6")));
+    await writeFile(join(tmp, "allow.json"), JSON.stringify(review("nginx:1.25")));
+  });
+  afterAll(() => rm(tmp, { recursive: true, force: true }));
+
+  it("--help lists the commands; an unknown command exits 2 with a hint", async () => {
+    const help = await driftguard(["--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/serve[\s\S]*check[\s\S]*diff[\s\S]*certs/);
+    const unknown = await driftguard(["frobnicate"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown command "frobnicate"');
+    for (const command of ["serve", "check", "diff", "certs"])
+      expect((await driftguard([command, "--help"])).code).toBe(0);
+  });
+
+  it("check: exit 0 allowed, 1 denied (response JSON on stdout), 2 for a bad review", async () => {
+    const allowed = await driftguard(["check", "--config", config, join(tmp, "allow.json")]);
+    expect(allowed.code).toBe(0);
+    expect(JSON.parse(allowed.stdout).response.allowed).toBe(true);
+    const denied = await driftguard(["check", "--config", config, "-"], JSON.stringify(review("nginx:6.6")));
+    expect(denied.code).toBe(1);
+    expect(JSON.parse(denied.stdout).response.status.message).toContain("containers[name=web].image");
+    const bad = await driftguard(
+      ["check", "--config", config, "-"],
+      '{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"}',
+    );
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("not an AdmissionReview v1");
+  });
+
+  it("diff: exit 0 in sync, 1 with drift, as a readable report", async () => {
+    const same = await driftguard(
+      ["diff", "--config", config, "-"],
+      JSON.stringify({ kind: "List", items: [live("nginx:1.25")] }),
+    );
+    expect(same.code).toBe(0);
+    expect(same.stdout).toContain("in sync with Git");
+    const drift = await driftguard(["diff", "--config", config, "-"], JSON.stringify(live("nginx:6.6")));
+    expect(drift.code).toBe(1);
+    expect(drift.stdout).toContain('Git:  "nginx:1.25"');
+  });
+
+  it("a bad config exits 2 and names every problem with its path", async () => {
+    const broken = join(tmp, "broken.yaml");
+    await writeFile(broken, "mode: strict\nsources: [{name: a, url: x}]\nbogus: 1\n");
+    const result = await driftguard(["check", "--config", broken, join(tmp, "allow.json")]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/mode/);
+    expect(result.stderr).toMatch(/sources\[0\]\.paths/);
+    expect(result.stderr).toMatch(/bogus/);
+  });
+
+  it("certs writes a CA and a serving pair", async () => {
+    const out = join(tmp, "tls");
+    const result = await driftguard(["certs", "--out", out, "--dns", "driftguard.driftguard.svc"]);
+    expect(result.code).toBe(0);
+    for (const file of ["ca.crt", "ca.key", "tls.crt", "tls.key"])
+      expect(existsSync(join(out, file))).toBe(true);
+    expect((await driftguard(["certs", "--out", out])).code).toBe(2);
+  });
+});

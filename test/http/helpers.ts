@@ -1,0 +1,101 @@
+// Shared pieces of the HTTP tests: a logger that keeps its lines, stand-in dependencies, a sample review.
+import { type Logger, pino } from "pino";
+import type { AdmissionRequest, AdmissionResponse } from "../../src/core/admission.js";
+import { buildApp } from "../../src/http/app.js";
+import type { AppDependencies, Readiness } from "../../src/http/types.js";
+
+export interface LogLine {
+  level: number;
+  msg?: string;
+  [key: string]: unknown;
+}
+
+export interface MemoryLogger {
+  logger: Logger;
+  lines: LogLine[];
+  /** Every line as written, to check that something never appears in the log. */
+  text(): string;
+}
+
+export function memoryLogger(): MemoryLogger {
+  const raw: string[] = [];
+  const logger = pino({ level: "debug" }, { write: (line: string) => void raw.push(line) });
+  return {
+    logger,
+    get lines() {
+      return raw.map((line) => JSON.parse(line) as LogLine);
+    },
+    text: () => raw.join(""),
+  };
+}
+
+/** A value placed inside request objects; it must never reach a log line. */
+export const SECRET_MARKER = "s3cr3t-value-that-must-not-be-logged";
+
+export function sampleReview(overrides: Partial<AdmissionRequest> = {}) {
+  const request: AdmissionRequest = {
+    uid: "705ab4f5-6393-11e8-b7cc-42010a800002",
+    kind: { group: "apps", version: "v1", kind: "Deployment" },
+    resource: { group: "apps", version: "v1", resource: "deployments" },
+    name: "web",
+    namespace: "shop",
+    operation: "UPDATE",
+    userInfo: { username: "alice", groups: ["team-a", "system:authenticated"] },
+    object: { apiVersion: "apps/v1", kind: "Deployment", spec: { token: SECRET_MARKER } },
+    oldObject: { apiVersion: "apps/v1", kind: "Deployment", spec: { token: SECRET_MARKER } },
+    dryRun: false,
+    ...overrides,
+  };
+  return { apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview", request };
+}
+
+export interface FakeDeps extends AppDependencies {
+  admitted: AdmissionRequest[];
+  refreshed: (string | undefined)[];
+  readinessState: Readiness;
+}
+
+export function fakeDeps(overrides: Partial<AppDependencies> = {}): FakeDeps {
+  const deps: FakeDeps = {
+    admitted: [],
+    refreshed: [],
+    readinessState: { ready: true, details: { sources: { app: "synced" } } },
+    admit: async (request): Promise<AdmissionResponse> => {
+      deps.admitted.push(request);
+      return { uid: request.uid, allowed: true, warnings: ["driftguard: looks fine"] };
+    },
+    readiness: () => deps.readinessState,
+    refresh: async (source) => {
+      deps.refreshed.push(source);
+    },
+    ...overrides,
+  };
+  return deps;
+}
+
+/** Polls `check` until it returns true or `timeoutMs` passes. */
+export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+const builtApps: { close(): Promise<unknown> }[] = [];
+
+/** Builds a plain-HTTP app for `inject()` with stand-in dependencies and a memory logger. */
+export function buildTestApp(overrides: Partial<AppDependencies> = {}, bodyLimitBytes?: number) {
+  const log = memoryLogger();
+  const deps = fakeDeps(overrides);
+  const app = buildApp(deps, { logger: log.logger, ...(bodyLimitBytes ? { bodyLimitBytes } : {}) });
+  builtApps.push(app);
+  return { app, deps, log };
+}
+
+/** Closes every app built by buildTestApp; for afterEach. */
+export async function closeTestApps(): Promise<void> {
+  await Promise.all(builtApps.splice(0).map((app) => app.close()));
+}
+
+export const JSON_HEADERS = { "content-type": "application/json" };

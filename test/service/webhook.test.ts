@@ -1,0 +1,173 @@
+// The whole webhook, end to end on loopback: a real Git repository, the real runtime (sources, desired
+// state, admission service), the fastify app over real HTTPS with a CA-verified client.
+import { readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseConfig } from "../../src/config/load-config.js";
+import { buildApp } from "../../src/http/app.js";
+import { type RunningServer, startServer } from "../../src/http/server.js";
+import { createRuntime, type Runtime } from "../../src/runtime.js";
+import { createTestRepo, type TestRepo } from "../support/git/test-repo.js";
+import { type CertDir, makeCertDir, makeTempDir } from "../support/tls/cert-dir.js";
+import { postJson } from "../support/tls/https-client.js";
+
+const manifest = (image: string) => `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+        - {name: web, image: "${image}", resources: {limits: {cpu: 0.5, memory: 1024Mi}}}
+`;
+
+function live(image: string, extra: Record<string, unknown> = {}) {
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: {
+      name: "web",
+      namespace: "shop",
+      uid: "u-1",
+      resourceVersion: "7",
+      generation: 2,
+      managedFields: [{ manager: "kubectl" }],
+      ...extra,
+    },
+    spec: {
+      replicas: 2,
+      selector: { matchLabels: { app: "web" } },
+      template: {
+        metadata: { labels: { app: "web" } },
+        spec: {
+          containers: [
+            {
+              name: "web",
+              image,
+              imagePullPolicy: "IfNotPresent",
+              resources: { limits: { cpu: "500m", memory: "1Gi" } },
+            },
+          ],
+        },
+      },
+    },
+    status: { replicas: 2 },
+  };
+}
+
+function review(user: string, object: unknown, oldObject: unknown, operation = "UPDATE") {
+  return {
+    apiVersion: "admission.k8s.io/v1",
+    kind: "AdmissionReview",
+    request: {
+      uid: "9a3f6f0e-1111-4222-8333-444455556666",
+      kind: { group: "apps", version: "v1", kind: "Deployment" },
+      resource: { group: "apps", version: "v1", resource: "deployments" },
+      name: "web",
+      namespace: "shop",
+      operation,
+      userInfo: { username: user, groups: ["system:authenticated"] },
+      object,
+      oldObject,
+      dryRun: false,
+    },
+  };
+}
+
+describe("webhook end to end over HTTPS with a real Git repository", () => {
+  let tmp: string;
+  let repo: TestRepo;
+  let certs: CertDir;
+  let runtime: Runtime;
+  let server: RunningServer;
+  let ca: string;
+  let firstCommit: string;
+
+  beforeAll(async () => {
+    tmp = await makeTempDir();
+    repo = await createTestRepo(join(tmp, "remote"), tmp);
+    firstCommit = await repo.commit("web 1.25", { "prod/web.yaml": manifest("nginx:1.25") });
+    certs = await makeCertDir();
+    ca = await readFile(certs.caFile, "utf8");
+    const config = parseConfig(
+      `mode: enforce
+sources: [{name: apps, url: "${repo.dir}", paths: [prod], interval: 1h}]
+gitops: {users: [gitops-bot]}
+server: {tlsCertFile: "${certs.certFile}", tlsKeyFile: "${certs.keyFile}"}
+stateDir: "${join(tmp, "state")}"
+refresh: {onDemandAfter: 1s, timeout: 10s}
+`,
+      { file: join(tmp, "driftguard.yaml"), dir: tmp },
+    );
+    const logger = pino({ level: "silent" });
+    runtime = createRuntime(config, logger);
+    await runtime.started;
+    const app = buildApp(
+      { admit: runtime.admit, readiness: runtime.readiness, refresh: runtime.refresh },
+      { logger, https: { key: await readFile(certs.keyFile), cert: await readFile(certs.certFile) } },
+    );
+    server = await startServer(app, {
+      host: "127.0.0.1",
+      port: 0,
+      certFile: certs.certFile,
+      keyFile: certs.keyFile,
+      reloadIntervalMs: 60_000,
+    });
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    await runtime?.stop();
+    await certs?.remove();
+    await rm(tmp, { recursive: true, force: true });
+  });
+
+  const send = async (body: unknown) => {
+    const response = await postJson(`${server.url}/validate`, ca, body);
+    expect(response.status).toBe(200);
+    return (response.json() as { response: any }).response;
+  };
+
+  it("allows a no-op update (quantities and defaults as the server stores them)", async () => {
+    expect(await send(review("alice", live("nginx:1.25"), live("nginx:1.25")))).toMatchObject({
+      allowed: true,
+    });
+  });
+
+  it("denies a manual image change, naming file and commit", async () => {
+    const answer = await send(review("alice", live("nginx:6.6"), live("nginx:1.25")));
+    expect(answer.allowed).toBe(false);
+    expect(answer.status.message).toContain(`commit ${firstCommit.slice(0, 7)}, file prod/web.yaml`);
+  });
+
+  it("denies DELETE of a managed Deployment", async () => {
+    expect((await send(review("alice", null, live("nginx:1.25"), "DELETE"))).allowed).toBe(false);
+  });
+
+  it("fetches Git again before denying: a new commit is picked up on demand", async () => {
+    const second = await repo.commit("web 1.26", { "prod/web.yaml": manifest("nginx:1.26") });
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // older than onDemandAfter
+    const answer = await send(review("alice", live("nginx:1.26"), live("nginx:1.25")));
+    expect(answer).toMatchObject({ allowed: true });
+    expect(runtime.sources[0]?.current()?.commit).toBe(second);
+    // Back to the old value is now drift from the new commit.
+    expect((await send(review("alice", live("nginx:1.25"), live("nginx:1.26")))).allowed).toBe(false);
+  });
+
+  it("lets the GitOps identity apply the previous revision (rollback), but not arbitrary content", async () => {
+    expect((await send(review("gitops-bot", live("nginx:1.25"), live("nginx:1.26")))).allowed).toBe(true);
+    const rogue = await send(review("gitops-bot", live("evil:1"), live("nginx:1.26")));
+    expect(rogue.allowed).toBe(false);
+    expect(rogue.warnings.join(" ")).toContain("matches no recent Git revision");
+  });
+
+  it("answers 400 for a body that is not an AdmissionReview, and keeps serving", async () => {
+    const bad = await postJson(`${server.url}/validate`, ca, { apiVersion: "v1", kind: "Pod" });
+    expect(bad.status).toBe(400);
+    expect((await send(review("alice", live("nginx:1.26"), live("nginx:1.26")))).allowed).toBe(true);
+  });
+});
