@@ -1,4 +1,5 @@
 // Text helpers for answers: values cut short, secrets never echoed, warnings the API server accepts.
+import { DELETED_PATH } from "./field-groups.js";
 import type { Drift, Json, Origin } from "./types.js";
 
 const VALUE_LIMIT = 80;
@@ -19,6 +20,9 @@ export function cut(text: string, limit: number): string {
 
 /** `path: Git "a", request "b"`. */
 export function describeDrift(drift: Drift, actualLabel = "request"): string {
+  if (drift.path === DELETED_PATH) return "deleted: Git still holds this Deployment";
+  // Neither side is echoed: even Git's value of an env var can be a credential.
+  if (drift.sensitive) return `${drift.path}: <changed> (values not shown)`;
   const desired = formatValue(drift.desired, drift.sensitive);
   const actual = formatValue(drift.actual, drift.sensitive);
   return `${drift.path}: Git ${desired}, ${actualLabel} ${actual}`;

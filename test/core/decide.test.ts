@@ -333,3 +333,27 @@ describe("respond: bounds", () => {
     }
   });
 });
+
+describe("decide: never throws on hostile input (property)", () => {
+  it("any JSON as object and oldObject gets an answer", async () => {
+    const fc = (await import("fast-check")).default;
+    const anyObject = fc.dictionary(
+      fc.constantFrom("metadata", "spec", "status", "kind", "x"),
+      fc.jsonValue({ maxDepth: 6 }),
+    ) as never;
+    fc.assert(
+      fc.property(
+        anyObject,
+        anyObject,
+        fc.constantFrom("CREATE", "UPDATE", "DELETE"),
+        fc.boolean(),
+        (object: O, oldObject: O, operation, scale) => {
+          const req = request({ operation, object, oldObject, ...(scale ? { subResource: "scale" } : {}) });
+          const r = run(req);
+          expect(typeof r.response.allowed).toBe("boolean");
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
