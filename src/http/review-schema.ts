@@ -55,10 +55,12 @@ const admissionRequest = {
   allOf: [
     {
       if: { properties: { operation: { enum: ["CREATE", "UPDATE"] } } },
+      // biome-ignore lint/suspicious/noThenProperty: JSON schema's if/then, not a thenable
       then: { required: ["object"], properties: { object: { type: "object" } } },
     },
     {
       if: { properties: { operation: { const: "DELETE" } } },
+      // biome-ignore lint/suspicious/noThenProperty: JSON schema's if/then, not a thenable
       then: { required: ["oldObject"], properties: { oldObject: { type: "object" } } },
     },
   ],
