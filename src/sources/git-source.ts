@@ -1,0 +1,143 @@
+// One Git source that keeps itself fresh (SPEC §2): restores its snapshot, syncs on demand and on
+// a timer (one fetch at a time), keeps the last few revisions and tells listeners about each new one.
+// A failing remote never takes away what is being served.
+import type { Logger } from "pino";
+import { describeError } from "./redact.js";
+import type { FileNotices } from "./revision-builder.js";
+import { logRevisionChanges } from "./revision-log.js";
+import { createSnapshotStore, type SnapshotStore } from "./snapshot-store.js";
+import { type GitSourceDeps, type PreparedRepo, prepareRepo, snapshotIdentity } from "./source-setup.js";
+import { createSourceState, type SourceState } from "./source-state.js";
+import { type SyncContext, syncSource } from "./source-sync.js";
+import { snapshotPath } from "./state-paths.js";
+import type { GitSource, RefreshResult, SourceConfig, SourceRevision, SourceStatus } from "./types.js";
+
+export type { GitSourceDeps } from "./source-setup.js";
+
+export function createGitSource(config: SourceConfig, deps: GitSourceDeps): GitSource {
+  return new PollingGitSource(config, deps);
+}
+
+class PollingGitSource implements GitSource {
+  readonly name: string;
+  private readonly logger: Logger;
+  private readonly state: SourceState;
+  private readonly store: SnapshotStore;
+  private readonly sync: SyncContext;
+  // Notices per FileState, beside the contract's FileState (which has no field for them).
+  private readonly notices: FileNotices = new WeakMap();
+  private readonly listeners: Array<(revision: SourceRevision) => void> = [];
+  private preparing: Promise<PreparedRepo> | undefined;
+  private inflight: Promise<RefreshResult> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private loaded = false;
+
+  constructor(
+    private readonly config: SourceConfig,
+    private readonly deps: GitSourceDeps,
+  ) {
+    const now = deps.now ?? Date.now;
+    this.name = config.name;
+    this.logger = deps.logger.child({ source: config.name });
+    this.state = createSourceState(config, Math.max(1, deps.revisions), now);
+    this.store = createSnapshotStore(
+      snapshotPath(deps.stateDir, config.name),
+      snapshotIdentity(config),
+      this.logger,
+    );
+    this.sync = {
+      config,
+      now,
+      logger: this.logger,
+      state: this.state,
+      notices: this.notices,
+      prepare: () => this.prepare(),
+      install: (revision, previous) => this.install(revision, previous),
+    };
+  }
+
+  async start(): Promise<void> {
+    if (!this.loaded) {
+      this.loaded = true;
+      const restored = await this.store.load(this.notices);
+      // A refresh() that ran while the file was read may already have installed something newer.
+      if (restored !== undefined && this.state.current() === undefined) {
+        this.logger.info(
+          { commit: restored.commit },
+          "serving the snapshot from disk until a fetch succeeds",
+        );
+        this.install(restored, undefined);
+        this.state.markRestored();
+      }
+    }
+    if (!this.stopped) await this.refresh("start");
+  }
+
+  startPolling(): void {
+    if (this.timer === undefined && !this.stopped) this.schedule();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.inflight;
+    await this.store.flush();
+  }
+
+  /** Single flight: callers that come while a sync runs share its result. */
+  refresh(reason: string): Promise<RefreshResult> {
+    this.inflight ??= syncSource(this.sync, reason).finally(() => {
+      this.inflight = undefined;
+    });
+    return this.inflight;
+  }
+
+  current(): SourceRevision | undefined {
+    return this.state.current();
+  }
+
+  history(): readonly SourceRevision[] {
+    return this.state.history();
+  }
+
+  status(): SourceStatus {
+    return this.state.status();
+  }
+
+  onChange(listener: (revision: SourceRevision) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private schedule(): void {
+    this.timer = setTimeout(() => {
+      void this.refresh("poll").then(() => {
+        if (!this.stopped) this.schedule();
+      });
+    }, this.config.intervalMs);
+    // Polling alone must never keep the process alive.
+    this.timer.unref();
+  }
+
+  /** Once per process; a failure (say, a full disk) is retried by the next sync. */
+  private prepare(): Promise<PreparedRepo> {
+    this.preparing ??= prepareRepo(this.config, this.deps).catch((error: unknown) => {
+      this.preparing = undefined;
+      throw error;
+    });
+    return this.preparing;
+  }
+
+  private install(revision: SourceRevision, previous: SourceRevision | undefined): void {
+    this.state.install(revision);
+    logRevisionChanges(this.logger, previous, revision);
+    this.store.save(revision, this.notices);
+    for (const listener of this.listeners) {
+      try {
+        listener(revision);
+      } catch (error) {
+        this.logger.error({ err: describeError(error) }, "revision listener failed");
+      }
+    }
+  }
+}

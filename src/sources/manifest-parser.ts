@@ -1,0 +1,137 @@
+// Turns one file of a Git source into the apps/v1 Deployments it holds (SPEC §2). Pure: no I/O.
+// A file is all or nothing: one bad document makes the whole file an error, so that the caller keeps
+// serving the file's last good content rather than half of a broken one (SPEC §9).
+import type { JsonObject } from "../core/types.js";
+import type { ManifestDoc, Notice, ParseError } from "./types.js";
+import { readYamlDocuments } from "./yaml-reader.js";
+
+/** Bump when the same file would parse to different docs: snapshots of older parsers are then dropped. */
+export const PARSER_VERSION = 1;
+
+/** Larger files are refused unread: no manifest is this big, and parsing costs memory and time. */
+export const MAX_FILE_BYTES = 4 * 1024 * 1024;
+
+export interface ParsedFile {
+  docs: ManifestDoc[];
+  notices: Notice[];
+  error?: ParseError;
+}
+
+interface Context {
+  file: string;
+  defaultNamespace: string;
+  docs: ManifestDoc[];
+  notices: Notice[];
+}
+
+class FileProblem extends Error {
+  constructor(
+    message: string,
+    readonly line: number,
+  ) {
+    super(message);
+  }
+}
+
+export function fileTooLarge(file: string, bytes: number): ParseError {
+  return { file, message: `file too large (${bytes} bytes; the limit is ${MAX_FILE_BYTES})` };
+}
+
+/** Parses a `.yaml`, `.yml` or `.json` file (JSON is read as YAML, as kubectl does). */
+export function parseManifestFile(file: string, text: string, defaultNamespace: string): ParsedFile {
+  const bytes = Buffer.byteLength(text, "utf8");
+  if (bytes > MAX_FILE_BYTES) return { docs: [], notices: [], error: fileTooLarge(file, bytes) };
+  const read = readYamlDocuments(text);
+  if (!read.ok) return { docs: [], notices: [], error: { file, line: read.line, message: read.message } };
+  const context: Context = { file, defaultNamespace, docs: [], notices: [] };
+  try {
+    for (const doc of read.docs) addDocument(context, doc.value, String(doc.index), doc.line, true);
+  } catch (error) {
+    if (!(error instanceof FileProblem)) throw error;
+    return { docs: [], notices: [], error: { file, line: error.line, message: error.message } };
+  }
+  return { docs: context.docs, notices: context.notices };
+}
+
+function addDocument(context: Context, value: unknown, docIndex: string, line: number, top: boolean): void {
+  if (!isObject(value)) throw new FileProblem(`document ${docIndex} is not an object`, line);
+  const { apiVersion, kind } = value;
+  if (typeof apiVersion !== "string" || typeof kind !== "string" || apiVersion === "" || kind === "") {
+    notice(context, docIndex, "has no apiVersion or kind; skipped");
+    return;
+  }
+  // kubectl expands `kind: List` (and typed lists such as DeploymentList) one level deep.
+  if (top && kind.endsWith("List") && Array.isArray(value.items)) {
+    for (const [i, item] of value.items.entries())
+      addDocument(context, item, `${docIndex}.${i}`, line, false);
+    return;
+  }
+  if (kind !== "Deployment") return;
+  if (apiVersion !== "apps/v1") {
+    notice(context, docIndex, `is a Deployment of apiVersion ${apiVersion}, not apps/v1; skipped`);
+    return;
+  }
+  addDeployment(context, value, docIndex, line);
+}
+
+function addDeployment(context: Context, object: JsonObject, docIndex: string, line: number): void {
+  // Checked before the name: a patch is skipped even when it names nothing.
+  const patch = patchReason(object);
+  if (patch !== undefined) {
+    notice(context, docIndex, `is a Deployment patch (${patch}), not a whole object; skipped`);
+    return;
+  }
+  const { name, namespace } = readMetadata(object, docIndex, line);
+  const resolved = namespace ?? context.defaultNamespace;
+  context.docs.push({ namespace: resolved, name, file: context.file, docIndex, object });
+}
+
+function readMetadata(
+  object: JsonObject,
+  docIndex: string,
+  line: number,
+): { name: string; namespace?: string } {
+  const metadata = object.metadata;
+  if (!isObject(metadata)) throw new FileProblem(`document ${docIndex}: Deployment has no metadata`, line);
+  const { name, namespace } = metadata;
+  if (typeof name !== "string" || name === "") {
+    throw new FileProblem(`document ${docIndex}: Deployment has no metadata.name`, line);
+  }
+  if (namespace === undefined || namespace === null || namespace === "") return { name };
+  if (typeof namespace !== "string") {
+    throw new FileProblem(`document ${docIndex}: metadata.namespace of ${name} is not a string`, line);
+  }
+  return { name, namespace };
+}
+
+// Strategic-merge-patch directives (`$patch`, `$setElementOrder/...`, `$retainKeys`,
+// `$deleteFromPrimitiveList/...`). No field of a Deployment, label or annotation key may start with
+// `$`, so one anywhere means the document is a patch for a renderer, not what gets applied.
+function patchReason(object: JsonObject): string | undefined {
+  const spec = object.spec;
+  if (!isObject(spec) || !isObject(spec.template)) return "no spec.template";
+  const directive = findDirective(object, 0);
+  return directive === undefined ? undefined : `has a ${directive} key`;
+}
+
+function findDirective(value: unknown, depth: number): string | undefined {
+  if (depth > 64 || value === null || typeof value !== "object") return undefined;
+  const children = Array.isArray(value) ? value : Object.values(value);
+  if (!Array.isArray(value)) {
+    const key = Object.keys(value).find((k) => k.startsWith("$"));
+    if (key !== undefined) return key;
+  }
+  for (const child of children) {
+    const found = findDirective(child, depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+function notice(context: Context, docIndex: string, message: string): void {
+  context.notices.push({ file: context.file, message: `document ${docIndex} ${message}` });
+}
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

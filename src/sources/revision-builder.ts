@@ -1,0 +1,150 @@
+// Builds the SourceRevision of one commit from its tree and the previous revision. Files whose blob
+// did not change keep their FileState object as is (the core caches per ManifestDoc object); a file
+// whose new content does not parse keeps serving its last good docs (SPEC §2, per-file last good).
+import type { BlobContent } from "./blob-reader.js";
+import type { TreeEntry } from "./git-repo.js";
+import { fileTooLarge, parseManifestFile } from "./manifest-parser.js";
+import { selectManifestFiles } from "./path-filter.js";
+import type { FileState, Notice, ParseError, SourceRevision } from "./types.js";
+
+/** Notices of each file, kept beside FileState (the contract has no field for them). */
+export type FileNotices = WeakMap<FileState, readonly Notice[]>;
+
+export interface BuildInput {
+  source: string;
+  commit: string;
+  fetchedAt: number;
+  namespace: string;
+  paths: readonly string[];
+  entries: readonly TreeEntry[];
+  previous: SourceRevision | undefined;
+  notices: FileNotices;
+  readBlobs: (
+    blobs: readonly string[],
+    onBlob: (blob: string, content: BlobContent) => void,
+  ) => Promise<void>;
+}
+
+export interface BuildResult {
+  revision: SourceRevision;
+  /** Files whose content was read and parsed for this revision. */
+  parsed: number;
+  /** Files added, removed or changed since the previous revision. */
+  changedFiles: number;
+}
+
+const SYMLINK_MODE = "120000";
+
+export async function buildRevision(input: BuildInput): Promise<BuildResult> {
+  const plan = planFiles(input);
+  let parsed = 0;
+  await input.readBlobs([...plan.waiting.keys()], (blob, content) => {
+    for (const entry of plan.waiting.get(blob) ?? []) {
+      plan.states.set(entry.path, buildFileState(input, entry, content));
+      parsed += 1;
+    }
+  });
+  const files = orderLike(plan.order, plan.states);
+  const fileNotices = [...files.values()].flatMap((state) => input.notices.get(state) ?? []);
+  const revision: SourceRevision = Object.freeze({
+    source: input.source,
+    commit: input.commit,
+    fetchedAt: input.fetchedAt,
+    files,
+    notices: Object.freeze([...plan.treeNotices, ...fileNotices]),
+  });
+  return { revision, parsed, changedFiles: countChanges(input.previous, files) };
+}
+
+interface Plan {
+  /** Selected files in tree order. */
+  order: readonly string[];
+  /** Files whose blob did not change: their previous FileState, as is. */
+  states: Map<string, FileState>;
+  /** Blob id → the files that hold it and must be parsed. */
+  waiting: Map<string, TreeEntry[]>;
+  treeNotices: Notice[];
+}
+
+function planFiles(input: BuildInput): Plan {
+  const byPath = new Map(input.entries.map((entry) => [entry.path, entry]));
+  const selection = selectManifestFiles([...byPath.keys()], input.paths);
+  const plan: Plan = {
+    order: selection.files,
+    states: new Map(),
+    waiting: new Map(),
+    treeNotices: selection.notices,
+  };
+  for (const path of selection.files) {
+    const entry = byPath.get(path);
+    if (entry === undefined) continue;
+    if (entry.mode === SYMLINK_MODE) {
+      plan.treeNotices.push({ file: path, message: "symbolic link; skipped (links are not followed)" });
+      continue;
+    }
+    const previous = input.previous?.files.get(path);
+    if (previous?.blob === entry.blob) plan.states.set(path, previous);
+    else plan.waiting.set(entry.blob, [...(plan.waiting.get(entry.blob) ?? []), entry]);
+  }
+  return plan;
+}
+
+function buildFileState(input: BuildInput, entry: TreeEntry, content: BlobContent): FileState {
+  const file = entry.path;
+  const result = parseContent(file, content, input.namespace);
+  const previous = input.previous?.files.get(file);
+  if (result.error !== undefined) {
+    // Never serve content that did not parse: the last good docs (if any) keep serving instead.
+    const state: FileState = Object.freeze({
+      file,
+      blob: entry.blob,
+      docs: previous?.docs ?? Object.freeze([]),
+      goodCommit: previous?.goodCommit ?? "",
+      error: result.error,
+    });
+    input.notices.set(state, (previous && input.notices.get(previous)) ?? []);
+    return state;
+  }
+  const state: FileState = Object.freeze({
+    file,
+    blob: entry.blob,
+    docs: Object.freeze(result.docs.map((doc) => Object.freeze(doc))),
+    goodCommit: input.commit,
+  });
+  input.notices.set(state, Object.freeze(result.notices));
+  return state;
+}
+
+function parseContent(
+  file: string,
+  content: BlobContent,
+  namespace: string,
+): { docs: FileState["docs"]; notices: Notice[]; error?: ParseError } {
+  if (content.kind === "too-large")
+    return { docs: [], notices: [], error: fileTooLarge(file, content.bytes) };
+  if (content.kind === "unreadable")
+    return { docs: [], notices: [], error: { file, message: content.message } };
+  try {
+    return parseManifestFile(file, content.text, namespace);
+  } catch (error) {
+    // The parser reports bad input as an error result; a throw is a bug, and must cost one file only.
+    const reason = error instanceof Error ? error.message : String(error);
+    return { docs: [], notices: [], error: { file, message: `could not be read: ${reason}` } };
+  }
+}
+
+function orderLike(order: readonly string[], states: ReadonlyMap<string, FileState>): Map<string, FileState> {
+  const files = new Map<string, FileState>();
+  for (const path of order) {
+    const state = states.get(path);
+    if (state !== undefined) files.set(path, state);
+  }
+  return files;
+}
+
+function countChanges(previous: SourceRevision | undefined, files: ReadonlyMap<string, FileState>): number {
+  let changed = 0;
+  for (const [path, state] of files) if (previous?.files.get(path) !== state) changed += 1;
+  for (const path of previous?.files.keys() ?? []) if (!files.has(path)) changed += 1;
+  return changed;
+}

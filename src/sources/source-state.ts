@@ -1,0 +1,105 @@
+// What a source serves and how its syncing goes: the revisions kept, and the status shown in
+// /readyz and metrics. No I/O; git-source.ts drives it.
+import { redactUrl } from "./redact.js";
+import { errorsOf } from "./revision-log.js";
+import type { ParseError, SourceConfig, SourceRevision, SourceStatus, SyncState } from "./types.js";
+
+export interface SourceState {
+  current(): SourceRevision | undefined;
+  history(): readonly SourceRevision[];
+  /** Makes `revision` the current one; the oldest beyond `keep` is forgotten. */
+  install(revision: SourceRevision): void;
+  /** The current revision came from disk, not from a fetch of this process. */
+  markRestored(): void;
+  attempted(at: number): void;
+  succeeded(): void;
+  /** `message` must already be redacted. */
+  failed(message: string): void;
+  status(): SourceStatus;
+}
+
+export function createSourceState(config: SourceConfig, keep: number, now: () => number): SourceState {
+  return new SourceStateTracker(config.name, redactUrl(config.url), keep, now);
+}
+
+class SourceStateTracker implements SourceState {
+  private revisions: readonly SourceRevision[] = [];
+  private restored = false;
+  private lastAttemptAt: number | undefined;
+  private lastSuccessAt: number | undefined;
+  private failure: { since: number; error: string } | undefined;
+  // Listed once per revision, not on every status call (10,000 files).
+  private fileErrors: { revision: SourceRevision; errors: readonly ParseError[] } | undefined;
+
+  constructor(
+    private readonly name: string,
+    private readonly url: string,
+    private readonly keep: number,
+    private readonly now: () => number,
+  ) {}
+
+  current(): SourceRevision | undefined {
+    return this.revisions[0];
+  }
+
+  history(): readonly SourceRevision[] {
+    return this.revisions;
+  }
+
+  install(revision: SourceRevision): void {
+    this.revisions = Object.freeze([revision, ...this.revisions].slice(0, this.keep));
+    this.restored = false;
+  }
+
+  markRestored(): void {
+    this.restored = true;
+  }
+
+  attempted(at: number): void {
+    this.lastAttemptAt = at;
+  }
+
+  succeeded(): void {
+    this.lastSuccessAt = this.now();
+    this.failure = undefined;
+    // The remote confirmed (or replaced) what the snapshot held.
+    this.restored = false;
+  }
+
+  failed(message: string): void {
+    this.failure = { since: this.failure?.since ?? this.now(), error: message };
+  }
+
+  status(): SourceStatus {
+    const { name, url, lastAttemptAt, lastSuccessAt, restored } = this;
+    const notices = this.current()?.notices ?? [];
+    return {
+      name,
+      url,
+      state: this.syncState(),
+      lastAttemptAt,
+      lastSuccessAt,
+      fileErrors: this.errors(),
+      notices,
+      restored,
+    };
+  }
+
+  private syncState(): SyncState {
+    const commit = this.current()?.commit;
+    const { failure, lastSuccessAt } = this;
+    if (failure !== undefined) return { kind: "failing", commit, since: failure.since, error: failure.error };
+    if (commit !== undefined && lastSuccessAt !== undefined)
+      return { kind: "synced", commit, at: lastSuccessAt };
+    return { kind: "pending" };
+  }
+
+  private errors(): readonly ParseError[] {
+    const revision = this.current();
+    if (revision === undefined) return [];
+    if (this.fileErrors?.revision !== revision) {
+      this.fileErrors = { revision, errors: Object.freeze(errorsOf(revision)) };
+    }
+    return this.fileErrors.errors;
+  }
+}
