@@ -86,7 +86,11 @@ export type ParseReviewResult = { ok: true; review: AdmissionReview } | { ok: fa
 
 /** Checks an already JSON-parsed body. The error names the path and the reason: `request.uid: must be string`. */
 export function parseReview(body: unknown): ParseReviewResult {
-  if (validate(body)) return { ok: true, review: body };
+  if (validate(body)) {
+    if (deeperThan(body, MAX_DEPTH))
+      return { ok: false, error: `request: nested deeper than ${MAX_DEPTH} levels` };
+    return { ok: true, review: body };
+  }
   const first = validate.errors?.[0];
   return { ok: false, error: first ? describeError(first) : "body is not an AdmissionReview" };
 }
@@ -128,4 +132,22 @@ function formatPath(segments: readonly string[]): string {
     else out += `[${JSON.stringify(segment)}]`;
   }
   return out === "" ? "body" : out;
+}
+
+/**
+ * A real Deployment review nests about 25 levels (managedFields included). JSON.parse accepts any depth,
+ * but the comparison walks objects recursively: bound the work before it starts. Iterative on purpose.
+ */
+const MAX_DEPTH = 100;
+
+function deeperThan(root: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[root, 0]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop() as [unknown, number];
+    if (value === null || typeof value !== "object") continue;
+    if (depth >= limit) return true;
+    for (const child of Object.values(value))
+      if (child !== null && typeof child === "object") stack.push([child, depth + 1]);
+  }
+  return false;
 }

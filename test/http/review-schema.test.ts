@@ -290,3 +290,13 @@ describe("parseReview: what is judged must be present", () => {
     expect(parseReview(wrap(request))).toEqual({ ok: false, error });
   });
 });
+
+describe("parseReview: bounded nesting", () => {
+  it("rejects an object nested deeper than 100 levels (JSON.parse accepts any depth)", () => {
+    const body = sampleReview() as { request: { object: Record<string, unknown> } };
+    let deep: Record<string, unknown> = {};
+    for (let i = 0; i < 5000; i++) deep = { a: deep };
+    body.request.object.spec = deep;
+    expect(parseReview(body)).toEqual({ ok: false, error: "request: nested deeper than 100 levels" });
+  });
+});
