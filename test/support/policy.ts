@@ -1,15 +1,6 @@
-// A policy for core tests: SPEC defaults, with overrides.
+// A policy for core tests: the shipped defaults (ignore lists from src/config), enforce mode, with overrides.
+import { DEFAULT_IGNORE_ANNOTATIONS, DEFAULT_IGNORE_LABELS } from "../../src/config/defaults.js";
 import type { Policy } from "../../src/core/policy.js";
-
-export const DEFAULT_IGNORED_ANNOTATIONS = [
-  "deployment.kubernetes.io/revision",
-  "kubectl.kubernetes.io/last-applied-configuration",
-  "kubernetes.io/change-cause",
-  "argocd.argoproj.io/tracking-id",
-  "argocd.argoproj.io/installation-id",
-  "meta.helm.sh/release-name",
-  "meta.helm.sh/release-namespace",
-];
 
 export function testPolicy(overrides: Partial<Policy> = {}): Policy {
   return {
@@ -27,8 +18,8 @@ export function testPolicy(overrides: Partial<Policy> = {}): Policy {
       },
     ],
     gitops: { users: [], groups: [], serviceAccounts: ["argocd/argocd-application-controller"] },
-    ignoreAnnotations: new Set(DEFAULT_IGNORED_ANNOTATIONS),
-    ignoreLabels: new Set(["kustomize.toolkit.fluxcd.io/name", "velero.io/backup-name"]),
+    ignoreAnnotations: new Set(DEFAULT_IGNORE_ANNOTATIONS),
+    ignoreLabels: new Set(DEFAULT_IGNORE_LABELS),
     ignoreRestartedAt: true,
     ignoreRules: [],
     ...overrides,
