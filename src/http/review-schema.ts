@@ -136,18 +136,18 @@ function formatPath(segments: readonly string[]): string {
 
 /**
  * A real Deployment review nests about 25 levels (managedFields included). JSON.parse accepts any depth,
- * but the comparison walks objects recursively: bound the work before it starts. Iterative on purpose.
+ * but the comparison walks objects recursively: bound the work before it starts. The recursion here is
+ * itself bounded by the limit, and allocates nothing (it runs on every request).
  */
 const MAX_DEPTH = 100;
 
-function deeperThan(root: unknown, limit: number): boolean {
-  const stack: [unknown, number][] = [[root, 0]];
-  while (stack.length > 0) {
-    const [value, depth] = stack.pop() as [unknown, number];
-    if (value === null || typeof value !== "object") continue;
-    if (depth >= limit) return true;
-    for (const child of Object.values(value))
-      if (child !== null && typeof child === "object") stack.push([child, depth + 1]);
+function deeperThan(value: unknown, limit: number): boolean {
+  if (value === null || typeof value !== "object") return false;
+  if (limit === 0) return true;
+  if (Array.isArray(value)) {
+    for (const child of value) if (deeperThan(child, limit - 1)) return true;
+    return false;
   }
+  for (const key in value) if (deeperThan((value as Record<string, unknown>)[key], limit - 1)) return true;
   return false;
 }
