@@ -28,13 +28,16 @@ export function judge(desired: Desired, change: Change): Judgement {
     case "create":
       return judgeObjects(desired, undefined, normalizeLive(change.object, desired));
     case "update":
-      return judgeObjects(desired, normalizeLive(change.old, desired), normalizeLive(change.object, desired));
+      return judgeObjects(desired, change.old, normalizeLive(change.object, desired));
   }
 }
 
-function judgeObjects(desired: Desired, old: JsonObject | undefined, next: JsonObject): Judgement {
+/** `rawOld` is normalized only when new differs from D: most requests (no-ops, applies of Git) never need it. */
+function judgeObjects(desired: Desired, rawOld: JsonObject | undefined, next: JsonObject): Judgement {
   const result: Judgement = { violations: [], preexisting: [] };
-  for (const difference of diff(desired.normalized, next, desired.lenient)) {
+  const differences = diff(desired.normalized, next, desired.lenient);
+  const old = rawOld !== undefined && differences.length > 0 ? normalizeLive(rawOld, desired) : undefined;
+  for (const difference of differences) {
     const { path, left, right } = difference;
     if (old !== undefined && sameAt(old, next, path)) {
       result.preexisting.push(drift(path, left, right, right));
