@@ -1,13 +1,11 @@
 // `driftguard check`: decide one AdmissionReview offline, exactly as the webhook would (Git synced once).
 
-import { loadConfig } from "../config/load-config.js";
 import { wrapResponse } from "../core/admission.js";
 import { parseReview } from "../http/review-schema.js";
-import { createRuntime } from "../runtime.js";
 import { parse } from "./args.js";
 import { CliError } from "./errors.js";
-import { readInput, requireConfig } from "./input.js";
-import { createLogger } from "./logger.js";
+import { readInput } from "./input.js";
+import { withSyncedRuntime } from "./synced-runtime.js";
 
 const HELP = `driftguard check --config FILE [REVIEW.json | -]
 
@@ -18,17 +16,12 @@ Exit status: 0 allowed, 1 denied, 2 error.`;
 export async function runCheck(args: string[]): Promise<number> {
   const parsed = parse(args, { config: { type: "string", short: "c" } }, HELP);
   if (!parsed) return 0;
-  const config = loadConfig(requireConfig(parsed.values.config));
   const review = parseInputReview(await readInput(parsed.positionals[0]));
-  const runtime = createRuntime(config, createLogger(config.logLevel === "info" ? "warn" : config.logLevel));
-  try {
-    await runtime.started;
+  return withSyncedRuntime(parsed.values.config, async (runtime) => {
     const response = await runtime.admit(review.request);
     process.stdout.write(`${JSON.stringify(wrapResponse(response), null, 2)}\n`);
     return response.allowed ? 0 : 1;
-  } finally {
-    await runtime.stop();
-  }
+  });
 }
 
 function parseInputReview(text: string) {

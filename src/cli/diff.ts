@@ -1,6 +1,5 @@
 // `driftguard diff`: how live Deployments (`kubectl get deploy -o yaml`, a List too) differ from Git.
 import { parseAllDocuments } from "yaml";
-import { loadConfig } from "../config/load-config.js";
 import { normalizeLive } from "../core/desired.js";
 import { diff } from "../core/diff.js";
 import { isSensitive } from "../core/field-groups.js";
@@ -8,11 +7,11 @@ import { describeOrigin, formatValue } from "../core/format.js";
 import { asObject } from "../core/json.js";
 import { formatPath } from "../core/paths.js";
 import type { JsonObject } from "../core/types.js";
-import { createRuntime } from "../runtime.js";
+import type { Runtime } from "../runtime.js";
 import { parse } from "./args.js";
 import { CliError } from "./errors.js";
-import { readInput, requireConfig } from "./input.js";
-import { createLogger } from "./logger.js";
+import { readInput } from "./input.js";
+import { withSyncedRuntime } from "./synced-runtime.js";
 
 const HELP = `driftguard diff --config FILE [LIVE.yaml | -]
 
@@ -23,23 +22,18 @@ Exit status: 0 no drift, 1 drift (or objects not in Git), 2 error.`;
 export async function runDiff(args: string[]): Promise<number> {
   const parsed = parse(args, { config: { type: "string", short: "c" } }, HELP);
   if (!parsed) return 0;
-  const config = loadConfig(requireConfig(parsed.values.config));
   const objects = readDeployments(await readInput(parsed.positionals[0]));
-  const runtime = createRuntime(config, createLogger(config.logLevel === "info" ? "warn" : config.logLevel));
-  try {
-    await runtime.started;
+  return withSyncedRuntime(parsed.values.config, async (runtime) => {
     const lines: string[] = [];
     let drifted = 0;
     for (const object of objects) drifted += report(object, runtime, lines) ? 1 : 0;
     lines.push(`${objects.length} Deployment(s) compared, ${drifted} drifted from Git.`);
     process.stdout.write(`${lines.join("\n")}\n`);
     return drifted > 0 ? 1 : 0;
-  } finally {
-    await runtime.stop();
-  }
+  });
 }
 
-function report(object: JsonObject, runtime: ReturnType<typeof createRuntime>, lines: string[]): boolean {
+function report(object: JsonObject, runtime: Runtime, lines: string[]): boolean {
   const metadata = asObject(object.metadata) ?? {};
   const key = { namespace: String(metadata.namespace ?? "default"), name: String(metadata.name ?? "") };
   const title = `Deployment ${key.namespace}/${key.name}`;

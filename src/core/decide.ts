@@ -10,7 +10,7 @@ import { type Change, judge, scaleReplicas } from "./judge.js";
 import type { Lookup } from "./lookup.js";
 import type { Policy } from "./policy.js";
 import { matchesSubjects } from "./subjects.js";
-import type { Drift, Mode } from "./types.js";
+import type { Drift, Mode, ObjectKey } from "./types.js";
 
 export interface DecideInput {
   request: AdmissionRequest;
@@ -84,18 +84,26 @@ function applyExemptions(violations: readonly Drift[], input: DecideInput, subje
   return { kept, exempted };
 }
 
+/**
+ * The object a request is about. `request.name` is empty on CREATE with generateName (K8S-FACTS §1), so
+ * the object's own metadata fills in; DELETE carries only the stored object.
+ */
+export function objectKeyOf(request: AdmissionRequest): ObjectKey {
+  const object = request.operation === "DELETE" ? request.oldObject : request.object;
+  const metadata = asObject(object?.metadata);
+  const name = request.name || (typeof metadata?.name === "string" ? metadata.name : "");
+  const namespace = request.namespace || (typeof metadata?.namespace === "string" ? metadata.namespace : "");
+  return { namespace, name };
+}
+
 /** Who asks for what, or the reason the request is not ours to judge. */
 function subjectOf(request: AdmissionRequest): Subject | string {
   if (request.resource.group !== "apps" || request.resource.resource !== "deployments") {
     return `resource ${request.resource.group}/${request.resource.resource} is not judged`;
   }
   if (request.operation === "CONNECT") return "CONNECT is not judged";
-  const object = request.operation === "DELETE" ? request.oldObject : request.object;
-  const metadata = asObject(object?.metadata);
-  const name = request.name || (typeof metadata?.name === "string" ? metadata.name : "");
-  const namespace = request.namespace || (typeof metadata?.namespace === "string" ? metadata.namespace : "");
   return {
-    key: { namespace, name },
+    key: objectKeyOf(request),
     requester: { username: request.userInfo.username ?? "", groups: request.userInfo.groups ?? [] },
     operation: request.operation,
     subresource: request.subResource || undefined,

@@ -48,7 +48,3 @@ export function jsonEqual(a: Json | undefined, b: Json | undefined): boolean {
   if (keys.length !== Object.keys(b).length) return false;
   return keys.every((key) => key in b && jsonEqual(a[key], b[key]));
 }
-
-export function deepClone<T extends Json>(value: T): T {
-  return structuredClone(value);
-}

@@ -3,7 +3,7 @@
 // per source) and decide on the newest revision. Never throws: a failure answers with what is known.
 import type pino from "pino";
 import type { AdmissionRequest, AdmissionResponse } from "../core/admission.js";
-import { decide } from "../core/decide.js";
+import { decide, objectKeyOf } from "../core/decide.js";
 import type { Decision } from "../core/decision.js";
 import type { Policy } from "../core/policy.js";
 import { respond } from "../core/respond.js";
@@ -25,7 +25,7 @@ export interface AdmitDependencies {
 export function createAdmit(deps: AdmitDependencies): AdmissionHandler {
   const now = deps.now ?? Date.now;
   const decideNow = (request: AdmissionRequest): Decision => {
-    const lookup = deps.state.lookup(keyOf(request));
+    const lookup = deps.state.lookup(objectKeyOf(request));
     return decide({ request, lookup, policy: deps.policy, namespaceTerminating: false });
   };
   return async (request) => {
@@ -46,14 +46,6 @@ export function createAdmit(deps: AdmitDependencies): AdmissionHandler {
 
 function quiet(response: AdmissionResponse): boolean {
   return response.allowed && (response.warnings?.length ?? 0) === 0;
-}
-
-function keyOf(request: AdmissionRequest) {
-  const object = request.operation === "DELETE" ? request.oldObject : request.object;
-  const metadata = (object?.metadata ?? {}) as { name?: unknown; namespace?: unknown };
-  const name = request.name || (typeof metadata.name === "string" ? metadata.name : "");
-  const namespace = request.namespace || (typeof metadata.namespace === "string" ? metadata.namespace : "");
-  return { namespace, name };
 }
 
 /** Sources worth asking again: the object's own source, or all of them when it is not found. */

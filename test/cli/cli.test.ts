@@ -5,6 +5,7 @@ import { rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestRepo } from "../support/git/test-repo.js";
+import { deploymentReview } from "../support/review-body.js";
 import { makeTempDir } from "../support/tls/cert-dir.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -52,21 +53,8 @@ const live = (image: string) => ({
   },
 });
 
-const review = (image: string) => ({
-  apiVersion: "admission.k8s.io/v1",
-  kind: "AdmissionReview",
-  request: {
-    uid: "c0ffee00-0000-4000-8000-000000000001",
-    kind: { group: "apps", version: "v1", kind: "Deployment" },
-    resource: { group: "apps", version: "v1", resource: "deployments" },
-    name: "web",
-    namespace: "shop",
-    operation: "UPDATE",
-    userInfo: { username: "alice" },
-    object: live(image),
-    oldObject: live("nginx:1.25"),
-  },
-});
+const review = (image: string) =>
+  deploymentReview({ username: "alice", object: live(image), oldObject: live("nginx:1.25") });
 
 describe("driftguard CLI", () => {
   let tmp: string;

@@ -9,6 +9,7 @@ import { buildApp } from "../../src/http/app.js";
 import { type RunningServer, startServer } from "../../src/http/server.js";
 import { createRuntime, type Runtime } from "../../src/runtime.js";
 import { createTestRepo, type TestRepo } from "../support/git/test-repo.js";
+import { deploymentReview } from "../support/review-body.js";
 import { type CertDir, makeCertDir, makeTempDir } from "../support/tls/cert-dir.js";
 import { postJson } from "../support/tls/https-client.js";
 
@@ -59,24 +60,12 @@ function live(image: string, extra: Record<string, unknown> = {}) {
   };
 }
 
-function review(user: string, object: unknown, oldObject: unknown, operation = "UPDATE") {
-  return {
-    apiVersion: "admission.k8s.io/v1",
-    kind: "AdmissionReview",
-    request: {
-      uid: "9a3f6f0e-1111-4222-8333-444455556666",
-      kind: { group: "apps", version: "v1", kind: "Deployment" },
-      resource: { group: "apps", version: "v1", resource: "deployments" },
-      name: "web",
-      namespace: "shop",
-      operation,
-      userInfo: { username: user, groups: ["system:authenticated"] },
-      object,
-      oldObject,
-      dryRun: false,
-    },
-  };
-}
+const review = (
+  username: string,
+  object: unknown,
+  oldObject: unknown,
+  operation: "UPDATE" | "DELETE" = "UPDATE",
+) => deploymentReview({ username, object, oldObject, operation });
 
 describe("webhook end to end over HTTPS with a real Git repository", () => {
   let tmp: string;
