@@ -106,6 +106,9 @@ function denyMessage(decision: Extract<Decision, { kind: "judged" }>): string {
   return [
     `driftguard: ${objectName(subject)} would drift from Git (${describeOrigin(desired.origin)}):`,
     ...drifts.map((line) => `  - ${line}`),
+    ...(decision.gitops === "no-matching-revision"
+      ? ["The requester is a GitOps identity, but the result matches no recent Git revision."]
+      : []),
     `To proceed, change ${desired.origin.file} in Git and let it sync, or ask a cluster admin to exempt ` +
       `${subject.requester.username || "this requester"} from field group${groups.length > 1 ? "s" : ""} ${groups.join(", ")}.`,
   ].join("\n");

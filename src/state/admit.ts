@@ -29,10 +29,15 @@ export function createAdmit(deps: AdmitDependencies): AdmissionHandler {
     return decide({ request, lookup, policy: deps.policy, namespaceTerminating: false });
   };
   return async (request) => {
+    const arrivedAt = now();
     let decision = decideNow(request);
     let response = respond(request.uid, decision);
     if (!quiet(response)) {
-      const stale = staleSources(decision, deps.sources, now() - deps.refresh.onDemandAfterMs);
+      const stale = staleSources(
+        decision,
+        deps.sources,
+        freshAfter(decision, arrivedAt, deps.refresh.onDemandAfterMs),
+      );
       if (stale.length > 0 && (await refreshWithin(stale, deps.refresh.timeoutMs, deps.logger))) {
         deps.state.rebuild();
         decision = decideNow(request);
@@ -42,6 +47,14 @@ export function createAdmit(deps: AdmitDependencies): AdmissionHandler {
     deps.onDecision?.(decision, response);
     return response;
   };
+}
+
+// A GitOps identity applying content that matches no known revision has most likely read a commit that
+// driftguard has not fetched yet (the commit/apply race): only a fetch begun after the request arrived
+// can tell. Fetches stay one at a time per source, which bounds what a misbehaving controller can cost.
+function freshAfter(decision: Decision, arrivedAt: number, onDemandAfterMs: number): number {
+  const gitopsMiss = decision.kind === "judged" && decision.gitops === "no-matching-revision";
+  return gitopsMiss ? arrivedAt : arrivedAt - onDemandAfterMs;
 }
 
 function quiet(response: AdmissionResponse): boolean {

@@ -154,6 +154,15 @@ refresh: {onDemandAfter: 1s, timeout: 10s}
     expect(rogue.warnings.join(" ")).toContain("matches no recent Git revision");
   });
 
+  it("fetches at once when the GitOps identity applies a commit driftguard has not seen (commit/apply race)", async () => {
+    // A denial just now makes the last fetch recent, well inside onDemandAfter.
+    expect((await send(review("alice", live("evil:2"), live("nginx:1.26")))).allowed).toBe(false);
+    const third = await repo.commit("web 1.27", { "prod/web.yaml": manifest("nginx:1.27") });
+    const answer = await send(review("gitops-bot", live("nginx:1.27"), live("nginx:1.26")));
+    expect(answer).toMatchObject({ allowed: true });
+    expect(runtime.sources[0]?.current()?.commit).toBe(third);
+  });
+
   it("answers 400 for a body that is not an AdmissionReview, and keeps serving", async () => {
     const bad = await postJson(`${server.url}/validate`, ca, { apiVersion: "v1", kind: "Pod" });
     expect(bad.status).toBe(400);
