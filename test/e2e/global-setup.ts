@@ -1,0 +1,144 @@
+// The e2e run's one control plane: builds (or finds cached) the test bed binaries, starts etcd,
+// kube-apiserver and kube-controller-manager on loopback, a Git repository made for the run, driftguard
+// serving from the built CLI, and the ValidatingWebhookConfiguration that points the API server at it.
+// At the end it prints the webhook's latency as the API server measured it.
+import { execFileSync } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { TestProject } from "vitest/node";
+import { createTestRepo } from "../support/git/test-repo.js";
+import { apiGet } from "./support/api-client.js";
+import { ALICE, BOB, GITOPS, HPA, prepareCluster, webhookConfiguration } from "./support/cluster-setup.js";
+import { ADMIN, type ControlPlane, startControlPlane } from "./support/control-plane.js";
+import { type DriftguardProcess, REPO_ROOT, startDriftguard } from "./support/driftguard.js";
+import { kubectl, kubectlOk } from "./support/kubectl.js";
+import { corpusFiles, ENFORCE_NS, scenarioFiles } from "./support/manifests.js";
+import { summarizeWebhookMetrics } from "./support/metrics.js";
+import { waitFor } from "./support/processes.js";
+import type { TestbedInfo } from "./support/testbed-info.js";
+
+export const WEBHOOK_CONFIGURATION = "driftguard";
+/** The API server labels its webhook metrics with the webhook's own name. */
+export const WEBHOOK_NAME = "deployments.driftguard.io";
+
+let plane: ControlPlane | undefined;
+let driftguard: DriftguardProcess | undefined;
+let workDir: string | undefined;
+
+export async function setup(project: TestProject): Promise<void> {
+  const binDir = buildTestbed();
+  workDir = await mkdtemp(join(tmpdir(), "driftguard-e2e-"));
+  process.stdout.write(`e2e: test bed binaries in the build cache; logs and state in ${workDir}\n`);
+  plane = await startControlPlane({ binDir, workDir, users: [ALICE, BOB] });
+  const corpus = corpusFiles();
+  if (!corpus.layout)
+    process.stdout.write("e2e: ../shared/corpus is not beside the repository: corpus fidelity skipped\n");
+  const repo = await createTestRepo(join(workDir, "repo"), workDir);
+  await repo.commit("Desired state for the e2e run", { ...scenarioFiles(), ...corpus.files });
+
+  const kubeconfigs: Record<string, string> = {};
+  for (const user of [ADMIN, ALICE.name, BOB.name]) kubeconfigs[user] = plane.kubeconfig(user);
+  const testbed: TestbedInfo = {
+    server: plane.server,
+    binDir,
+    workDir,
+    kubeconfigs,
+    repoDir: repo.dir,
+    driftguardUrl: "",
+    driftguardCaFile: "",
+    corpus: corpus.layout,
+  };
+  await prepareCluster(testbed, Object.keys(corpus.layout?.namespaces ?? {}));
+
+  driftguard = await startDriftguard(workDir, (server) => driftguardConfig(repo.dir, workDir ?? "", server));
+  testbed.driftguardUrl = driftguard.url;
+  testbed.driftguardCaFile = driftguard.caFile;
+  await kubectlOk(testbed, ADMIN, ["apply", "-f", "-"], {
+    input: webhookConfiguration(WEBHOOK_CONFIGURATION, driftguard.url, driftguard.caPem),
+  });
+  await waitForWebhook(testbed);
+  await writeFile(join(workDir, "testbed.json"), JSON.stringify(testbed, null, 2));
+  project.provide("testbed", testbed);
+}
+
+export async function teardown(): Promise<void> {
+  if (plane) await printApiServerFigures(plane);
+  await driftguard?.process.stop();
+  await plane?.stop();
+  if (workDir && !process.env.DRIFTGUARD_E2E_KEEP) await rm(workDir, { recursive: true, force: true });
+  else if (workDir) process.stdout.write(`e2e: kept ${workDir} (DRIFTGUARD_E2E_KEEP)\n`);
+}
+
+function buildTestbed(): string {
+  const output = execFileSync("bash", [join(REPO_ROOT, "test", "testbed", "build.sh")], {
+    stdio: ["ignore", "pipe", "inherit"],
+    encoding: "utf8",
+  });
+  const binDir = output.trim().split("\n").at(-1);
+  if (!binDir) throw new Error("test/testbed/build.sh printed no binary directory");
+  return binDir;
+}
+
+function driftguardConfig(
+  repoDir: string,
+  dir: string,
+  server: { port: number; certFile: string; keyFile: string },
+) {
+  return `mode: enforce
+namespaces:
+  e2e-audit: {mode: audit}
+unmanaged: allow
+sources:
+  - name: e2e
+    url: ${repoDir}
+    paths: [scenarios, corpus]
+    interval: 5s
+exemptions:
+  - serviceAccounts: [${HPA.namespace}/${HPA.name}]
+    fields: [replicas]
+gitops:
+  serviceAccounts: [${GITOPS.namespace}/${GITOPS.name}]
+server:
+  host: 127.0.0.1
+  port: ${server.port}
+  tlsCertFile: ${server.certFile}
+  tlsKeyFile: ${server.keyFile}
+stateDir: ${join(dir, "driftguard-state")}
+logLevel: info
+`;
+}
+
+/** The API server picks webhook configurations up asynchronously: probe until driftguard answers. */
+async function waitForWebhook(testbed: TestbedInfo): Promise<void> {
+  await waitFor(
+    "the API server to call driftguard",
+    async () => {
+      const result = await kubectl(testbed, ALICE.name, [
+        "set",
+        "image",
+        "deployment/probe",
+        "web=nginx:probe",
+        "-n",
+        ENFORCE_NS,
+        "--dry-run=server",
+      ]);
+      return result.code !== 0 && result.stderr.includes("driftguard:") ? true : undefined;
+    },
+    30_000,
+    500,
+  );
+}
+
+async function printApiServerFigures(controlPlane: ControlPlane): Promise<void> {
+  try {
+    const token = controlPlane.pki.tokens.get(ADMIN);
+    const response = await apiGet(controlPlane.server, controlPlane.pki.caFile, token, "/metrics");
+    const summary = summarizeWebhookMetrics(response.body, WEBHOOK_NAME);
+    process.stdout.write(`\ne2e: the API server's view of driftguard\n${summary.text}\n`);
+    if (workDir)
+      await writeFile(join(workDir, "apiserver-webhook-metrics.json"), JSON.stringify(summary, null, 2));
+  } catch (error) {
+    process.stdout.write(`e2e: could not read the API server's metrics: ${(error as Error).message}\n`);
+  }
+}

@@ -1,0 +1,62 @@
+// A plain user's manual edits of a managed Deployment, through kubectl and the real API server:
+// denied in enforce mode with the object left as it was, allowed with kubectl warnings in audit mode.
+import { describe, expect, inject, test } from "vitest";
+import { ALICE } from "./support/cluster-setup.js";
+import { MANUAL_EDITS } from "./support/edits.js";
+import { kubectl } from "./support/kubectl.js";
+import { AUDIT_NS, ENFORCE_NS } from "./support/manifests.js";
+import { writableState } from "./support/objects.js";
+
+const testbed = inject("testbed");
+
+describe("enforce mode: a plain user's manual edits are denied and change nothing", () => {
+  test.each(MANUAL_EDITS)("$name", async (edit) => {
+    const before = await writableState(testbed, "web", ENFORCE_NS);
+    const options = edit.options ? await edit.options(testbed.workDir) : {};
+    const result = await kubectl(testbed, ALICE.name, [...edit.args("web"), "-n", ENFORCE_NS], options);
+    expect(result.code, result.stdout).not.toBe(0);
+    expect(result.stderr).toContain('admission webhook "deployments.driftguard.io" denied the request');
+    expect(result.stderr).toContain(`driftguard: Deployment ${ENFORCE_NS}/web would drift from Git`);
+    expect(result.stderr).toContain(`scenarios/${ENFORCE_NS}/web.yaml`);
+    expect(result.stderr).toContain(edit.names);
+    expect(await writableState(testbed, "web", ENFORCE_NS)).toEqual(before);
+  });
+
+  test("--dry-run=server gets the same answer as the real request, and writes nothing", async () => {
+    const before = await writableState(testbed, "web", ENFORCE_NS);
+    const args = ["set", "image", "deployment/web", "web=nginx:dry", "-n", ENFORCE_NS];
+    const dry = await kubectl(testbed, ALICE.name, [...args, "--dry-run=server"]);
+    const real = await kubectl(testbed, ALICE.name, args);
+    expect(dry.code).not.toBe(0);
+    expect(real.code).not.toBe(0);
+    expect(messageOf(dry.stderr)).toBe(messageOf(real.stderr));
+    expect(await writableState(testbed, "web", ENFORCE_NS)).toEqual(before);
+  });
+});
+
+describe("audit mode: the same edits pass, and kubectl prints driftguard's warnings", () => {
+  // First, while `web` is still as Git has it (the table below ends by deleting it).
+  test("--dry-run=server warns as the real request would, and writes nothing", async () => {
+    const before = await writableState(testbed, "web", AUDIT_NS);
+    const result = await kubectl(testbed, ALICE.name, [
+      ...["set", "image", "deployment/web", "web=nginx:dry", "-n", AUDIT_NS, "--dry-run=server"],
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/Warning: driftguard: .*containers\[name=web\]\.image/);
+    expect(await writableState(testbed, "web", AUDIT_NS)).toEqual(before);
+  });
+
+  test.each(MANUAL_EDITS)("$name", async (edit) => {
+    const options = edit.options ? await edit.options(testbed.workDir) : {};
+    const result = await kubectl(testbed, ALICE.name, [...edit.args("web"), "-n", AUDIT_NS], options);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/Warning: driftguard: /);
+    expect(result.stderr).toContain(edit.names);
+  });
+});
+
+/** The denial as the API server relays it, without kubectl's per-command prefix. */
+function messageOf(stderr: string): string {
+  const at = stderr.indexOf("driftguard:");
+  return at < 0 ? stderr : stderr.slice(at);
+}

@@ -1,0 +1,153 @@
+// What the e2e run puts into the fresh cluster before driftguard's webhook is registered: test users'
+// RBAC, the GitOps and HPA service accounts with real tokens, namespaces, and Deployments with a
+// rollout history (so that `rollout undo` has a revision to go back to).
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { kubectlOk } from "./kubectl.js";
+import {
+  ARGOCD_NS,
+  AUDIT_NS,
+  DOOMED_NS,
+  ENFORCE_NS,
+  FLOW_NS,
+  OLD_IMAGE,
+  webDeployment,
+  yamlOf,
+} from "./manifests.js";
+import { waitFor } from "./processes.js";
+import type { TestbedInfo } from "./testbed-info.js";
+
+/** Plain users (static tokens) and the groups the API server gives them. */
+export const ALICE = { name: "alice", groups: ["team-a"] };
+export const BOB = { name: "bob", groups: ["team-b"] };
+/** Service-account identities, by the name tests use for their kubeconfig. */
+export const GITOPS = { key: "gitops", namespace: ARGOCD_NS, name: "argocd-application-controller" };
+export const HPA = { key: "hpa", namespace: "kube-system", name: "horizontal-pod-autoscaler" };
+
+// What a developer team typically holds on Deployments (the built-in `edit` role's share of them).
+const EDITOR_ROLE = `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: e2e-deployment-editor}
+rules:
+  - apiGroups: [apps]
+    resources: [deployments, deployments/scale, deployments/rollback]
+    verbs: [get, list, watch, create, update, patch, delete]
+  - apiGroups: [apps]
+    resources: [replicasets]
+    verbs: [get, list, watch]
+  - apiGroups: [""]
+    resources: [pods, namespaces, events]
+    verbs: [get, list, watch]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: e2e-deployment-editors}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: e2e-deployment-editor}
+subjects:
+  - {kind: Group, apiGroup: rbac.authorization.k8s.io, name: team-a}
+  - {kind: Group, apiGroup: rbac.authorization.k8s.io, name: team-b}
+  - {kind: ServiceAccount, name: ${GITOPS.name}, namespace: ${GITOPS.namespace}}
+  - {kind: ServiceAccount, name: ${HPA.name}, namespace: ${HPA.namespace}}
+`;
+
+export async function prepareCluster(
+  testbed: TestbedInfo,
+  corpusNamespaces: readonly string[],
+): Promise<void> {
+  const admin = (args: string[], input?: string) =>
+    kubectlOk(testbed, "admin", args, input === undefined ? {} : { input });
+  for (const ns of [ENFORCE_NS, AUDIT_NS, FLOW_NS, DOOMED_NS, ARGOCD_NS, ...corpusNamespaces]) {
+    await admin(["create", "namespace", ns]);
+  }
+  await admin(["apply", "-f", "-"], EDITOR_ROLE);
+  for (const account of [GITOPS, HPA]) {
+    await admin(["create", "serviceaccount", account.name, "-n", account.namespace]);
+    const token = (
+      await admin(["create", "token", account.name, "-n", account.namespace, "--duration=3h"])
+    ).trim();
+    const file = join(testbed.workDir, `kubeconfig-${account.key}`);
+    const adminConfig = testbed.kubeconfigs.admin ?? "";
+    await writeFile(file, await withToken(adminConfig, token), { mode: 0o600 });
+    testbed.kubeconfigs[account.key] = file;
+  }
+  // History first: each `web` ran OLD_IMAGE before Git's image, as if deployed before driftguard.
+  for (const ns of [ENFORCE_NS, AUDIT_NS]) {
+    await admin(["apply", "-f", "-"], yamlOf(webDeployment({ namespace: ns, image: OLD_IMAGE })));
+    await waitForReplicaSets(testbed, ns, "web", 1);
+    await admin(["apply", "-f", "-"], yamlOf(webDeployment({ namespace: ns })));
+    await waitForReplicaSets(testbed, ns, "web", 2);
+  }
+  // Drift that predates driftguard: a request that brings it back to Git must pass.
+  await admin(
+    ["apply", "-f", "-"],
+    yamlOf(webDeployment({ name: "drifted", namespace: ENFORCE_NS, image: OLD_IMAGE })),
+  );
+  for (const manifest of [
+    webDeployment({ name: "autoscaled", namespace: ENFORCE_NS, replicas: null }),
+    webDeployment({ name: "synced", namespace: ENFORCE_NS }),
+    webDeployment({ name: "probe", namespace: ENFORCE_NS }),
+    webDeployment({ name: "flow", namespace: FLOW_NS }),
+    webDeployment({ name: "one", namespace: DOOMED_NS }),
+    webDeployment({ name: "two", namespace: DOOMED_NS }),
+  ]) {
+    await admin(["apply", "-f", "-"], yamlOf(manifest));
+  }
+}
+
+async function withToken(kubeconfigFile: string, token: string): Promise<string> {
+  const { readFile } = await import("node:fs/promises");
+  const text = await readFile(kubeconfigFile, "utf8");
+  return text.replace(/token: "[^"]*"/, `token: "${token}"`);
+}
+
+async function waitForReplicaSets(
+  testbed: TestbedInfo,
+  ns: string,
+  app: string,
+  count: number,
+): Promise<void> {
+  await waitFor(
+    `${count} ReplicaSet(s) of ${ns}/${app}`,
+    async () => {
+      const out = await kubectlOk(testbed, "admin", [
+        "get",
+        "rs",
+        "-n",
+        ns,
+        "-l",
+        `app=${app}`,
+        "-o",
+        "name",
+      ]);
+      return out.trim().split("\n").filter(Boolean).length >= count ? true : undefined;
+    },
+    60_000,
+  );
+}
+
+export function webhookConfiguration(name: string, url: string, caPem: string): string {
+  return `apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingWebhookConfiguration
+metadata: {name: ${name}}
+webhooks:
+  - name: deployments.driftguard.io
+    admissionReviewVersions: [v1]
+    clientConfig:
+      url: ${url}/validate
+      caBundle: ${Buffer.from(caPem).toString("base64")}
+    rules:
+      - apiGroups: [apps]
+        apiVersions: ["*"]
+        resources: [deployments, deployments/scale]
+        operations: [CREATE, UPDATE, DELETE]
+        scope: Namespaced
+    matchPolicy: Equivalent
+    # driftguard writes nothing for a dry-run request (SPEC §4).
+    sideEffects: NoneOnDryRun
+    failurePolicy: Fail
+    timeoutSeconds: 10
+    namespaceSelector:
+      matchExpressions:
+        - {key: kubernetes.io/metadata.name, operator: NotIn, values: [kube-system, driftguard]}
+`;
+}

@@ -1,0 +1,99 @@
+// Reads the API server's own admission-webhook metrics (Prometheus text format) for one webhook:
+// latency as the API server measured it (calling, TLS and driftguard together), and rejections.
+// Quantiles are interpolated within histogram buckets as Prometheus's histogram_quantile does, so they
+// are only as fine as the API server's buckets (5 ms, 25 ms, 100 ms, 500 ms, ...).
+
+export interface WebhookFigures {
+  requests: number;
+  meanMs: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** By `operation/rejected`. */
+  byOperation: Record<string, number>;
+  /** apiserver_admission_webhook_rejection_count by `operation/error_type/rejection_code`. */
+  rejections: Record<string, number>;
+  text: string;
+}
+
+interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+const DURATION = "apiserver_admission_webhook_admission_duration_seconds";
+const REJECTIONS = "apiserver_admission_webhook_rejection_count";
+
+export function parsePrometheusText(text: string): Sample[] {
+  const samples: Sample[] = [];
+  for (const line of text.split("\n")) {
+    if (line === "" || line.startsWith("#")) continue;
+    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
+    if (!match) continue;
+    const labels: Record<string, string> = {};
+    for (const pair of (match[2] ?? "").matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) {
+      labels[pair[1] ?? ""] = pair[2] ?? "";
+    }
+    samples.push({ name: match[1] ?? "", labels, value: Number(match[3]) });
+  }
+  return samples;
+}
+
+/** Quantile q from cumulative buckets (upper bound → count), linear within a bucket. */
+export function histogramQuantile(q: number, buckets: ReadonlyMap<number, number>): number {
+  const bounds = [...buckets.keys()].sort((a, b) => a - b);
+  const total = buckets.get(Number.POSITIVE_INFINITY) ?? 0;
+  if (total === 0) return Number.NaN;
+  const rank = q * total;
+  let lowerBound = 0;
+  let lowerCount = 0;
+  for (const bound of bounds) {
+    const count = buckets.get(bound) ?? 0;
+    if (count >= rank) {
+      if (bound === Number.POSITIVE_INFINITY) return lowerBound;
+      return lowerBound + ((bound - lowerBound) * (rank - lowerCount)) / Math.max(count - lowerCount, 1e-9);
+    }
+    lowerBound = bound;
+    lowerCount = count;
+  }
+  return lowerBound;
+}
+
+export function summarizeWebhookMetrics(text: string, webhookName: string): WebhookFigures {
+  const samples = parsePrometheusText(text).filter((s) => s.labels.name === webhookName);
+  const buckets = new Map<number, number>();
+  const byOperation: Record<string, number> = {};
+  let sum = 0;
+  let count = 0;
+  for (const sample of samples) {
+    if (sample.name === `${DURATION}_bucket`) {
+      const bound = sample.labels.le === "+Inf" ? Number.POSITIVE_INFINITY : Number(sample.labels.le);
+      buckets.set(bound, (buckets.get(bound) ?? 0) + sample.value);
+    } else if (sample.name === `${DURATION}_sum`) {
+      sum += sample.value;
+    } else if (sample.name === `${DURATION}_count`) {
+      count += sample.value;
+      const key = `${sample.labels.operation}/rejected=${sample.labels.rejected}`;
+      byOperation[key] = (byOperation[key] ?? 0) + sample.value;
+    }
+  }
+  const rejections: Record<string, number> = {};
+  for (const sample of samples.filter((s) => s.name === REJECTIONS)) {
+    const key = `${sample.labels.operation}/${sample.labels.error_type}/${sample.labels.rejection_code}`;
+    rejections[key] = (rejections[key] ?? 0) + sample.value;
+  }
+  const figures = {
+    requests: count,
+    meanMs: count === 0 ? Number.NaN : (sum / count) * 1000,
+    p50Ms: histogramQuantile(0.5, buckets) * 1000,
+    p99Ms: histogramQuantile(0.99, buckets) * 1000,
+    byOperation,
+    rejections,
+  };
+  const lines = [
+    `  webhook calls: ${figures.requests}; mean ${figures.meanMs.toFixed(1)} ms; p50 ${figures.p50Ms.toFixed(1)} ms; p99 ${figures.p99Ms.toFixed(1)} ms (interpolated in the API server's buckets)`,
+    `  calls by operation: ${JSON.stringify(byOperation)}`,
+    `  rejections (operation/error_type/code): ${JSON.stringify(rejections)}`,
+  ];
+  return { ...figures, text: lines.join("\n") };
+}

@@ -1,0 +1,28 @@
+// What the e2e global setup hands to every test file (serializable: test files run in other processes).
+export interface TestbedInfo {
+  /** The API server, https://127.0.0.1:<port>. */
+  server: string;
+  binDir: string;
+  workDir: string;
+  /** kubeconfig file per test user, service-account identities included. */
+  kubeconfigs: Record<string, string>;
+  /** The Git repository driftguard reads (a plain local repository made for the run). */
+  repoDir: string;
+  /** driftguard's own HTTPS base URL and the CA that signed its certificate. */
+  driftguardUrl: string;
+  driftguardCaFile: string;
+  /** Corpus layout in the Git repository, when ../shared/corpus is present. */
+  corpus: CorpusLayout | undefined;
+}
+
+export interface CorpusLayout {
+  /** Namespace → repository-relative files, one folder and one namespace per corpus repository. */
+  namespaces: Record<string, string[]>;
+  documents: number;
+}
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    testbed: TestbedInfo;
+  }
+}
