@@ -25,6 +25,11 @@ export function buildConfig(raw: RawConfig, dir: string): Config {
     refresh: { onDemandAfterMs: toMs(refresh.onDemandAfter), timeoutMs: toMs(refresh.timeout) },
     logLevel: raw.logLevel,
     revisions: raw.gitops.revisions,
+    kubernetes: {
+      watch: raw.kubernetes.watch,
+      ...(raw.kubernetes.kubeconfig === undefined ? {} : { kubeconfig: file(raw.kubernetes.kubeconfig) }),
+      resyncMs: toMs(raw.kubernetes.resync),
+    },
   };
 }
 

@@ -111,6 +111,17 @@ export const configSchema = closed(
     // The refetch must end well before the API server gives up on the webhook (at most 30s).
     refresh: closed({ onDemandAfter: duration("5s", 1_000), timeout: duration("3s", 100, 25_000) }, [], {}),
     logLevel: { enum: LOG_LEVELS, default: "info" },
+    // RBAC grants and terminating namespaces come from watches on the API server (SPEC §4, §5).
+    // `auto` watches when running in a pod or when a kubeconfig is given.
+    kubernetes: closed(
+      {
+        watch: { enum: ["auto", "on", "off"], default: "auto" },
+        kubeconfig: text,
+        resync: duration("10m", 10_000),
+      },
+      [],
+      {},
+    ),
   },
   ["sources"],
 );

@@ -26,6 +26,14 @@ export interface RefreshConfig {
   readonly timeoutMs: number;
 }
 
+export interface KubernetesConfig {
+  /** Watch RBAC objects and namespaces; `auto` is resolved by the CLI (in a pod, or with a kubeconfig). */
+  readonly watch: "auto" | "on" | "off";
+  /** Absolute kubeconfig path; undefined = in-cluster service account, or the default kubeconfig. */
+  readonly kubeconfig?: string | undefined;
+  readonly resyncMs: number;
+}
+
 export interface Config {
   readonly policy: Policy;
   readonly sources: readonly SourceConfig[];
@@ -36,6 +44,7 @@ export interface Config {
   readonly logLevel: LogLevel;
   /** How many recent revisions per source stay known for GitOps identities (SPEC §5). */
   readonly revisions: number;
+  readonly kubernetes: KubernetesConfig;
 }
 
 /** A duration as written: a string like `"1h30m"` or integer seconds. */
@@ -99,4 +108,5 @@ export interface RawConfig {
   stateDir: string;
   refresh: { onDemandAfter: RawDuration; timeout: RawDuration };
   logLevel: LogLevel;
+  kubernetes: { watch: "auto" | "on" | "off"; kubeconfig?: string; resync: RawDuration };
 }
