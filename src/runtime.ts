@@ -2,10 +2,12 @@
 // Used by `serve`, `check` and `diff`, so that all three decide exactly alike.
 import type pino from "pino";
 import type { Config } from "./config/types.js";
+import { type AuditEvent, auditEventFor } from "./core/audit-event.js";
 import type { AdmissionHandler, Readiness } from "./http/types.js";
 import { createGitSource } from "./sources/git-source.js";
 import type { GitSource } from "./sources/types.js";
 import { createAdmit } from "./state/admit.js";
+import type { ClusterView } from "./state/cluster-view.js";
 import { DesiredState } from "./state/desired-state.js";
 import { createMetrics, type Metrics } from "./state/metrics.js";
 
@@ -21,7 +23,16 @@ export interface Runtime {
   stop(): Promise<void>;
 }
 
-export function createRuntime(config: Config, logger: pino.Logger): Runtime {
+/** What the cluster adds, when driftguard can see one (serve with a kubeconfig or in a pod, check --rbac). */
+export interface ClusterParts {
+  view: ClusterView;
+  /** Writes audit-mode Events; `uid` is the Deployment's. */
+  recordEvent?: (event: AuditEvent, uid: string | undefined) => void;
+  /** Extra readiness details (watch states). */
+  status?: () => unknown;
+}
+
+export function createRuntime(config: Config, logger: pino.Logger, cluster?: ClusterParts): Runtime {
   const sources = config.sources.map((source) =>
     createGitSource(source, { stateDir: config.stateDir, revisions: config.revisions, logger }),
   );
@@ -34,7 +45,12 @@ export function createRuntime(config: Config, logger: pino.Logger): Runtime {
     policy: config.policy,
     refresh: config.refresh,
     logger,
-    onDecision: (decision, response) => metrics.recordDecision(decision, response),
+    cluster: cluster?.view,
+    onDecision: (decision, response, request) => {
+      metrics.recordDecision(decision, response);
+      const event = cluster?.recordEvent ? auditEventFor(decision) : undefined;
+      if (event) cluster?.recordEvent?.(event, uidOf(request.oldObject ?? request.object));
+    },
   });
   const started = Promise.all(sources.map((source) => source.start())).then(() => state.rebuild());
   return {
@@ -45,7 +61,12 @@ export function createRuntime(config: Config, logger: pino.Logger): Runtime {
     started,
     readiness: () => ({
       ready: true,
-      details: { sources: sources.map((s) => s.status()), conflicts: state.conflicts(), objects: state.size },
+      details: {
+        sources: sources.map((s) => s.status()),
+        conflicts: state.conflicts(),
+        objects: state.size,
+        ...(cluster?.status ? { cluster: cluster.status() } : {}),
+      },
     }),
     refresh: async (name) => {
       const chosen = sources.filter((source) => name === undefined || source.name === name);
@@ -55,4 +76,9 @@ export function createRuntime(config: Config, logger: pino.Logger): Runtime {
       await Promise.all(sources.map((source) => source.stop()));
     },
   };
+}
+
+function uidOf(object: unknown): string | undefined {
+  const metadata = (object as { metadata?: { uid?: unknown } } | null)?.metadata;
+  return typeof metadata?.uid === "string" ? metadata.uid : undefined;
 }

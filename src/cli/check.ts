@@ -2,26 +2,47 @@
 
 import { wrapResponse } from "../core/admission.js";
 import { parseReview } from "../http/review-schema.js";
+import { loadRbacDir, RbacLoadError } from "../rbac/load-dir.js";
+import { staticClusterView } from "../state/cluster-view.js";
 import { parse } from "./args.js";
 import { CliError } from "./errors.js";
 import { readInput } from "./input.js";
 import { withSyncedRuntime } from "./synced-runtime.js";
 
-const HELP = `driftguard check --config FILE [REVIEW.json | -]
+const HELP = `driftguard check --config FILE [--rbac DIR] [REVIEW.json | -]
 
 Syncs the config's Git sources once, decides the AdmissionReview (from the file, or standard input) as
 the webhook would, and prints the AdmissionReview response as JSON.
+
+--rbac DIR   RBAC objects (Roles, ClusterRoles, RoleBindings, ClusterRoleBindings) from the YAML or JSON
+             files under DIR (or one file), evaluated as the webhook evaluates the cluster's: grants of
+             verb override on deployments[/<field group>] in API group driftguard.io.
 Exit status: 0 allowed, 1 denied, 2 error.`;
 
 export async function runCheck(args: string[]): Promise<number> {
-  const parsed = parse(args, { config: { type: "string", short: "c" } }, HELP);
+  const parsed = parse(args, { config: { type: "string", short: "c" }, rbac: { type: "string" } }, HELP);
   if (!parsed) return 0;
   const review = parseInputReview(await readInput(parsed.positionals[0]));
-  return withSyncedRuntime(parsed.values.config, async (runtime) => {
-    const response = await runtime.admit(review.request);
-    process.stdout.write(`${JSON.stringify(wrapResponse(response), null, 2)}\n`);
-    return response.allowed ? 0 : 1;
-  });
+  const cluster = parsed.values.rbac === undefined ? undefined : await rbacFrom(parsed.values.rbac);
+  return withSyncedRuntime(
+    parsed.values.config,
+    async (runtime) => {
+      const response = await runtime.admit(review.request);
+      process.stdout.write(`${JSON.stringify(wrapResponse(response), null, 2)}\n`);
+      return response.allowed ? 0 : 1;
+    },
+    cluster,
+  );
+}
+
+async function rbacFrom(dir: string) {
+  try {
+    const { objects } = await loadRbacDir(dir);
+    return { view: staticClusterView(objects) };
+  } catch (error) {
+    if (error instanceof RbacLoadError) throw new CliError(`--rbac: ${error.message}`);
+    throw error;
+  }
 }
 
 function parseInputReview(text: string) {

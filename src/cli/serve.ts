@@ -6,6 +6,7 @@ import type { Config } from "../config/types.js";
 import { setUpDemo } from "../demo/setup.js";
 import { buildApp } from "../http/app.js";
 import { startServer } from "../http/server.js";
+import { connectCluster } from "../kube/connect.js";
 import { createRuntime } from "../runtime.js";
 import { parse } from "./args.js";
 import { createLogger } from "./logger.js";
@@ -25,7 +26,8 @@ export async function runServe(args: string[]): Promise<number> {
   const demo = parsed.values.config === undefined ? await setUpDemo(process.cwd()) : undefined;
   const config = loadConfig(parsed.values.config ?? demo?.configFile ?? "");
   const logger = createLogger(config.logLevel);
-  const runtime = createRuntime(config, logger);
+  const cluster = connectCluster(config.kubernetes, process.env, logger);
+  const runtime = createRuntime(config, logger, cluster?.parts);
   const app = buildApp(
     {
       admit: runtime.admit,
@@ -59,6 +61,7 @@ export async function runServe(args: string[]): Promise<number> {
   logger.info("shutting down");
   await server.close();
   await runtime.stop();
+  await cluster?.stop();
   return 0;
 }
 

@@ -10,7 +10,7 @@ import { type Change, judge, scaleReplicas } from "./judge.js";
 import type { Lookup } from "./lookup.js";
 import type { Policy } from "./policy.js";
 import { matchesSubjects } from "./subjects.js";
-import type { Drift, Mode, ObjectKey } from "./types.js";
+import type { Drift, Mode, ObjectKey, Requester } from "./types.js";
 
 export interface DecideInput {
   request: AdmissionRequest;
@@ -96,6 +96,11 @@ export function objectKeyOf(request: AdmissionRequest): ObjectKey {
   return { namespace, name };
 }
 
+/** The requester as the API server authenticated it. */
+export function requesterOf(request: AdmissionRequest): Requester {
+  return { username: request.userInfo.username ?? "", groups: request.userInfo.groups ?? [] };
+}
+
 /** Who asks for what, or the reason the request is not ours to judge. */
 function subjectOf(request: AdmissionRequest): Subject | string {
   if (request.resource.group !== "apps" || request.resource.resource !== "deployments") {
@@ -104,7 +109,7 @@ function subjectOf(request: AdmissionRequest): Subject | string {
   if (request.operation === "CONNECT") return "CONNECT is not judged";
   return {
     key: objectKeyOf(request),
-    requester: { username: request.userInfo.username ?? "", groups: request.userInfo.groups ?? [] },
+    requester: requesterOf(request),
     operation: request.operation,
     subresource: request.subResource || undefined,
     dryRun: request.dryRun === true,

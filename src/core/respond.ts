@@ -2,6 +2,7 @@
 import type { AdmissionResponse } from "./admission.js";
 import type { Decision, Subject } from "./decision.js";
 import { boundWarnings, describeDrift, describeOrigin, listWithMore } from "./format.js";
+import { grantAdvice } from "./grant-advice.js";
 import { auditAnnotations } from "./respond-audit.js";
 import type { FieldGroup } from "./types.js";
 
@@ -103,6 +104,8 @@ function denyMessage(decision: Extract<Decision, { kind: "judged" }>): string {
     MESSAGE_DRIFTS,
   );
   const groups = neededGroups(decision);
+  // A GitOps controller is never the one to exempt: its content should come from Git.
+  const offerGrant = decision.gitops !== "no-matching-revision" && subject.requester.username !== "";
   return [
     `driftguard: ${objectName(subject)} would drift from Git (${describeOrigin(desired.origin)}):`,
     ...drifts.map((line) => `  - ${line}`),
@@ -110,7 +113,9 @@ function denyMessage(decision: Extract<Decision, { kind: "judged" }>): string {
       ? ["The requester is a GitOps identity, but the result matches no recent Git revision."]
       : []),
     `To proceed, change ${desired.origin.file} in Git and let it sync, or ask a cluster admin to exempt ` +
-      `${subject.requester.username || "this requester"} from field group${groups.length > 1 ? "s" : ""} ${groups.join(", ")}.`,
+      `${subject.requester.username || "this requester"} from field group${groups.length > 1 ? "s" : ""} ${groups.join(", ")}` +
+      (offerGrant ? " with RBAC:" : "."),
+    ...(offerGrant ? grantAdvice(subject.key, subject.requester, groups) : []),
   ].join("\n");
 }
 

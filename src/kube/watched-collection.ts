@@ -53,7 +53,8 @@ export interface CollectionOptions<T extends KubernetesObject> {
   now?: () => number;
 }
 
-const DEFAULT_BACKOFF = { initialMs: 500, maxMs: 30_000 };
+// At most one list per collection every 10 s while the API server is away: cheap, and back soon after.
+const DEFAULT_BACKOFF = { initialMs: 500, maxMs: 10_000 };
 
 export function watchCollection<T extends KubernetesObject>(
   options: CollectionOptions<T>,
@@ -140,6 +141,12 @@ class SupervisedInformer<T extends KubernetesObject> implements WatchedCollectio
   private async swap(informer: Cache<T>): Promise<void> {
     const previous = this.serving;
     this.serving = informer;
+    if (this.state.kind === "failing") {
+      this.options.logger.info(
+        { collection: this.name, downMs: this.now() - this.state.since },
+        "watch restored",
+      );
+    }
     if (this.state.kind !== "synced") this.state = { kind: "synced", since: this.now() };
     this.failures = 0;
     this.resolveFirstSync();

@@ -3,12 +3,13 @@
 // per source) and decide on the newest revision. Never throws: a failure answers with what is known.
 import type pino from "pino";
 import type { AdmissionRequest, AdmissionResponse } from "../core/admission.js";
-import { decide, objectKeyOf } from "../core/decide.js";
+import { decide, objectKeyOf, requesterOf } from "../core/decide.js";
 import type { Decision } from "../core/decision.js";
 import type { Policy } from "../core/policy.js";
 import { respond } from "../core/respond.js";
 import type { AdmissionHandler } from "../http/types.js";
 import type { GitSource } from "../sources/types.js";
+import type { ClusterView } from "./cluster-view.js";
 import type { DesiredState } from "./desired-state.js";
 
 export interface AdmitDependencies {
@@ -17,16 +18,25 @@ export interface AdmitDependencies {
   policy: Policy;
   refresh: { onDemandAfterMs: number; timeoutMs: number };
   logger: pino.Logger;
+  /** RBAC grants and terminating namespaces; without it, neither exists. */
+  cluster?: ClusterView | undefined;
   now?: () => number;
-  /** Called once per answered request (metrics). */
-  onDecision?: (decision: Decision, response: AdmissionResponse) => void;
+  /** Called once per answered request (metrics, audit-mode events). */
+  onDecision?: (decision: Decision, response: AdmissionResponse, request: AdmissionRequest) => void;
 }
 
 export function createAdmit(deps: AdmitDependencies): AdmissionHandler {
   const now = deps.now ?? Date.now;
   const decideNow = (request: AdmissionRequest): Decision => {
-    const lookup = deps.state.lookup(objectKeyOf(request));
-    return decide({ request, lookup, policy: deps.policy, namespaceTerminating: false });
+    const key = objectKeyOf(request);
+    const lookup = deps.state.lookup(key);
+    return decide({
+      request,
+      lookup,
+      policy: deps.policy,
+      namespaceTerminating: deps.cluster?.namespaceTerminating(key.namespace) ?? false,
+      grant: deps.cluster?.grantsFor(requesterOf(request), key),
+    });
   };
   return async (request) => {
     const arrivedAt = now();
@@ -44,7 +54,7 @@ export function createAdmit(deps: AdmitDependencies): AdmissionHandler {
         response = respond(request.uid, decision);
       }
     }
-    deps.onDecision?.(decision, response);
+    deps.onDecision?.(decision, response, request);
     return response;
   };
 }

@@ -1,7 +1,7 @@
 // The driftguard command as a user runs it (a child process), on a real Git repository.
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { rm, writeFile } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestRepo } from "../support/git/test-repo.js";
@@ -98,6 +98,53 @@ describe("driftguard CLI", () => {
     );
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("not an AdmissionReview v1");
+  });
+
+  it("check --rbac: the RBAC grant in the files exempts, and the answer names it", async () => {
+    const rbac = join(tmp, "rbac");
+    await mkdir(rbac, { recursive: true });
+    await writeFile(
+      join(rbac, "grant.yaml"),
+      `apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: override-image, namespace: shop}
+rules: [{apiGroups: [driftguard.io], resources: [deployments/image], verbs: [override], resourceNames: [web]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: alice-image, namespace: shop}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: override-image}
+subjects: [{kind: User, apiGroup: rbac.authorization.k8s.io, name: alice}]
+`,
+    );
+    const exempt = await driftguard(["check", "--config", config, "--rbac", rbac, join(tmp, "deny.json")]);
+    expect(exempt.code).toBe(0);
+    expect(JSON.parse(exempt.stdout).response.warnings.join("\n")).toContain(
+      "exempted by RoleBinding shop/alice-image (Role shop/override-image)",
+    );
+    // Without the files, the same review is denied, and the message offers that very grant.
+    const denied = await driftguard(["check", "--config", config, join(tmp, "deny.json")]);
+    expect(denied.code).toBe(1);
+    expect(JSON.parse(denied.stdout).response.status.message).toContain(
+      "kubectl create rolebinding driftguard-override-web-image-alice -n shop --role=driftguard-override-web-image --user=alice",
+    );
+    const missing = await driftguard([
+      "check",
+      "--config",
+      config,
+      "--rbac",
+      join(tmp, "nope"),
+      join(tmp, "deny.json"),
+    ]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("--rbac:");
+    await writeFile(
+      join(rbac, "broken.yaml"),
+      "kind: Role\napiVersion: rbac.authorization.k8s.io/v1\nmetadata: {name: x}\n",
+    );
+    const broken = await driftguard(["check", "--config", config, "--rbac", rbac, join(tmp, "deny.json")]);
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toContain("broken.yaml, document 1 (line 1): Role x has no metadata.namespace");
   });
 
   it("diff: exit 0 in sync, 1 with drift, as a readable report", async () => {

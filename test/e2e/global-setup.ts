@@ -4,13 +4,13 @@
 // At the end it prints the webhook's latency as the API server measured it.
 import { execFileSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { createTestRepo } from "../support/git/test-repo.js";
-import { apiGet } from "./support/api-client.js";
 import { ALICE, BOB, GITOPS, HPA, prepareCluster, webhookConfiguration } from "./support/cluster-setup.js";
-import { ADMIN, type ControlPlane, startControlPlane } from "./support/control-plane.js";
+import { ADMIN, type ControlPlane, DRIFTGUARD_USER, startControlPlane } from "./support/control-plane.js";
 import { type DriftguardProcess, REPO_ROOT, startDriftguard } from "./support/driftguard.js";
 import { kubectl, kubectlOk } from "./support/kubectl.js";
 import { corpusFiles, ENFORCE_NS, scenarioFiles } from "./support/manifests.js";
@@ -25,6 +25,7 @@ export const WEBHOOK_NAME = "deployments.driftguard.io";
 let plane: ControlPlane | undefined;
 let driftguard: DriftguardProcess | undefined;
 let workDir: string | undefined;
+let control: Server | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
   const binDir = buildTestbed();
@@ -38,7 +39,8 @@ export async function setup(project: TestProject): Promise<void> {
   await repo.commit("Desired state for the e2e run", { ...scenarioFiles(), ...corpus.files });
 
   const kubeconfigs: Record<string, string> = {};
-  for (const user of [ADMIN, ALICE.name, BOB.name]) kubeconfigs[user] = plane.kubeconfig(user);
+  for (const user of [ADMIN, ALICE.name, BOB.name, DRIFTGUARD_USER])
+    kubeconfigs[user] = plane.kubeconfig(user);
   const testbed: TestbedInfo = {
     server: plane.server,
     binDir,
@@ -47,22 +49,52 @@ export async function setup(project: TestProject): Promise<void> {
     repoDir: repo.dir,
     driftguardUrl: "",
     driftguardCaFile: "",
+    auditLog: "",
+    controlUrl: "",
     corpus: corpus.layout,
   };
   await prepareCluster(testbed, Object.keys(corpus.layout?.namespaces ?? {}));
 
-  driftguard = await startDriftguard(workDir, (server) => driftguardConfig(repo.dir, workDir ?? "", server));
+  const driftguardKubeconfig = plane.kubeconfig(DRIFTGUARD_USER);
+  driftguard = await startDriftguard(workDir, (server) =>
+    driftguardConfig(repo.dir, workDir ?? "", server, driftguardKubeconfig),
+  );
   testbed.driftguardUrl = driftguard.url;
   testbed.driftguardCaFile = driftguard.caFile;
+  testbed.auditLog = plane.auditLog;
   await kubectlOk(testbed, ADMIN, ["apply", "-f", "-"], {
     input: webhookConfiguration(WEBHOOK_CONFIGURATION, driftguard.url, driftguard.caPem),
   });
   await waitForWebhook(testbed);
+  testbed.controlUrl = await startControlServer(plane);
   await writeFile(join(workDir, "testbed.json"), JSON.stringify(testbed, null, 2));
   project.provide("testbed", testbed);
 }
 
+/**
+ * Test files run in other processes than this setup, which owns the control plane; this loopback
+ * endpoint lets them crash and restart the API server (POST /crash-apiserver?downMs=N).
+ */
+async function startControlServer(controlPlane: ControlPlane): Promise<string> {
+  control = createServer((request, response) => {
+    const url = new URL(request.url ?? "/", "http://127.0.0.1");
+    if (request.method !== "POST" || url.pathname !== "/crash-apiserver") {
+      response.writeHead(404).end();
+      return;
+    }
+    const downMs = Number(url.searchParams.get("downMs") ?? "1000");
+    controlPlane.crashApiServer(downMs).then(
+      () => response.writeHead(204).end(),
+      (error: Error) => response.writeHead(500).end(error.message),
+    );
+  });
+  await new Promise<void>((resolve) => control?.listen(0, "127.0.0.1", resolve));
+  const address = control.address();
+  return `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+}
+
 export async function teardown(): Promise<void> {
+  control?.close();
   if (plane) await printApiServerFigures(plane);
   await driftguard?.process.stop();
   await plane?.stop();
@@ -84,6 +116,7 @@ function driftguardConfig(
   repoDir: string,
   dir: string,
   server: { port: number; certFile: string; keyFile: string },
+  kubeconfig: string,
 ) {
   return `mode: enforce
 namespaces:
@@ -106,6 +139,9 @@ server:
   tlsKeyFile: ${server.keyFile}
 stateDir: ${join(dir, "driftguard-state")}
 logLevel: info
+kubernetes:
+  watch: "on"
+  kubeconfig: ${kubeconfig}
 `;
 }
 
@@ -132,10 +168,10 @@ async function waitForWebhook(testbed: TestbedInfo): Promise<void> {
 
 async function printApiServerFigures(controlPlane: ControlPlane): Promise<void> {
   try {
-    const token = controlPlane.pki.tokens.get(ADMIN);
-    const response = await apiGet(controlPlane.server, controlPlane.pki.caFile, token, "/metrics");
-    const summary = summarizeWebhookMetrics(response.body, WEBHOOK_NAME);
-    process.stdout.write(`\ne2e: the API server's view of driftguard\n${summary.text}\n`);
+    // Histograms add up across API server restarts: one summary of every call in the run.
+    const texts = await controlPlane.metricsSoFar();
+    const summary = summarizeWebhookMetrics(texts.join("\n"), WEBHOOK_NAME);
+    process.stdout.write(`\ne2e: the API server's view of driftguard over the whole run\n${summary.text}\n`);
     if (workDir)
       await writeFile(join(workDir, "apiserver-webhook-metrics.json"), JSON.stringify(summary, null, 2));
   } catch (error) {

@@ -6,6 +6,7 @@ import { MANUAL_EDITS } from "./support/edits.js";
 import { kubectl } from "./support/kubectl.js";
 import { AUDIT_NS, ENFORCE_NS } from "./support/manifests.js";
 import { writableState } from "./support/objects.js";
+import { waitFor } from "./support/processes.js";
 
 const testbed = inject("testbed");
 
@@ -52,6 +53,40 @@ describe("audit mode: the same edits pass, and kubectl prints driftguard's warni
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/Warning: driftguard: /);
     expect(result.stderr).toContain(edit.names);
+  });
+
+  test("each drift left a Kubernetes Event on the Deployment", async () => {
+    const events = await waitFor(
+      "audit-mode events",
+      async () => {
+        const out = await kubectl(testbed, "admin", [
+          ...[
+            "get",
+            "events",
+            "-n",
+            AUDIT_NS,
+            "--field-selector",
+            "reason=DriftAllowedInAuditMode",
+            "-o",
+            "json",
+          ],
+        ]);
+        const items =
+          (
+            JSON.parse(out.stdout || "{}") as {
+              items?: { message: string; involvedObject: { name: string; uid?: string } }[];
+            }
+          ).items ?? [];
+        return items.length >= MANUAL_EDITS.length - 1 ? items : undefined;
+      },
+      10_000,
+    );
+    expect(events.every((event) => event.involvedObject.name === "web" && event.involvedObject.uid)).toBe(
+      true,
+    );
+    expect(events[0]?.message).toMatch(
+      /^alice changed it away from Git \(scenarios\/e2e-audit\/web\.yaml at [0-9a-f]{7}\)/,
+    );
   });
 });
 

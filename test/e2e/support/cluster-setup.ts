@@ -50,6 +50,29 @@ subjects:
   - {kind: ServiceAccount, name: ${HPA.name}, namespace: ${HPA.namespace}}
 `;
 
+// What driftguard itself may do (the chart's ClusterRole says the same): watch RBAC objects and
+// namespaces, and write audit-mode Events. Nothing else: no read of Deployments, no Secrets.
+const DRIFTGUARD_ROLE = `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: driftguard}
+rules:
+  - apiGroups: [rbac.authorization.k8s.io]
+    resources: [roles, clusterroles, rolebindings, clusterrolebindings]
+    verbs: [get, list, watch]
+  - apiGroups: [""]
+    resources: [namespaces]
+    verbs: [get, list, watch]
+  - apiGroups: [""]
+    resources: [events]
+    verbs: [create]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: driftguard}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: driftguard}
+subjects: [{kind: User, apiGroup: rbac.authorization.k8s.io, name: driftguard}]
+`;
+
 export async function prepareCluster(
   testbed: TestbedInfo,
   corpusNamespaces: readonly string[],
@@ -60,6 +83,7 @@ export async function prepareCluster(
     await admin(["create", "namespace", ns]);
   }
   await admin(["apply", "-f", "-"], EDITOR_ROLE);
+  await admin(["apply", "-f", "-"], DRIFTGUARD_ROLE);
   for (const account of [GITOPS, HPA]) {
     await admin(["create", "serviceaccount", account.name, "-n", account.namespace]);
     const token = (
@@ -85,6 +109,7 @@ export async function prepareCluster(
   for (const manifest of [
     webDeployment({ name: "autoscaled", namespace: ENFORCE_NS, replicas: null }),
     webDeployment({ name: "synced", namespace: ENFORCE_NS }),
+    webDeployment({ name: "guarded", namespace: ENFORCE_NS }),
     webDeployment({ name: "probe", namespace: ENFORCE_NS }),
     webDeployment({ name: "flow", namespace: FLOW_NS }),
     webDeployment({ name: "one", namespace: DOOMED_NS }),

@@ -24,15 +24,28 @@ export interface ControlPlane {
   readonly server: string;
   readonly pki: Pki;
   readonly binDir: string;
+  /** The API server's audit log: one JSON event per request by driftguard's identity. */
+  readonly auditLog: string;
   /** A kubeconfig file that authenticates as `user` (one of the static token users). */
   kubeconfig(user: string): string;
-  /** Stops kube-apiserver alone (etcd keeps the data), to test what survives a restart. */
-  stopApiServer(): Promise<void>;
-  startApiServer(): Promise<void>;
+  /** Kills kube-apiserver alone (SIGKILL; etcd keeps the data) and starts it again once ready. */
+  crashApiServer(downMs: number): Promise<void>;
+  /** The API server's /metrics text now, after those read before each crash (counters restart at 0). */
+  metricsSoFar(): Promise<string[]>;
   stop(): Promise<void>;
 }
 
 export const ADMIN = "admin";
+/** driftguard's own identity in the test bed; the API server's audit log records what it asks. */
+export const DRIFTGUARD_USER = "driftguard";
+const AUDIT_POLICY = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+  - level: Metadata
+    users: [${DRIFTGUARD_USER}]
+  - level: None
+`;
 const CONTROLLER_MANAGER = "system:kube-controller-manager";
 
 export async function startControlPlane(options: {
@@ -45,6 +58,7 @@ export async function startControlPlane(options: {
   const users: TestUser[] = [
     { name: ADMIN, groups: ["system:masters"] },
     { name: CONTROLLER_MANAGER, groups: [] },
+    { name: DRIFTGUARD_USER, groups: [] },
     ...options.users,
   ];
   const pki = await makePki(join(workDir, "pki"), users);
@@ -65,6 +79,8 @@ export async function startControlPlane(options: {
     return file;
   };
 
+  await writeFile(join(workDir, "audit-policy.yaml"), AUDIT_POLICY);
+  const beforeCrashes: string[] = [];
   const etcd = await startEtcd(binDir, workDir, etcdPort);
   let apiServer: Managed | undefined = await startApiServerProcess(binDir, workDir, pki, apiPort, etcdPort);
   const controllerManager = startProcess(
@@ -93,13 +109,17 @@ export async function startControlPlane(options: {
     server,
     pki,
     binDir,
+    auditLog: join(workDir, "audit.log"),
     kubeconfig,
-    async stopApiServer() {
-      await apiServer?.stop();
+    async crashApiServer(downMs) {
+      beforeCrashes.push((await apiGet(server, pki.caFile, pki.tokens.get(ADMIN), "/metrics")).body);
+      await apiServer?.kill();
       apiServer = undefined;
+      await new Promise((resolve) => setTimeout(resolve, downMs));
+      apiServer = await startApiServerProcess(binDir, workDir, pki, apiPort, etcdPort);
     },
-    async startApiServer() {
-      apiServer ??= await startApiServerProcess(binDir, workDir, pki, apiPort, etcdPort);
+    async metricsSoFar() {
+      return [...beforeCrashes, (await apiGet(server, pki.caFile, pki.tokens.get(ADMIN), "/metrics")).body];
     },
     async stop() {
       await controllerManager.stop();
@@ -127,11 +147,12 @@ async function startEtcd(binDir: string, workDir: string, port: number): Promise
   await waitFor(
     "etcd /health",
     async () => {
-      if (!etcd.isRunning()) throw new Error(`etcd exited; see ${etcd.logFile}`);
       const response = await fetch(`${url}/health`);
       return response.ok ? true : undefined;
     },
     30_000,
+    200,
+    () => (etcd.isRunning() ? undefined : `etcd exited; see ${etcd.logFile}`),
   );
   return etcd;
 }
@@ -166,6 +187,9 @@ async function startApiServerProcess(
       // Some corpus manifests ask for privileged containers; the API server refuses them otherwise.
       "--allow-privileged=true",
       "--endpoint-reconciler-type=none",
+      `--audit-policy-file=${join(workDir, "audit-policy.yaml")}`,
+      `--audit-log-path=${join(workDir, "audit.log")}`,
+      "--audit-log-mode=blocking",
       "--profiling=false",
       "-v=1",
     ],
@@ -174,11 +198,12 @@ async function startApiServerProcess(
   await waitFor(
     "kube-apiserver /readyz",
     async () => {
-      if (!apiServer.isRunning()) throw new Error(`kube-apiserver exited; see ${apiServer.logFile}`);
       const response = await apiGet(server, pki.caFile, undefined, "/readyz");
       return response.status === 200 ? true : undefined;
     },
     90_000,
+    200,
+    () => (apiServer.isRunning() ? undefined : `kube-apiserver exited; see ${apiServer.logFile}`),
   );
   return apiServer;
 }

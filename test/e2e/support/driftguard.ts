@@ -44,7 +44,6 @@ export async function startDriftguard(workDir: string, configFor: (server: Serve
   await waitFor(
     "driftguard /readyz",
     async () => {
-      if (!process.isRunning()) throw new Error(`driftguard exited; see ${process.logFile}`);
       // Ready answers at once (SPEC §6); wait until every source has synced, so tests see Git's state.
       const body = JSON.parse(await fetchWithCa(`${url}/readyz`, certs.caCert)) as ReadyBody;
       const sources = body.details?.sources ?? [];
@@ -53,6 +52,8 @@ export async function startDriftguard(workDir: string, configFor: (server: Serve
         : undefined;
     },
     60_000,
+    200,
+    () => (process.isRunning() ? undefined : `driftguard exited; see ${process.logFile}`),
   );
   return { url, caFile, caPem: certs.caCert, process } satisfies DriftguardProcess;
 }

@@ -73,6 +73,9 @@ export function scenarioFiles(): Record<string, string> {
       webDeployment({ name: "autoscaled", namespace: ENFORCE_NS, replicas: null }),
     ),
     [`scenarios/${ENFORCE_NS}/synced.yaml`]: yamlOf(webDeployment({ name: "synced", namespace: ENFORCE_NS })),
+    [`scenarios/${ENFORCE_NS}/guarded.yaml`]: yamlOf(
+      webDeployment({ name: "guarded", namespace: ENFORCE_NS }),
+    ),
     [`scenarios/${ENFORCE_NS}/probe.yaml`]: yamlOf(webDeployment({ name: "probe", namespace: ENFORCE_NS })),
     [`scenarios/${AUDIT_NS}/web.yaml`]: yamlOf(webDeployment({ namespace: AUDIT_NS })),
     [`scenarios/${FLOW_NS}/flow.yaml`]: yamlOf(webDeployment({ name: "flow", namespace: FLOW_NS })),

@@ -11,6 +11,8 @@ export interface Managed {
   /** Resolves with the exit code (or signal) once the process has gone. */
   readonly exited: Promise<string>;
   stop(): Promise<void>;
+  /** SIGKILL: a crash, not a shutdown. */
+  kill(): Promise<void>;
   isRunning(): boolean;
 }
 
@@ -45,6 +47,11 @@ export function startProcess(
     logFile: options.logFile,
     exited,
     isRunning: () => running,
+    async kill() {
+      if (running) child.kill("SIGKILL");
+      await exited;
+      await new Promise<void>((resolve) => log.end(resolve));
+    },
     async stop() {
       if (running) {
         child.kill("SIGTERM");
@@ -76,10 +83,14 @@ export async function waitFor<T>(
   probe: () => Promise<T | undefined>,
   timeoutMs: number,
   intervalMs = 200,
+  /** Checked before every probe: a message ends the wait at once (a process that exited). */
+  fatal: () => string | undefined = () => undefined,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError = "";
   for (;;) {
+    const reason = fatal();
+    if (reason !== undefined) throw new Error(`gave up waiting for ${what}: ${reason}`);
     try {
       const value = await probe();
       if (value !== undefined) return value;

@@ -11,6 +11,10 @@ export interface TestbedInfo {
   /** driftguard's own HTTPS base URL and the CA that signed its certificate. */
   driftguardUrl: string;
   driftguardCaFile: string;
+  /** The API server's audit log of driftguard's own requests. */
+  auditLog: string;
+  /** POST /crash-apiserver?downMs=N kills kube-apiserver and starts it again (global-setup.ts). */
+  controlUrl: string;
   /** Corpus layout in the Git repository, when ../shared/corpus is present. */
   corpus: CorpusLayout | undefined;
 }

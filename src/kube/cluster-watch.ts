@@ -1,0 +1,131 @@
+// What driftguard knows of the cluster, kept in memory by watches: RBAC objects (for exemptions granted
+// with verb `override`, SPEC §5) and Namespaces (deletes in a terminating namespace pass, SPEC §4).
+// Admission requests read the prebuilt grant index; nothing here is called on the request path.
+import {
+  CoreV1Api,
+  type KubeConfig,
+  type KubernetesObject,
+  RbacAuthorizationV1Api,
+  type V1Namespace,
+} from "@kubernetes/client-node";
+import type pino from "pino";
+import type { GrantResolver } from "../core/exemptions.js";
+import type { ObjectKey, Requester } from "../core/types.js";
+import { buildGrantIndex, type GrantIndex, grantResolverFor } from "../rbac/grant-index.js";
+import type { ClusterRole, ClusterRoleBinding, RbacObjects, Role, RoleBinding } from "../rbac/types.js";
+import type { ClusterView } from "../state/cluster-view.js";
+import { type CollectionStatus, type WatchedCollection, watchCollection } from "./watched-collection.js";
+
+export interface ClusterWatchOptions {
+  kubeConfig: KubeConfig;
+  logger: pino.Logger;
+  /** A fresh list and watch this often, whatever happens (guards against silently dead watches). */
+  resyncMs: number;
+  now?: () => number;
+}
+
+export interface ClusterWatch extends ClusterView {
+  readonly firstSync: Promise<void>;
+  status(): { collections: CollectionStatus[]; grants: number };
+  /** Times the grant index was rebuilt (tests and metrics). */
+  rebuilds(): number;
+  stop(): Promise<void>;
+}
+
+const RBAC = "/apis/rbac.authorization.k8s.io/v1";
+
+export function watchCluster(options: ClusterWatchOptions): ClusterWatch {
+  const rbacApi = options.kubeConfig.makeApiClient(RbacAuthorizationV1Api);
+  const coreApi = options.kubeConfig.makeApiClient(CoreV1Api);
+  const now = options.now ?? Date.now;
+  let index: GrantIndex = buildGrantIndex(emptyObjects());
+  let rebuilds = 0;
+  let pending: NodeJS.Timeout | undefined;
+
+  // Changes arrive in bursts (a chart install, a relist): rebuild once per burst, within a second.
+  const scheduleRebuild = () => {
+    if (pending) return;
+    pending = setTimeout(() => {
+      pending = undefined;
+      index = buildGrantIndex(rbacObjects());
+      rebuilds++;
+    }, 50);
+  };
+  const common = { kubeConfig: options.kubeConfig, logger: options.logger, resyncMs: options.resyncMs, now };
+  const roles = watchCollection({
+    ...common,
+    name: "roles",
+    path: `${RBAC}/roles`,
+    list: () => rbacApi.listRoleForAllNamespaces(),
+    onChange: scheduleRebuild,
+  });
+  const clusterRoles = watchCollection({
+    ...common,
+    name: "clusterroles",
+    path: `${RBAC}/clusterroles`,
+    list: () => rbacApi.listClusterRole(),
+    onChange: scheduleRebuild,
+  });
+  const roleBindings = watchCollection({
+    ...common,
+    name: "rolebindings",
+    path: `${RBAC}/rolebindings`,
+    list: () => rbacApi.listRoleBindingForAllNamespaces(),
+    onChange: scheduleRebuild,
+  });
+  const clusterRoleBindings = watchCollection({
+    ...common,
+    name: "clusterrolebindings",
+    path: `${RBAC}/clusterrolebindings`,
+    list: () => rbacApi.listClusterRoleBinding(),
+    onChange: scheduleRebuild,
+  });
+  const namespaces = watchCollection<V1Namespace>({
+    ...common,
+    name: "namespaces",
+    path: "/api/v1/namespaces",
+    list: () => coreApi.listNamespace(),
+    onChange: () => {},
+  });
+  const collections: WatchedCollection<KubernetesObject>[] = [
+    roles,
+    clusterRoles,
+    roleBindings,
+    clusterRoleBindings,
+    namespaces,
+  ];
+
+  // The informers hold client-node's model objects; RBAC's field names are the API's own, so they
+  // read as the plain shapes the grant index takes.
+  function rbacObjects(): RbacObjects {
+    return {
+      roles: roles.list() as unknown as Role[],
+      clusterRoles: clusterRoles.list() as unknown as ClusterRole[],
+      roleBindings: roleBindings.list() as unknown as RoleBinding[],
+      clusterRoleBindings: clusterRoleBindings.list() as unknown as ClusterRoleBinding[],
+    };
+  }
+
+  return {
+    firstSync: Promise.all(collections.map((c) => c.firstSync)).then(() => undefined),
+    grantsFor(requester: Requester, key: ObjectKey): GrantResolver | undefined {
+      return grantResolverFor(index, requester, key, now());
+    },
+    namespaceTerminating(namespace: string): boolean {
+      const found = namespaces.get(namespace);
+      return (
+        found !== undefined && (found.status?.phase === "Terminating" || !!found.metadata?.deletionTimestamp)
+      );
+    },
+    status: () => ({ collections: collections.map((c) => c.status()), grants: rebuilds }),
+    rebuilds: () => rebuilds,
+    async stop() {
+      clearTimeout(pending);
+      await Promise.all(collections.map((c) => c.stop()));
+    },
+  };
+}
+
+function emptyObjects(): RbacObjects {
+  return { roles: [], clusterRoles: [], roleBindings: [], clusterRoleBindings: [] };
+}

@@ -1,0 +1,501 @@
+// SPEC §5 RBAC grants, as a table: which bindings let which requester override which field group of
+// Deployment shop/web. Every case builds a fresh index from plain RBAC objects.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { FieldGroup, Requester } from "../../src/core/types.js";
+import { aggregateClusterRoles } from "../../src/rbac/aggregate.js";
+import { buildGrantIndex, grantResolverFor } from "../../src/rbac/grant-index.js";
+import type { ClusterRole, PolicyRule, RbacObjects, RoleBinding, Subject } from "../../src/rbac/types.js";
+
+const KEY = { namespace: "shop", name: "web" };
+const NOW = Date.parse("2026-11-24T12:00:00Z");
+const ALICE: Requester = { username: "alice", groups: ["team-a", "system:authenticated"] };
+const BOB: Requester = { username: "bob", groups: ["team-b", "system:authenticated"] };
+const SHOP_SA: Requester = {
+  username: "system:serviceaccount:shop:deployer",
+  groups: ["system:serviceaccounts", "system:serviceaccounts:shop", "system:authenticated"],
+};
+
+const rule = (resources: string[], extra: Partial<PolicyRule> = {}): PolicyRule => ({
+  apiGroups: ["driftguard.io"],
+  resources,
+  verbs: ["override"],
+  ...extra,
+});
+const user = (name: string): Subject => ({ kind: "User", apiGroup: "rbac.authorization.k8s.io", name });
+const group = (name: string): Subject => ({ kind: "Group", apiGroup: "rbac.authorization.k8s.io", name });
+const sa = (name: string, namespace?: string): Subject => ({
+  kind: "ServiceAccount",
+  name,
+  ...(namespace ? { namespace } : {}),
+});
+
+function objects(parts: Partial<RbacObjects>): RbacObjects {
+  return { roles: [], clusterRoles: [], roleBindings: [], clusterRoleBindings: [], ...parts };
+}
+const role = (name: string, namespace: string, rules: PolicyRule[]) => ({
+  metadata: { name, namespace },
+  rules,
+});
+const clusterRole = (name: string, rules: PolicyRule[], labels?: Record<string, string>): ClusterRole => ({
+  metadata: { name, ...(labels ? { labels } : {}) },
+  rules,
+});
+const roleBinding = (
+  name: string,
+  namespace: string,
+  ref: { kind: string; name: string },
+  subjects: Subject[],
+  annotations?: Record<string, string>,
+): RoleBinding => ({
+  metadata: { name, namespace, ...(annotations ? { annotations } : {}) },
+  roleRef: { apiGroup: "rbac.authorization.k8s.io", ...ref },
+  subjects,
+});
+const crb = (
+  name: string,
+  ref: string,
+  subjects: Subject[],
+  annotations?: Record<string, string>,
+): RoleBinding => ({
+  metadata: { name, ...(annotations ? { annotations } : {}) },
+  roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: ref },
+  subjects,
+});
+
+function grantOf(rbac: RbacObjects, requester: Requester, fieldGroup: FieldGroup, now = NOW, key = KEY) {
+  return grantResolverFor(buildGrantIndex(rbac), requester, key, now)?.(fieldGroup);
+}
+
+const imageRole = role("image", "shop", [rule(["deployments/image"])]);
+
+interface Case {
+  name: string;
+  rbac: RbacObjects;
+  requester: Requester;
+  group: FieldGroup;
+  granted: string | undefined;
+}
+
+const CASES: Case[] = [
+  {
+    name: "RoleBinding to a Role in the object's namespace",
+    rbac: objects({
+      roles: [imageRole],
+      roleBindings: [roleBinding("rb", "shop", { kind: "Role", name: "image" }, [user("alice")])],
+    }),
+    requester: ALICE,
+    group: "image",
+    granted: "RoleBinding shop/rb (Role shop/image)",
+  },
+  {
+    name: "the same binding does not cover another group",
+    rbac: objects({
+      roles: [imageRole],
+      roleBindings: [roleBinding("rb", "shop", { kind: "Role", name: "image" }, [user("alice")])],
+    }),
+    requester: ALICE,
+    group: "env",
+    granted: undefined,
+  },
+  {
+    name: "nor another user",
+    rbac: objects({
+      roles: [imageRole],
+      roleBindings: [roleBinding("rb", "shop", { kind: "Role", name: "image" }, [user("alice")])],
+    }),
+    requester: BOB,
+    group: "image",
+    granted: undefined,
+  },
+  {
+    name: "a RoleBinding in another namespace counts nothing here",
+    rbac: objects({
+      roles: [role("image", "other", [rule(["deployments/image"])])],
+      roleBindings: [roleBinding("rb", "other", { kind: "Role", name: "image" }, [user("alice")])],
+    }),
+    requester: ALICE,
+    group: "image",
+    granted: undefined,
+  },
+  {
+    name: "a RoleBinding cannot use a Role of another namespace",
+    rbac: objects({
+      roles: [role("image", "other", [rule(["deployments/image"])])],
+      roleBindings: [roleBinding("rb", "shop", { kind: "Role", name: "image" }, [user("alice")])],
+    }),
+    requester: ALICE,
+    group: "image",
+    granted: undefined,
+  },
+  {
+    name: "RoleBinding to a ClusterRole",
+    rbac: objects({
+      clusterRoles: [clusterRole("image", [rule(["deployments/image"])])],
+      roleBindings: [roleBinding("rb", "shop", { kind: "ClusterRole", name: "image" }, [group("team-a")])],
+    }),
+    requester: ALICE,
+    group: "image",
+    granted: "RoleBinding shop/rb (ClusterRole image)",
+  },
+  {
+    name: "ClusterRoleBinding counts in every namespace",
+    rbac: objects({
+      clusterRoles: [clusterRole("replicas", [rule(["deployments/replicas"])])],
+      clusterRoleBindings: [crb("crb", "replicas", [group("team-b")])],
+    }),
+    requester: BOB,
+    group: "replicas",
+    granted: "ClusterRoleBinding crb (ClusterRole replicas)",
+  },
+  {
+    name: "resourceNames naming the Deployment",
+    rbac: objects({
+      roles: [role("r", "shop", [rule(["deployments/env"], { resourceNames: ["api", "web"] })])],
+      roleBindings: [roleBinding("rb", "shop", { kind: "Role", name: "r" }, [user("alice")])],
+    }),
+    requester: ALICE,
+    group: "env",
+    granted: "RoleBinding shop/rb (Role shop/r)",
+  },
+  {
+    name: "resourceNames naming other Deployments only",
+    rbac: objects({
+      roles: [role("r", "shop", [rule(["deployments/env"], { resourceNames: ["api"] })])],
+      roleBindings: [roleBinding("rb", "shop", { kind: "Role", name: "r" }, [user("alice")])],
+    }),
+    requester: ALICE,
+    group: "env",
+    granted: undefined,
+  },
+  {
+    name: "service account by namespace and name",
+    rbac: objects({
+      roles: [imageRole],
+      roleBindings: [roleBinding("rb", "shop", { kind: "Role", name: "image" }, [sa("deployer", "shop")])],
+    }),
+    requester: SHOP_SA,
+    group: "image",
+    granted: "RoleBinding shop/rb (Role shop/image)",
+  },
+  {
+    name: "service account without a namespace: the RoleBinding's own",
+    rbac: objects({
+      roles: [imageRole],
+      roleBindings: [roleBinding("rb", "shop", { kind: "Role", name: "image" }, [sa("deployer")])],
+    }),
+    requester: SHOP_SA,
+    group: "image",
+    granted: "RoleBinding shop/rb (Role shop/image)",
+  },
+  {
+    name: "service account of another namespace",
+    rbac: objects({
+      roles: [imageRole],
+      roleBindings: [roleBinding("rb", "shop", { kind: "Role", name: "image" }, [sa("deployer", "ci")])],
+    }),
+    requester: SHOP_SA,
+    group: "image",
+    granted: undefined,
+  },
+  {
+    name: "service accounts' implied group",
+    rbac: objects({
+      roles: [imageRole],
+      roleBindings: [
+        roleBinding("rb", "shop", { kind: "Role", name: "image" }, [group("system:serviceaccounts:shop")]),
+      ],
+    }),
+    requester: SHOP_SA,
+    group: "image",
+    granted: "RoleBinding shop/rb (Role shop/image)",
+  },
+  {
+    name: "a user named like a group is not the group",
+    rbac: objects({
+      roles: [imageRole],
+      roleBindings: [roleBinding("rb", "shop", { kind: "Role", name: "image" }, [user("team-a")])],
+    }),
+    requester: ALICE,
+    group: "image",
+    granted: undefined,
+  },
+  {
+    name: "`deployments` covers every group",
+    rbac: objects({
+      clusterRoles: [clusterRole("all", [rule(["deployments"])])],
+      clusterRoleBindings: [crb("crb", "all", [user("alice")])],
+    }),
+    requester: ALICE,
+    group: "paused",
+    granted: "ClusterRoleBinding crb (ClusterRole all)",
+  },
+  {
+    name: "`deployments` covers `*` (paths in no group)",
+    rbac: objects({
+      clusterRoles: [clusterRole("all", [rule(["deployments"])])],
+      clusterRoleBindings: [crb("crb", "all", [user("alice")])],
+    }),
+    requester: ALICE,
+    group: "*",
+    granted: "ClusterRoleBinding crb (ClusterRole all)",
+  },
+  {
+    name: "`deployments/image` does not cover `*`",
+    rbac: objects({
+      roles: [imageRole],
+      roleBindings: [roleBinding("rb", "shop", { kind: "Role", name: "image" }, [user("alice")])],
+    }),
+    requester: ALICE,
+    group: "*",
+    granted: undefined,
+  },
+  {
+    name: "a ClusterRoleBinding cannot refer to a Role",
+    rbac: objects({
+      roles: [imageRole],
+      clusterRoleBindings: [
+        {
+          ...crb("crb", "image", [user("alice")]),
+          roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "image" },
+        },
+      ],
+    }),
+    requester: ALICE,
+    group: "image",
+    granted: undefined,
+  },
+  {
+    name: "a dangling roleRef grants nothing",
+    rbac: objects({
+      roleBindings: [roleBinding("rb", "shop", { kind: "ClusterRole", name: "missing" }, [user("alice")])],
+    }),
+    requester: ALICE,
+    group: "image",
+    granted: undefined,
+  },
+  {
+    name: "another verb grants nothing",
+    rbac: objects({
+      roles: [role("r", "shop", [rule(["deployments/image"], { verbs: ["update", "patch"] })])],
+      roleBindings: [roleBinding("rb", "shop", { kind: "Role", name: "r" }, [user("alice")])],
+    }),
+    requester: ALICE,
+    group: "image",
+    granted: undefined,
+  },
+  {
+    name: "another API group grants nothing",
+    rbac: objects({
+      roles: [role("r", "shop", [rule(["deployments/image"], { apiGroups: ["apps"] })])],
+      roleBindings: [roleBinding("rb", "shop", { kind: "Role", name: "r" }, [user("alice")])],
+    }),
+    requester: ALICE,
+    group: "image",
+    granted: undefined,
+  },
+  {
+    name: "a future expiry still counts, and says so",
+    rbac: objects({
+      roles: [imageRole],
+      roleBindings: [
+        roleBinding("rb", "shop", { kind: "Role", name: "image" }, [user("alice")], {
+          "driftguard.io/expires-at": "2026-11-24T13:00:00Z",
+        }),
+      ],
+    }),
+    requester: ALICE,
+    group: "image",
+    granted: "RoleBinding shop/rb (Role shop/image, expires 2026-11-24T13:00:00Z)",
+  },
+  {
+    name: "a past expiry grants nothing",
+    rbac: objects({
+      roles: [imageRole],
+      roleBindings: [
+        roleBinding("rb", "shop", { kind: "Role", name: "image" }, [user("alice")], {
+          "driftguard.io/expires-at": "2026-11-24T11:59:59Z",
+        }),
+      ],
+    }),
+    requester: ALICE,
+    group: "image",
+    granted: undefined,
+  },
+  ...["tomorrow", "2026-11-25", "2026-11-25 12:00:00", ""].map((expiry) => ({
+    name: `an unparsable expiry (${JSON.stringify(expiry)}) counts as expired`,
+    rbac: objects({
+      roles: [imageRole],
+      roleBindings: [
+        roleBinding("rb", "shop", { kind: "Role", name: "image" }, [user("alice")], {
+          "driftguard.io/expires-at": expiry,
+        }),
+      ],
+    }),
+    requester: ALICE,
+    group: "image" as FieldGroup,
+    granted: undefined,
+  })),
+];
+
+const WILDCARD_RULES: [string, PolicyRule][] = [
+  ["verbs [*]", rule(["deployments"], { verbs: ["*"] })],
+  ["verbs [override, *]", rule(["deployments"], { verbs: ["override", "*"] })],
+  ["apiGroups [*]", rule(["deployments"], { apiGroups: ["*"] })],
+  ["resources [*]", rule(["*"])],
+  ["resources [*/*]", rule(["*/*"])],
+  ["resources [deployments/*]", rule(["deployments/*"])],
+  ["resources [*/image]", rule(["*/image"])],
+  ["resources [deployments, deployments/*]", rule(["deployments", "deployments/*"])],
+];
+
+describe("RBAC grants of override (SPEC §5)", () => {
+  it.each(CASES)("$name", ({ rbac, requester, group, granted }) => {
+    expect(grantOf(rbac, requester, group)).toBe(granted);
+  });
+
+  it.each(WILDCARD_RULES)(
+    "a rule with a wildcard (%s) grants nothing, not even cluster-admin",
+    (_name, wild) => {
+      const rbac = objects({
+        clusterRoles: [clusterRole("wild", [wild])],
+        clusterRoleBindings: [crb("crb", "wild", [group("system:masters")])],
+      });
+      const admin = { username: "admin", groups: ["system:masters"] };
+      for (const g of ["image", "*"] as FieldGroup[]) expect(grantOf(rbac, admin, g)).toBeUndefined();
+    },
+  );
+
+  it("the same index stops granting once its expiry passes, without a rebuild", () => {
+    const rbac = objects({
+      roles: [imageRole],
+      roleBindings: [
+        roleBinding("rb", "shop", { kind: "Role", name: "image" }, [user("alice")], {
+          "driftguard.io/expires-at": "2026-11-24T12:30:00+00:00",
+        }),
+      ],
+    });
+    const index = buildGrantIndex(rbac);
+    expect(grantResolverFor(index, ALICE, KEY, NOW)?.("image")).toBeDefined();
+    expect(
+      grantResolverFor(index, ALICE, KEY, Date.parse("2026-11-24T12:30:00Z"))?.("image"),
+    ).toBeUndefined();
+  });
+
+  it("aggregated ClusterRoles: offline aggregation gives the rules the controller would store", () => {
+    const aggregated: ClusterRole = {
+      metadata: { name: "overrides" },
+      aggregationRule: {
+        clusterRoleSelectors: [{ matchLabels: { "driftguard.io/aggregate-to-overrides": "true" } }],
+      },
+      rules: [],
+    };
+    const rbac = objects({
+      clusterRoles: [
+        aggregated,
+        clusterRole("image-part", [rule(["deployments/image"])], {
+          "driftguard.io/aggregate-to-overrides": "true",
+        }),
+        clusterRole("env-part", [rule(["deployments/env"])], { other: "label" }),
+      ],
+      clusterRoleBindings: [crb("crb", "overrides", [user("alice")])],
+    });
+    expect(grantOf(rbac, ALICE, "image")).toBeUndefined(); // stored rules empty: nothing yet
+    const filled = { ...rbac, clusterRoles: aggregateClusterRoles(rbac.clusterRoles) };
+    expect(grantOf(filled, ALICE, "image")).toBe("ClusterRoleBinding crb (ClusterRole overrides)");
+    expect(grantOf(filled, ALICE, "env")).toBeUndefined();
+  });
+
+  it("index size counts only bindings that grant something", () => {
+    const rbac = objects({
+      roles: [
+        imageRole,
+        role("plain", "shop", [{ apiGroups: ["apps"], resources: ["deployments"], verbs: ["get"] }]),
+      ],
+      roleBindings: [
+        roleBinding("rb", "shop", { kind: "Role", name: "image" }, [user("alice")]),
+        roleBinding("plain", "shop", { kind: "Role", name: "plain" }, [user("alice")]),
+      ],
+    });
+    expect(buildGrantIndex(rbac).size).toBe(1);
+  });
+});
+
+describe("RBAC grants: properties", () => {
+  const groups: FieldGroup[] = [
+    "replicas",
+    "image",
+    "resources",
+    "env",
+    "restart",
+    "paused",
+    "metadata",
+    "delete",
+    "*",
+  ];
+  const resources = [
+    "deployments",
+    ...groups.filter((g) => g !== "*").map((g) => `deployments/${g}`),
+    "deployments/*",
+    "*",
+  ];
+  const arbitraryRule = fc.record({
+    apiGroups: fc.subarray(["driftguard.io", "apps", "*"], { minLength: 1 }),
+    resources: fc.subarray(resources, { minLength: 1 }),
+    verbs: fc.subarray(["override", "get", "*"], { minLength: 1 }),
+    resourceNames: fc.subarray(["web", "api"]),
+  });
+  const arbitraryBinding = fc.record({
+    rules: fc.array(arbitraryRule, { minLength: 1, maxLength: 3 }),
+    subject: fc.constantFrom(user("alice"), group("team-a"), user("bob")),
+    cluster: fc.boolean(),
+  });
+  const build = (bindings: { rules: PolicyRule[]; subject: Subject; cluster: boolean }[]) =>
+    objects({
+      clusterRoles: bindings.map((b, i) => clusterRole(`r${i}`, b.rules)),
+      roleBindings: bindings.flatMap((b, i) =>
+        b.cluster ? [] : [roleBinding(`b${i}`, "shop", { kind: "ClusterRole", name: `r${i}` }, [b.subject])],
+      ),
+      clusterRoleBindings: bindings.flatMap((b, i) =>
+        b.cluster ? [crb(`b${i}`, `r${i}`, [b.subject])] : [],
+      ),
+    });
+
+  it("adding a binding never takes a grant away", () => {
+    fc.assert(
+      fc.property(
+        fc.array(arbitraryBinding, { maxLength: 6 }),
+        arbitraryBinding,
+        fc.constantFrom(...groups),
+        (bindings, extra, g) => {
+          const before = grantOf(build(bindings), ALICE, g) !== undefined;
+          const after = grantOf(build([...bindings, extra]), ALICE, g) !== undefined;
+          return !before || after;
+        },
+      ),
+    );
+  });
+
+  it("a rule with a wildcard never grants", () => {
+    fc.assert(
+      fc.property(
+        fc.array(arbitraryBinding, { minLength: 1, maxLength: 6 }),
+        fc.constantFrom(...groups),
+        (bindings, g) => {
+          const wild = bindings.map((b) => ({
+            ...b,
+            rules: b.rules.filter((r) =>
+              [...(r.apiGroups ?? []), ...(r.resources ?? []), ...(r.verbs ?? [])].some((x) =>
+                x.includes("*"),
+              ),
+            ),
+          }));
+          return (
+            wild.every((b) => b.rules.length === 0) ||
+            grantOf(build(wild.filter((b) => b.rules.length > 0)), ALICE, g) === undefined
+          );
+        },
+      ),
+    );
+  });
+});
