@@ -135,8 +135,42 @@ describe("a new commit", () => {
 });
 
 describe("namespace deletion", () => {
-  test("a namespace holding managed Deployments goes (the namespace controller is exempt)", async () => {
+  test("a namespace holding managed Deployments goes; deletes inside it pass while it terminates", async () => {
+    // Outside a terminating namespace, a plain user's delete of a managed Deployment is refused.
+    const refused = await kubectl(testbed, ALICE.name, [
+      "delete",
+      "deployment/one",
+      "-n",
+      DOOMED_NS,
+      "--dry-run=server",
+    ]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain("deleted: Git still holds this Deployment");
+
     await kubectlOk(testbed, "admin", ["delete", "namespace", DOOMED_NS, "--wait=false"]);
+    // `two` goes through the namespace controller (exempt by default); `one` waits on its finalizer.
+    await waitFor(
+      `namespace ${DOOMED_NS} to be down to one Deployment`,
+      async () => {
+        const out = await kubectl(testbed, "admin", ["get", "deployments", "-n", DOOMED_NS, "-o", "name"]);
+        return out.stdout.trim() === "deployment.apps/one" ? true : undefined;
+      },
+      60_000,
+      500,
+    );
+    // driftguard's namespace watch sees Terminating: the same delete passes now.
+    const passed = await kubectl(testbed, ALICE.name, [
+      "delete",
+      "deployment/one",
+      "-n",
+      DOOMED_NS,
+      "--wait=false",
+    ]);
+    expect(passed.code, passed.stderr).toBe(0);
+    await kubectlOk(testbed, "admin", [
+      ...["patch", "deployment/one", "-n", DOOMED_NS, "--type=json"],
+      ...["-p", '[{"op":"remove","path":"/metadata/finalizers"}]'],
+    ]);
     await waitFor(
       `namespace ${DOOMED_NS} to be gone`,
       async () => {

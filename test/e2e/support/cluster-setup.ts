@@ -112,11 +112,19 @@ export async function prepareCluster(
     webDeployment({ name: "guarded", namespace: ENFORCE_NS }),
     webDeployment({ name: "probe", namespace: ENFORCE_NS }),
     webDeployment({ name: "flow", namespace: FLOW_NS }),
-    webDeployment({ name: "one", namespace: DOOMED_NS }),
+    // A finalizer that only the test removes keeps the namespace Terminating while `one` is there.
+    withFinalizer(webDeployment({ name: "one", namespace: DOOMED_NS }), HOLD_FINALIZER),
     webDeployment({ name: "two", namespace: DOOMED_NS }),
   ]) {
     await admin(["apply", "-f", "-"], yamlOf(manifest));
   }
+}
+
+export const HOLD_FINALIZER = "e2e.driftguard.io/hold";
+
+function withFinalizer(manifest: Record<string, unknown>, finalizer: string): Record<string, unknown> {
+  const metadata = manifest.metadata as Record<string, unknown>;
+  return { ...manifest, metadata: { ...metadata, finalizers: [finalizer] } };
 }
 
 async function withToken(kubeconfigFile: string, token: string): Promise<string> {
