@@ -7,6 +7,8 @@ import { setUpDemo } from "../demo/setup.js";
 import { buildApp } from "../http/app.js";
 import { startServer } from "../http/server.js";
 import { connectCluster } from "../kube/connect.js";
+import { loadKubeConfig } from "../kube/kubeconfig.js";
+import { manageCertificates } from "../kube/self-managed-certs.js";
 import { createRuntime } from "../runtime.js";
 import { parse } from "./args.js";
 import { createLogger } from "./logger.js";
@@ -26,6 +28,8 @@ export async function runServe(args: string[]): Promise<number> {
   const demo = parsed.values.config === undefined ? await setUpDemo(process.cwd()) : undefined;
   const config = loadConfig(parsed.values.config ?? demo?.configFile ?? "");
   const logger = createLogger(config.logLevel);
+  const certificates = startCertificates(config, logger);
+  await certificates?.ready;
   const cluster = connectCluster(config.kubernetes, process.env, logger);
   const runtime = createRuntime(config, logger, cluster?.parts);
   const app = buildApp(
@@ -62,7 +66,20 @@ export async function runServe(args: string[]): Promise<number> {
   await server.close();
   await runtime.stop();
   await cluster?.stop();
+  certificates?.stop();
   return 0;
+}
+
+/** Self-managed certificates: the serving pair must be on disk before the server reads it. */
+function startCertificates(config: Config, logger: ReturnType<typeof createLogger>) {
+  if (config.certificates.mode !== "self-managed") return undefined;
+  return manageCertificates({
+    config: config.certificates,
+    kubeConfig: loadKubeConfig(config.kubernetes, process.env),
+    certFile: config.server.tlsCertFile,
+    keyFile: config.server.tlsKeyFile,
+    logger: logger.child({ component: "certificates" }),
+  });
 }
 
 async function readPushToken(config: Config): Promise<string | undefined> {

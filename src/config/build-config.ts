@@ -30,6 +30,16 @@ export function buildConfig(raw: RawConfig, dir: string): Config {
       ...(raw.kubernetes.kubeconfig === undefined ? {} : { kubeconfig: file(raw.kubernetes.kubeconfig) }),
       resyncMs: toMs(raw.kubernetes.resync),
     },
+    certificates: {
+      mode: raw.certificates.mode,
+      secretName: raw.certificates.secretName,
+      secretNamespace: raw.certificates.secretNamespace ?? "",
+      webhookConfigurationName: raw.certificates.webhookConfigurationName,
+      dnsNames: raw.certificates.dnsNames ?? [],
+      validityMs: toMs(raw.certificates.validity),
+      renewBeforeMs: toMs(raw.certificates.renewBefore),
+      checkIntervalMs: toMs(raw.certificates.checkInterval),
+    },
   };
 }
 

@@ -15,7 +15,31 @@ function records(value: unknown): [number, Fields][] {
 
 export function checkCrossFieldRules(raw: unknown): Problem[] {
   if (!isRecord(raw)) return [];
-  return [...checkSourceNames(raw.sources), ...checkSourceAuth(raw.sources), ...checkExemptionSubjects(raw)];
+  return [
+    ...checkSourceNames(raw.sources),
+    ...checkSourceAuth(raw.sources),
+    ...checkExemptionSubjects(raw),
+    ...checkSelfManagedCertificates(raw.certificates),
+  ];
+}
+
+/** Self-managed certificates live in a Secret and name the Service: both must be said. */
+function checkSelfManagedCertificates(certificates: unknown): Problem[] {
+  if (!isRecord(certificates) || certificates.mode !== "self-managed") return [];
+  const problems: Problem[] = [];
+  if (certificates.secretNamespace === undefined) {
+    problems.push({
+      path: ["certificates", "secretNamespace"],
+      message: "is required with mode self-managed (the namespace driftguard runs in)",
+    });
+  }
+  if (!Array.isArray(certificates.dnsNames) || certificates.dnsNames.length === 0) {
+    problems.push({
+      path: ["certificates", "dnsNames"],
+      message: "is required with mode self-managed (the Service's names, e.g. driftguard.driftguard.svc)",
+    });
+  }
+  return problems;
 }
 
 /** Names key the state on disk, metrics and messages: two sources must never share one. */

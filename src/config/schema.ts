@@ -111,6 +111,23 @@ export const configSchema = closed(
     // The refetch must end well before the API server gives up on the webhook (at most 30s).
     refresh: closed({ onDemandAfter: duration("5s", 1_000), timeout: duration("3s", 100, 25_000) }, [], {}),
     logLevel: { enum: LOG_LEVELS, default: "info" },
+    // `files`: the serving pair is read from server.tlsCertFile/tlsKeyFile (cert-manager, `driftguard
+    // certs`, anything). `self-managed`: driftguard keeps a CA and serving pair in a Secret, writes them
+    // to those files, and keeps its ValidatingWebhookConfiguration's caBundle current (as Kyverno does).
+    certificates: closed(
+      {
+        mode: { enum: ["files", "self-managed"], default: "files" },
+        secretName: { ...text, default: "driftguard-tls" },
+        secretNamespace: { type: "string", format: "dns-label" },
+        webhookConfigurationName: { ...text, default: "driftguard" },
+        dnsNames: texts,
+        validity: duration("8760h", 60_000),
+        renewBefore: duration("720h", 10_000),
+        checkInterval: duration("1m", 1_000),
+      },
+      [],
+      {},
+    ),
     // RBAC grants and terminating namespaces come from watches on the API server (SPEC §4, §5).
     // `auto` watches when running in a pod or when a kubeconfig is given.
     kubernetes: closed(

@@ -34,6 +34,18 @@ export interface KubernetesConfig {
   readonly resyncMs: number;
 }
 
+export interface CertificatesConfig {
+  readonly mode: "files" | "self-managed";
+  readonly secretName: string;
+  /** Required for self-managed (the cross-field checks say so). */
+  readonly secretNamespace: string;
+  readonly webhookConfigurationName: string;
+  readonly dnsNames: readonly string[];
+  readonly validityMs: number;
+  readonly renewBeforeMs: number;
+  readonly checkIntervalMs: number;
+}
+
 export interface Config {
   readonly policy: Policy;
   readonly sources: readonly SourceConfig[];
@@ -45,6 +57,7 @@ export interface Config {
   /** How many recent revisions per source stay known for GitOps identities (SPEC §5). */
   readonly revisions: number;
   readonly kubernetes: KubernetesConfig;
+  readonly certificates: CertificatesConfig;
 }
 
 /** A duration as written: a string like `"1h30m"` or integer seconds. */
@@ -109,4 +122,14 @@ export interface RawConfig {
   refresh: { onDemandAfter: RawDuration; timeout: RawDuration };
   logLevel: LogLevel;
   kubernetes: { watch: "auto" | "on" | "off"; kubeconfig?: string; resync: RawDuration };
+  certificates: {
+    mode: "files" | "self-managed";
+    secretName: string;
+    secretNamespace?: string;
+    webhookConfigurationName: string;
+    dnsNames?: string[];
+    validity: RawDuration;
+    renewBefore: RawDuration;
+    checkInterval: RawDuration;
+  };
 }

@@ -1,12 +1,12 @@
 // Whether and how `driftguard serve` talks to the API server (config `kubernetes`): in a pod it uses
 // its service account; elsewhere a kubeconfig. `auto` connects only when one of the two is at hand,
 // so that the demo and offline use never need a cluster.
-import { KubeConfig } from "@kubernetes/client-node";
 import type pino from "pino";
 import type { KubernetesConfig } from "../config/types.js";
 import type { ClusterParts } from "../runtime.js";
 import { watchCluster } from "./cluster-watch.js";
 import { createEventRecorder } from "./event-recorder.js";
+import { loadKubeConfig, runningInPod } from "./kubeconfig.js";
 
 export interface ClusterConnection {
   parts: ClusterParts;
@@ -20,15 +20,12 @@ export function connectCluster(
   env: NodeJS.ProcessEnv,
   logger: pino.Logger,
 ): ClusterConnection | undefined {
-  const inPod = env.KUBERNETES_SERVICE_HOST !== undefined && env.KUBERNETES_SERVICE_PORT !== undefined;
+  const inPod = runningInPod(env);
   if (config.watch === "off" || (config.watch === "auto" && !inPod && config.kubeconfig === undefined)) {
     logger.info("not watching the API server (kubernetes.watch): no RBAC grants, no audit-mode events");
     return undefined;
   }
-  const kubeConfig = new KubeConfig();
-  if (config.kubeconfig !== undefined) kubeConfig.loadFromFile(config.kubeconfig);
-  else if (inPod) kubeConfig.loadFromCluster();
-  else kubeConfig.loadFromDefault();
+  const kubeConfig = loadKubeConfig(config, env);
   const log = logger.child({ component: "kubernetes" });
   const watch = watchCluster({ kubeConfig, logger: log, resyncMs: config.resyncMs });
   const events = createEventRecorder({ kubeConfig, logger: log });

@@ -4,7 +4,7 @@ import { problemsOf, SOURCE } from "./support.js";
 
 const ROOT_KEYS =
   "mode, namespaces, unmanaged, onUnsynced, sources, exemptions, defaultExemptions, gitops, ignore, " +
-  "ignoreAnnotations, ignoreLabels, ignoreRestartedAt, server, stateDir, refresh, logLevel, kubernetes";
+  "ignoreAnnotations, ignoreLabels, ignoreRestartedAt, server, stateDir, refresh, logLevel, certificates, kubernetes";
 const FIELD_GROUPS = "replicas, image, resources, env, restart, paused, metadata, delete, *";
 const DURATION = 'must be a duration like "60s", "5m" or "1h30m", or a whole number of seconds';
 const SERVICE_ACCOUNT = 'must be "namespace/name" or "namespace/*"';
@@ -148,6 +148,19 @@ const CASES: { name: string; text: string; problems: string[] }[] = [
     name: "revisions out of range",
     text: withSource("gitops: { revisions: 0 }\n"),
     problems: ["gitops.revisions: must be >= 1"],
+  },
+  {
+    name: "self-managed certificates without namespace and names",
+    text: withSource("certificates: { mode: self-managed }\n"),
+    problems: [
+      "certificates.dnsNames: is required with mode self-managed (the Service's names, e.g. driftguard.driftguard.svc)",
+      "certificates.secretNamespace: is required with mode self-managed (the namespace driftguard runs in)",
+    ],
+  },
+  {
+    name: "unknown certificates mode",
+    text: withSource("certificates: { mode: cert-manager }\n"),
+    problems: ["certificates.mode: must be one of files, self-managed"],
   },
   {
     name: "bad port",
