@@ -1,0 +1,54 @@
+{{/* The chart's name, overridable. */}}
+{{- define "driftguard.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* The prefix of every resource name: the release name, or release-chart when they differ. */}}
+{{- define "driftguard.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "driftguard.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "driftguard.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "driftguard.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{ include "driftguard.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end -}}
+
+{{- define "driftguard.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "driftguard.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- required "serviceAccount.name is required when serviceAccount.create is false" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The Secret with the serving certificate (self-managed by driftguard, or written by cert-manager). */}}
+{{- define "driftguard.tlsSecretName" -}}
+{{- printf "%s-tls" (include "driftguard.fullname" .) -}}
+{{- end -}}
+
+{{/* The Service's DNS names, which the serving certificate must cover. */}}
+{{- define "driftguard.dnsNames" -}}
+{{- $svc := include "driftguard.fullname" . -}}
+- {{ $svc }}.{{ .Release.Namespace }}.svc
+- {{ $svc }}.{{ .Release.Namespace }}.svc.cluster.local
+{{- end -}}
+
+{{- define "driftguard.image" -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
+{{- end -}}
