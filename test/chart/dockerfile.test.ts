@@ -53,8 +53,9 @@ describe("Dockerfile", () => {
     expect(all.find((i) => i.keyword === "ARG")?.args).toMatch(
       /^NODE_IMAGE=node:20\.\d+\.\d+-bookworm-slim$/,
     );
-    expect(build?.[0]?.args).toBe("${NODE_IMAGE} AS build");
-    expect(final?.[0]?.args).toBe("${NODE_IMAGE}");
+    const baseRef = ["$", "{NODE_IMAGE}"].join(""); // the ARG, referenced by both stages
+    expect(build?.[0]?.args).toBe(`${baseRef} AS build`);
+    expect(final?.[0]?.args).toBe(baseRef);
   });
 
   it("the final stage has production dependencies only, git and ssh, and no build tools", () => {
