@@ -27,6 +27,7 @@ export type CertificatePlan = { kind: "keep" } | { kind: "issue"; reason: string
 
 export interface PlanOptions {
   dnsNames: readonly string[];
+  ipAddresses?: readonly string[];
   renewBeforeMs: number;
   now: Date;
 }
@@ -38,7 +39,7 @@ export function planCertificates(
   if (!bundle) return { kind: "issue", reason: "no certificate yet" };
   const inspection = inspectCertificates(bundle, {
     dnsNames: options.dnsNames,
-    ipAddresses: [],
+    ipAddresses: options.ipAddresses ?? [],
     minRemainingMs: options.renewBeforeMs,
     now: options.now,
   });

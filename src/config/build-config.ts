@@ -36,6 +36,7 @@ export function buildConfig(raw: RawConfig, dir: string): Config {
       secretNamespace: raw.certificates.secretNamespace ?? "",
       webhookConfigurationName: raw.certificates.webhookConfigurationName,
       dnsNames: raw.certificates.dnsNames ?? [],
+      ipAddresses: raw.certificates.ipAddresses ?? [],
       validityMs: toMs(raw.certificates.validity),
       renewBeforeMs: toMs(raw.certificates.renewBefore),
       checkIntervalMs: toMs(raw.certificates.checkInterval),

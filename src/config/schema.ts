@@ -121,6 +121,11 @@ export const configSchema = closed(
         secretNamespace: { type: "string", format: "dns-label" },
         webhookConfigurationName: { ...text, default: "driftguard" },
         dnsNames: texts,
+        // For a webhook called by URL at an IP address (driftguard outside the cluster).
+        ipAddresses: {
+          type: "array",
+          items: { type: "string", format: "ip-address" },
+        },
         validity: duration("8760h", 60_000),
         renewBefore: duration("720h", 10_000),
         checkInterval: duration("1m", 1_000),

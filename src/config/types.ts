@@ -41,6 +41,7 @@ export interface CertificatesConfig {
   readonly secretNamespace: string;
   readonly webhookConfigurationName: string;
   readonly dnsNames: readonly string[];
+  readonly ipAddresses: readonly string[];
   readonly validityMs: number;
   readonly renewBeforeMs: number;
   readonly checkIntervalMs: number;
@@ -128,6 +129,7 @@ export interface RawConfig {
     secretNamespace?: string;
     webhookConfigurationName: string;
     dnsNames?: string[];
+    ipAddresses?: string[];
     validity: RawDuration;
     renewBefore: RawDuration;
     checkInterval: RawDuration;

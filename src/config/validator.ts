@@ -1,4 +1,5 @@
 // The compiled config validator: ajv with the config's own formats and keywords, built once at import.
+import { isIP } from "node:net";
 import { Ajv, type SchemaValidateFunction } from "ajv";
 import { parsePathPattern } from "../core/paths.js";
 import { DURATION_PATTERN, formatDuration, parseDuration } from "./durations.js";
@@ -44,6 +45,8 @@ function createValidator() {
   ajv.addFormat("dns-label", DNS_LABEL);
   ajv.addFormat("service-account", SERVICE_ACCOUNT);
   ajv.addFormat("duration", DURATION_PATTERN);
+  // node:net's own reading of an address, the same one the certificate generator applies.
+  ajv.addFormat("ip-address", (value: string) => isIP(value) !== 0);
   ajv.addKeyword({
     keyword: "durationRange",
     schemaType: "object",

@@ -53,6 +53,7 @@ export function manageCertificates(options: SelfManagedOptions): SelfManagedCert
       const bundle = secret ? decode(secret) : undefined;
       const plan = planCertificates(bundle, {
         dnsNames: config.dnsNames,
+        ipAddresses: config.ipAddresses,
         renewBeforeMs: config.renewBeforeMs,
         now: now(),
       });
@@ -73,6 +74,7 @@ export function manageCertificates(options: SelfManagedOptions): SelfManagedCert
     const at = now();
     const generated = await generateCertificates({
       dnsNames: [...config.dnsNames],
+      ipAddresses: [...config.ipAddresses],
       validityDays: config.validityMs / 86_400_000,
       now: at,
     });
