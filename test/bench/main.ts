@@ -1,5 +1,5 @@
 // `npm run bench`: the three benchmarks of driftguard and one final table of figures and targets.
-//   --only load|decision|git   run one part (repeatable, or comma-separated)
+//   --only load|decision|git|rbac   run one part (repeatable, or comma-separated)
 //   BENCH_QUICK=1              load runs of 3 s × 1 instead of 15 s × 3 (smoke check)
 // A missed target is printed as MISS and never fails the process: exit 1 only when something broke.
 
@@ -9,9 +9,10 @@ import { run } from "./exec.js";
 import { runGitScale } from "./git-scale.js";
 import { runLoad } from "./load.js";
 import { REPO_ROOT } from "./paths.js";
+import { runRbac } from "./rbac.js";
 import { printRows, type Row } from "./report.js";
 
-const PARTS = ["load", "decision", "git"] as const;
+const PARTS = ["load", "decision", "git", "rbac"] as const;
 type Part = (typeof PARTS)[number];
 
 function selectedParts(argv: readonly string[]): Part[] {
@@ -48,6 +49,7 @@ async function main(): Promise<number> {
         await run("npm", ["run", "--silent", "build"], { cwd: REPO_ROOT, timeoutMs: 300_000 });
         rows.push(...(await runLoad(log)));
       } else if (part === "decision") rows.push(...(await runDecision()));
+      else if (part === "rbac") rows.push(...(await runRbac()));
       else rows.push(...(await runGitScale(log)));
     } catch (error) {
       failed = true;
