@@ -1,8 +1,9 @@
 // A throwaway driftguard installation: a Git repository holding the reviews' manifests, a config that
 // points at it, and (for the HTTPS part) a CA and serving certificate made by `driftguard certs`.
+
 import { mkdirSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { dirname, join } from "node:path";
+import { freePort } from "../support/net.js";
 import { tempDir } from "./cleanup.js";
 import { run } from "./exec.js";
 import { commitAll } from "./git.js";
@@ -77,15 +78,4 @@ logLevel: info
 `;
 }
 
-/** A port that is free right now on 127.0.0.1 (the config needs a number; 0 is not accepted). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };

@@ -264,7 +264,15 @@ describe("installed with helm: self-managed certificates", () => {
 
   test("helm upgrade keeps the caBundle driftguard set (no window where the API server cannot call it)", async () => {
     const bundle = await caBundle();
-    const upgraded = await helmAsAdmin(["upgrade", RELEASE, CHART_DIR, "-n", NAMESPACE, "--reuse-values", "--wait=false"]);
+    const upgraded = await helmAsAdmin([
+      "upgrade",
+      RELEASE,
+      CHART_DIR,
+      "-n",
+      NAMESPACE,
+      "--reuse-values",
+      "--wait=false",
+    ]);
     expect(upgraded.code, upgraded.stderr).toBe(0);
     expect(await caBundle()).toBe(bundle);
     await expectDriftDenied();

@@ -2,7 +2,7 @@
 // Deployment shop/web. Every case builds a fresh index from plain RBAC objects.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { FieldGroup, Requester } from "../../src/core/types.js";
+import { FIELD_GROUPS, type FieldGroup, type Requester } from "../../src/core/types.js";
 import { aggregateClusterRoles } from "../../src/rbac/aggregate.js";
 import { buildGrantIndex, grantResolverFor } from "../../src/rbac/grant-index.js";
 import type { ClusterRole, PolicyRule, RbacObjects, RoleBinding, Subject } from "../../src/rbac/types.js";
@@ -422,17 +422,7 @@ describe("RBAC grants of override (SPEC §5)", () => {
 });
 
 describe("RBAC grants: properties", () => {
-  const groups: FieldGroup[] = [
-    "replicas",
-    "image",
-    "resources",
-    "env",
-    "restart",
-    "paused",
-    "metadata",
-    "delete",
-    "*",
-  ];
+  const groups = FIELD_GROUPS;
   const resources = [
     "deployments",
     ...groups.filter((g) => g !== "*").map((g) => `deployments/${g}`),

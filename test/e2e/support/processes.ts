@@ -3,7 +3,6 @@
 // SIGKILL when it does not go within a few seconds.
 import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
-import { createServer } from "node:net";
 
 export interface Managed {
   readonly name: string;
@@ -64,18 +63,7 @@ export function startProcess(
   };
 }
 
-/** A TCP port that was free a moment ago on loopback. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from "../../support/net.js";
 
 /** Polls `probe` until it returns a value, or throws with `what` and the last error after `timeoutMs`. */
 export async function waitFor<T>(

@@ -1,21 +1,13 @@
 // A generated, seeded set of Roles, ClusterRoles and bindings without wildcards, and the questions to
 // ask of it: may this subject override field group G of Deployment N in namespace NS? The same set
 // goes to the real API server (whose SubjectAccessReview is the reference) and to driftguard.
+import { FIELD_GROUPS } from "../../../src/core/types.js";
 import { type Random, seeded } from "../../bench/random.js";
 
 export const RBAC_NAMESPACES = ["rbac-a", "rbac-b", "rbac-c"];
 export const DEPLOYMENT_NAMES = ["n1", "n2", "n3", "n4"];
-export const QUESTION_GROUPS = [
-  "replicas",
-  "image",
-  "resources",
-  "env",
-  "restart",
-  "paused",
-  "metadata",
-  "delete",
-  "*",
-] as const;
+/** Every field group, `*` included: the questions asked for each subject, namespace and name. */
+export const QUESTION_GROUPS = FIELD_GROUPS;
 
 export interface Who {
   username: string;
