@@ -30,6 +30,12 @@ export interface ClusterParts {
   recordEvent?: (event: AuditEvent, uid: string | undefined) => void;
   /** Extra readiness details (watch states). */
   status?: () => unknown;
+  /**
+   * False until the watches have listed once: before that, nobody's RBAC grant is known and a replica
+   * would deny what a break-glass binding allows. Git is not waited for (SPEC §6); the API server is,
+   * since it is the one calling.
+   */
+  synced?: () => boolean;
 }
 
 export function createRuntime(config: Config, logger: pino.Logger, cluster?: ClusterParts): Runtime {
@@ -60,7 +66,7 @@ export function createRuntime(config: Config, logger: pino.Logger, cluster?: Clu
     metrics,
     started,
     readiness: () => ({
-      ready: true,
+      ready: cluster?.synced?.() ?? true,
       details: {
         sources: sources.map((s) => s.status()),
         conflicts: state.conflicts(),

@@ -29,12 +29,17 @@ export function connectCluster(
   const log = logger.child({ component: "kubernetes" });
   const watch = watchCluster({ kubeConfig, logger: log, resyncMs: config.resyncMs });
   const events = createEventRecorder({ kubeConfig, logger: log });
+  let synced = false;
+  void watch.firstSync.then(() => {
+    synced = true;
+  });
   logger.info({ server: kubeConfig.getCurrentCluster()?.server }, "watching RBAC objects and namespaces");
   return {
     parts: {
       view: watch,
       recordEvent: (event, uid) => events.record(event, uid),
       status: () => ({ ...watch.status(), events: events.stats() }),
+      synced: () => synced,
     },
     firstSync: watch.firstSync,
     async stop() {

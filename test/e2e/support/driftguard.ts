@@ -59,6 +59,7 @@ export async function startDriftguard(workDir: string, configFor: (server: Serve
 }
 
 interface ReadyBody {
+  ready?: boolean;
   details?: { sources?: { lastSuccessAt?: number }[] };
 }
 
