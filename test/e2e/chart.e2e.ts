@@ -129,29 +129,38 @@ describe("installed with helm: self-managed certificates", () => {
     await helmAsAdmin(["uninstall", RELEASE, "-n", NAMESPACE]);
   });
 
-  /** The chart's config, pointed at local files and the chart's token (what the pod would mount). */
-  async function start(certificates: Record<string, unknown> = {}): Promise<Managed> {
+  /**
+   * The chart's config, pointed at local files and the chart's token (what the pod would mount). A
+   * second replica gets its own port and files: `replica` names them.
+   */
+  async function start(
+    certificates: Record<string, unknown> = {},
+    replica = "a",
+    at = port,
+  ): Promise<Managed> {
+    const files = join(dir, replica);
+    await mkdir(files, { recursive: true });
     const config = structuredClone(chartConfig) as Record<string, any>;
     config.server = {
       host: "127.0.0.1",
-      port,
-      tlsCertFile: join(dir, "tls.crt"),
-      tlsKeyFile: join(dir, "tls.key"),
+      port: at,
+      tlsCertFile: join(files, "tls.crt"),
+      tlsKeyFile: join(files, "tls.key"),
       tlsReloadInterval: "1s",
     };
-    config.stateDir = join(dir, "state");
+    config.stateDir = join(files, "state");
     config.kubernetes = { watch: "on", kubeconfig: saKubeconfig };
     config.certificates = { ...config.certificates, ipAddresses: ["127.0.0.1"], ...certificates };
-    await writeFile(join(dir, "driftguard.yaml"), stringify(config));
+    await writeFile(join(files, "driftguard.yaml"), stringify(config));
     const process = startProcess(
-      "driftguard-chart",
+      `driftguard-chart-${replica}`,
       globalThis.process.execPath,
-      [join(REPO_ROOT, "dist/cli/main.js"), ...["serve", "--config", join(dir, "driftguard.yaml")]],
-      { logFile: join(dir, "driftguard.log") },
+      [join(REPO_ROOT, "dist/cli/main.js"), ...["serve", "--config", join(files, "driftguard.yaml")]],
+      { logFile: join(files, "driftguard.log") },
     );
     await waitFor(
-      "driftguard to serve",
-      () => servingCertificate().then((pem) => (pem ? true : undefined)),
+      `driftguard replica ${replica} to serve`,
+      () => servingCertificate(at).then((pem) => (pem ? true : undefined)),
       60_000,
       200,
       () => (process.isRunning() ? undefined : `driftguard exited; see ${process.logFile}`),
@@ -182,9 +191,9 @@ describe("installed with helm: self-managed certificates", () => {
   }
 
   /** The certificate the running server presents (PEM), or undefined when nothing listens. */
-  function servingCertificate(): Promise<string | undefined> {
+  function servingCertificate(at = port): Promise<string | undefined> {
     return new Promise((resolve) => {
-      const socket = connect({ host: "127.0.0.1", port, rejectUnauthorized: false }, () => {
+      const socket = connect({ host: "127.0.0.1", port: at, rejectUnauthorized: false }, () => {
         const raw = socket.getPeerCertificate().raw;
         socket.end();
         resolve(raw ? new X509Certificate(raw).toString() : undefined);
@@ -260,6 +269,29 @@ describe("installed with helm: self-managed certificates", () => {
     );
     expect(running.isRunning()).toBe(true);
     await expectDriftDenied();
+  });
+
+  test("two replicas starting at once on no Secret settle on one CA and pair", async () => {
+    await driftguard?.stop();
+    await admin(["delete", "secret", SECRET, "-n", NAMESPACE]);
+    const otherPort = await freePort();
+    const [a, b] = await Promise.all([start({}, "a"), start({}, "b", otherPort)]);
+    driftguard = a;
+    try {
+      const { data } = await secret();
+      const pair = new X509Certificate(data["tls.crt"] ?? "").toString();
+      expect(await servingCertificate(port)).toBe(pair);
+      expect(await servingCertificate(otherPort)).toBe(pair);
+      expect(data["ca-bundle.crt"]?.match(/BEGIN CERTIFICATE/g)).toHaveLength(1);
+      await waitFor(
+        "the caBundle",
+        async () => ((await caBundle()) === data["ca-bundle.crt"] ? true : undefined),
+        15_000,
+      );
+      await expectDriftDenied();
+    } finally {
+      await b.stop();
+    }
   });
 
   test("helm upgrade keeps the caBundle driftguard set (no window where the API server cannot call it)", async () => {
