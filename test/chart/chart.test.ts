@@ -1,7 +1,7 @@
 // The Helm chart, rendered by a real helm for every scenario under charts/driftguard/ci: lint clean,
 // what a cluster admin relies on is there (HA, safe failure, least privilege, the webhook shape of SPEC
 // §8), and the config the chart writes is one that driftguard itself accepts.
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
@@ -165,3 +165,33 @@ describe.skipIf(!hasGo)("Helm chart", () => {
 if (!hasGo) {
   it.skip("Helm chart: Go is not installed, so helm cannot be built here; chart tests skipped", () => {});
 }
+
+describe("values.yaml", () => {
+  // Documented as helm-docs reads it: a `# --` comment right above a key covers it and what it holds.
+  it("documents every value", () => {
+    const lines = readFileSync(join(CHART_DIR, "values.yaml"), "utf8").split("\n");
+    const keys: { indent: number; documented: boolean }[] = [];
+    const undocumented: string[] = [];
+    lines.forEach((line, index) => {
+      const key = /^(\s*)(?:- )?([A-Za-z][\w.-]*):(.*)$/.exec(line);
+      if (!key) return;
+      const indent = line.length - line.trimStart().length;
+      while (keys.length > 0 && (keys.at(-1)?.indent ?? 0) >= indent) keys.pop();
+      let above = index - 1;
+      while (
+        above >= 0 &&
+        (lines[above] ?? "").trim().startsWith("#") &&
+        !(lines[above] ?? "").includes("# --")
+      )
+        above--;
+      const own = (lines[above] ?? "").trim().startsWith("# --");
+      const documented = own || keys.some((k) => k.documented);
+      const next = lines.slice(index + 1).find((l) => l.trim() !== "" && !l.trim().startsWith("#"));
+      const isParent =
+        (key[3] ?? "").trim() === "" && next !== undefined && next.length - next.trimStart().length > indent;
+      if (!documented && !isParent) undocumented.push(`${index + 1}: ${line.trim()}`);
+      keys.push({ indent, documented });
+    });
+    expect(undocumented).toEqual([]);
+  });
+});
