@@ -4,6 +4,7 @@
 import {
   CoreV1Api,
   type KubeConfig,
+  type KubernetesListObject,
   type KubernetesObject,
   RbacAuthorizationV1Api,
   type V1Namespace,
@@ -51,42 +52,48 @@ export function watchCluster(options: ClusterWatchOptions): ClusterWatch {
       rebuilds++;
     }, 50);
   };
-  const common = { kubeConfig: options.kubeConfig, logger: options.logger, resyncMs: options.resyncMs, now };
-  const roles = watchCollection({
-    ...common,
-    name: "roles",
-    path: `${RBAC}/roles`,
-    list: () => rbacApi.listRoleForAllNamespaces(),
-    onChange: scheduleRebuild,
-  });
-  const clusterRoles = watchCollection({
-    ...common,
-    name: "clusterroles",
-    path: `${RBAC}/clusterroles`,
-    list: () => rbacApi.listClusterRole(),
-    onChange: scheduleRebuild,
-  });
-  const roleBindings = watchCollection({
-    ...common,
-    name: "rolebindings",
-    path: `${RBAC}/rolebindings`,
-    list: () => rbacApi.listRoleBindingForAllNamespaces(),
-    onChange: scheduleRebuild,
-  });
-  const clusterRoleBindings = watchCollection({
-    ...common,
-    name: "clusterrolebindings",
-    path: `${RBAC}/clusterrolebindings`,
-    list: () => rbacApi.listClusterRoleBinding(),
-    onChange: scheduleRebuild,
-  });
-  const namespaces = watchCollection<V1Namespace>({
-    ...common,
-    name: "namespaces",
-    path: "/api/v1/namespaces",
-    list: () => coreApi.listNamespace(),
-    onChange: () => {},
-  });
+  const watch = <T extends KubernetesObject>(
+    name: string,
+    path: string,
+    list: () => Promise<KubernetesListObject<T>>,
+    onChange: () => void,
+  ) =>
+    watchCollection({
+      kubeConfig: options.kubeConfig,
+      logger: options.logger,
+      resyncMs: options.resyncMs,
+      now,
+      name,
+      path,
+      list,
+      onChange,
+    });
+  const roles = watch("roles", `${RBAC}/roles`, () => rbacApi.listRoleForAllNamespaces(), scheduleRebuild);
+  const clusterRoles = watch(
+    "clusterroles",
+    `${RBAC}/clusterroles`,
+    () => rbacApi.listClusterRole(),
+    scheduleRebuild,
+  );
+  const roleBindings = watch(
+    "rolebindings",
+    `${RBAC}/rolebindings`,
+    () => rbacApi.listRoleBindingForAllNamespaces(),
+    scheduleRebuild,
+  );
+  const clusterRoleBindings = watch(
+    "clusterrolebindings",
+    `${RBAC}/clusterrolebindings`,
+    () => rbacApi.listClusterRoleBinding(),
+    scheduleRebuild,
+  );
+  // Namespaces are read per request (terminating or not); nothing to rebuild.
+  const namespaces = watch<V1Namespace>(
+    "namespaces",
+    "/api/v1/namespaces",
+    () => coreApi.listNamespace(),
+    () => {},
+  );
   const collections: WatchedCollection<KubernetesObject>[] = [
     roles,
     clusterRoles,
