@@ -147,6 +147,17 @@ subjects: [{kind: User, apiGroup: rbac.authorization.k8s.io, name: alice}]
     expect(broken.stderr).toContain("broken.yaml, document 1 (line 1): Role x has no metadata.namespace");
   });
 
+  it("serve: Kubernetes credentials that cannot be read exit 2, naming the file", async () => {
+    const file = join(tmp, "serve-kube.yaml");
+    await writeFile(
+      file,
+      `sources: [{name: apps, url: ./remote, paths: [apps]}]\nstateDir: ./state\nkubernetes: {watch: "on", kubeconfig: ./no-such-kubeconfig}\n`,
+    );
+    const result = await driftguard(["serve", "--config", file]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/cannot load Kubernetes credentials from .*no-such-kubeconfig: ENOENT/);
+  });
+
   it("diff: exit 0 in sync, 1 with drift, as a readable report", async () => {
     const same = await driftguard(
       ["diff", "--config", config, "-"],
