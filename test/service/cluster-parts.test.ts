@@ -1,0 +1,94 @@
+// What the cluster adds to the admission service, without a cluster: readiness that waits for the first
+// list of RBAC objects, grants and terminating namespaces from the ClusterView, and audit-mode Events
+// handed to the recorder (with the Deployment's uid) only when they are due.
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseConfig } from "../../src/config/load-config.js";
+import type { AuditEvent } from "../../src/core/audit-event.js";
+import { createRuntime, type Runtime } from "../../src/runtime.js";
+import { staticClusterView } from "../../src/state/cluster-view.js";
+import { createTestRepo, deploymentYaml } from "../support/git/test-repo.js";
+import { request } from "../support/reviews.js";
+import { makeTempDir } from "../support/tls/cert-dir.js";
+
+const live = (image: string) => ({
+  apiVersion: "apps/v1",
+  kind: "Deployment",
+  metadata: { name: "web", namespace: "shop", uid: "uid-web-1" },
+  spec: {
+    replicas: 1,
+    selector: { matchLabels: { app: "web" } },
+    template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "main", image }] } },
+  },
+});
+
+describe("the runtime with cluster parts", () => {
+  let tmp: string;
+  let runtime: Runtime;
+  let synced = false;
+  let terminating = false;
+  const events: { event: AuditEvent; uid: string | undefined }[] = [];
+
+  beforeAll(async () => {
+    tmp = await makeTempDir();
+    const repo = await createTestRepo(join(tmp, "remote"), tmp);
+    await repo.commit("web", { "apps/web.yaml": deploymentYaml("web", { namespace: "shop" }) });
+    const config = parseConfig(
+      `mode: audit\nnamespaces: {prod: {mode: enforce}}\nsources: [{name: apps, url: "${repo.dir}", paths: [apps]}]\nstateDir: state\n`,
+      { file: "driftguard.yaml", dir: tmp },
+    );
+    const view = staticClusterView({
+      roles: [],
+      clusterRoles: [],
+      roleBindings: [],
+      clusterRoleBindings: [],
+    });
+    runtime = createRuntime(config, pino({ level: "silent" }), {
+      view: { grantsFor: view.grantsFor, namespaceTerminating: () => terminating },
+      recordEvent: (event, uid) => events.push({ event, uid }),
+      synced: () => synced,
+    });
+    await runtime.started;
+  });
+  afterAll(async () => {
+    await runtime.stop();
+    await rm(tmp, { recursive: true, force: true });
+  });
+
+  it("is not ready until the watches have listed once", () => {
+    expect(runtime.readiness().ready).toBe(false);
+    synced = true;
+    expect(runtime.readiness().ready).toBe(true);
+  });
+
+  it("hands an audit-mode drift to the event recorder with the Deployment's uid; a dry-run does not", async () => {
+    const edit = request({ operation: "UPDATE", object: live("nginx:2"), oldObject: live("nginx:1.25") });
+    expect((await runtime.admit(edit)).allowed).toBe(true);
+    expect(events).toHaveLength(1);
+    expect(events[0]?.uid).toBe("uid-web-1");
+    expect(events[0]?.event.message).toContain("containers[name=main].image");
+    await runtime.admit({ ...edit, dryRun: true });
+    expect(events).toHaveLength(1);
+  });
+
+  it("a DELETE passes while the view says the namespace terminates", async () => {
+    const config = parseConfig(
+      `mode: enforce\nsources: [{name: apps, url: "${join(tmp, "remote")}", paths: [apps]}]\nstateDir: state2\n`,
+      {
+        file: "driftguard.yaml",
+        dir: tmp,
+      },
+    );
+    const enforcing = createRuntime(config, pino({ level: "silent" }), {
+      view: { grantsFor: () => undefined, namespaceTerminating: () => terminating },
+    });
+    await enforcing.started;
+    const remove = request({ operation: "DELETE", oldObject: live("nginx:1.25") });
+    expect((await enforcing.admit(remove)).allowed).toBe(false);
+    terminating = true;
+    expect((await enforcing.admit(remove)).allowed).toBe(true);
+    await enforcing.stop();
+  });
+});
