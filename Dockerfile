@@ -1,7 +1,11 @@
 # syntax=docker/dockerfile:1
 # driftguard's image: Node.js 20 on Debian bookworm-slim, production dependencies only, non-root, with
-# git and an SSH client (Git sources over HTTPS or SSH). The base is pinned by its full version; pin it
-# by digest too where your registry policy asks for it (the digest cannot be resolved offline here).
+# git and an SSH client (Git sources over HTTPS or SSH).
+# Why this base: Node 20 because @kubernetes/client-node stays on 1.x (2.x breaks on Node 20) and the
+# package supports Node >= 20.19; bookworm-slim because git and openssh-client come from Debian's
+# security-maintained packages, with glibc and no compilers. It is pinned by its full version, so a
+# rebuild gets the same Node.js; pin it by digest too where your registry policy asks for it (the
+# digest cannot be resolved offline here).
 ARG NODE_IMAGE=node:20.20.2-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
@@ -13,10 +17,13 @@ COPY src ./src
 RUN npm run build && npm prune --omit=dev --ignore-scripts
 
 FROM ${NODE_IMAGE}
-# git for the Git sources, openssh-client for SSH URLs, ca-certificates for HTTPS remotes.
+# git for the Git sources, openssh-client for SSH URLs, ca-certificates for HTTPS remotes. The package
+# managers the base image ships (npm, corepack, yarn) are removed: nothing installs at run time.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends git openssh-client ca-certificates \
- && rm -rf /var/lib/apt/lists/*
+ && rm -rf /var/lib/apt/lists/* \
+ && rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack /opt/yarn-* \
+ && rm -f /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack /usr/local/bin/yarn /usr/local/bin/yarnpkg
 RUN groupadd --system --gid 10001 driftguard \
  && useradd --system --uid 10001 --gid 10001 --home-dir /var/lib/driftguard/home --shell /usr/sbin/nologin driftguard
 WORKDIR /app

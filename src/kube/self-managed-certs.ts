@@ -11,11 +11,13 @@ import {
   PatchStrategy,
   setHeaderOptions,
   type V1Secret,
+  type V1ValidatingWebhookConfiguration,
 } from "@kubernetes/client-node";
 import type pino from "pino";
 import { generateCertificates } from "../certs/generate.js";
 import { type CertificateBundle, planCertificates, rotatedBundle, SECRET_KEYS } from "../certs/rotation.js";
 import type { CertificatesConfig } from "../config/types.js";
+import { watchCollection } from "./watched-collection.js";
 
 export interface SelfManagedCerts {
   /** Resolves once the serving pair is on disk (retrying until the API server answers). */
@@ -155,11 +157,41 @@ export function manageCertificates(options: SelfManagedOptions): SelfManagedCert
     logger.info({ webhookConfiguration: webhookName, webhooks: patch.length }, "caBundle updated");
   }
 
+  let latest: CertificateBundle | undefined;
+
   async function reconcile(): Promise<void> {
     const bundle = await currentBundle();
-    await writeFiles(bundle);
+    latest = bundle;
+    // caBundle first: the API server must trust a new CA before any replica serves a pair it signed
+    // (the bundle still holds the old CA, so replicas not yet reloaded stay trusted too).
     await syncCaBundle(bundle);
+    await writeFiles(bundle);
   }
+
+  // A GitOps tool or `kubectl apply` that rewrites the webhook configuration drops the caBundle, and
+  // with failurePolicy Fail every Deployment write fails until it is back: watch the one object and
+  // put it back at once rather than at the next check.
+  const watchWebhookConfiguration = () =>
+    watchCollection<V1ValidatingWebhookConfiguration>({
+      name: "validatingwebhookconfiguration",
+      kubeConfig: options.kubeConfig,
+      logger,
+      path: "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations",
+      fieldSelector: `metadata.name=${config.webhookConfigurationName}`,
+      list: () =>
+        admission.listValidatingWebhookConfiguration({
+          fieldSelector: `metadata.name=${config.webhookConfigurationName}`,
+        }),
+      resyncMs: config.checkIntervalMs * 10,
+      onChange: () => {
+        if (latest) {
+          syncCaBundle(latest).catch((error: unknown) =>
+            logger.warn({ error: (error as Error).message }, "could not restore the caBundle"),
+          );
+        }
+      },
+    });
+  let webhookWatch: ReturnType<typeof watchWebhookConfiguration> | undefined;
 
   const schedule = () => {
     if (stopped) return;
@@ -178,6 +210,7 @@ export function manageCertificates(options: SelfManagedOptions): SelfManagedCert
       try {
         await reconcile();
         schedule();
+        webhookWatch = watchWebhookConfiguration();
         return;
       } catch (error) {
         logger.warn({ error: (error as Error).message, retryInMs: delay }, "cannot set up certificates yet");
@@ -192,6 +225,7 @@ export function manageCertificates(options: SelfManagedOptions): SelfManagedCert
     stop() {
       stopped = true;
       clearTimeout(timer);
+      void webhookWatch?.stop();
     },
   };
 }

@@ -13,7 +13,7 @@ import type {
   KubernetesObject,
   ObjectCache,
 } from "@kubernetes/client-node";
-import { makeInformer } from "@kubernetes/client-node";
+import { ListWatch, Watch } from "@kubernetes/client-node";
 import type pino from "pino";
 
 export type CollectionState =
@@ -45,6 +45,8 @@ export interface CollectionOptions<T extends KubernetesObject> {
   /** API path that the watch uses, e.g. `/apis/rbac.authorization.k8s.io/v1/roles`. */
   path: string;
   list: () => Promise<KubernetesListObject<T>>;
+  /** Watch one object only, e.g. `metadata.name=driftguard` (RBAC can then limit it by name). */
+  fieldSelector?: string;
   /** Called after every change to the cache (add, update, delete, or a fresh list). */
   onChange: () => void;
   logger: pino.Logger;
@@ -111,7 +113,15 @@ class SupervisedInformer<T extends KubernetesObject> implements WatchedCollectio
   private async startFresh(): Promise<void> {
     if (this.stopped) return;
     const generation = ++this.generation;
-    const informer = makeInformer(this.options.kubeConfig, this.options.path, this.options.list);
+    // client-node's makeInformer, plus the field selector it does not pass on.
+    const informer: Cache<T> = new ListWatch(
+      this.options.path,
+      new Watch(this.options.kubeConfig),
+      this.options.list,
+      false,
+      undefined,
+      this.options.fieldSelector,
+    );
     const current = () => generation === this.generation && !this.stopped;
     const changed = () => {
       if (current() && this.serving === informer) this.options.onChange();

@@ -8,47 +8,65 @@ import { parseAllDocuments } from "yaml";
 import { parseConfig } from "../../src/config/load-config.js";
 import { CHART_DIR, goAvailable, helm, helmBinary } from "./helm.js";
 
-type Doc = {
+interface Manifest {
   kind: string;
   metadata: { name: string; namespace?: string; annotations?: Record<string, string> };
   [key: string]: unknown;
-};
-type O = Record<string, any>;
+}
+
+interface Rule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+  resourceNames?: string[];
+}
 
 const SCENARIOS = readdirSync(join(CHART_DIR, "ci")).filter((file) => file.endsWith(".yaml"));
 const NAMESPACE = "driftguard-system";
 const hasGo = goAvailable();
 
-async function render(scenario: string, extra: string[] = []): Promise<Doc[]> {
+async function render(scenario: string, extra: string[] = []): Promise<Manifest[]> {
   const result = await helm([
-    "template",
-    "dg",
-    CHART_DIR,
-    "-n",
-    NAMESPACE,
-    "-f",
-    join(CHART_DIR, "ci", scenario),
-    ...extra,
+    ...["template", "dg", CHART_DIR, "-n", NAMESPACE],
+    ...["-f", join(CHART_DIR, "ci", scenario), ...extra],
   ]);
   if (result.code !== 0) throw new Error(`helm template failed for ${scenario}: ${result.stderr}`);
   return parseAllDocuments(result.stdout)
-    .map((doc) => doc.toJS() as Doc | null)
-    .filter((doc): doc is Doc => doc !== null);
+    .map((doc) => doc.toJS() as Manifest | null)
+    .filter((doc): doc is Manifest => doc !== null);
 }
 
-const one = (docs: Doc[], kind: string) => {
+/** The value at a dotted path ("spec.template.spec.containers.0"), or undefined. */
+function dig(value: unknown, path: string): unknown {
+  let current = value;
+  for (const key of path.split(".")) {
+    if (typeof current !== "object" || current === null) return undefined;
+    current = (current as Record<string, unknown>)[key];
+  }
+  return current;
+}
+
+const one = (docs: Manifest[], kind: string): Manifest => {
   const found = docs.filter((doc) => doc.kind === kind);
   expect(found, kind).toHaveLength(1);
-  return found[0] as O;
+  return found[0] as Manifest;
 };
+
+const rulesOf = (manifest: Manifest) => (manifest.rules ?? []) as Rule[];
+
+/** The driftguard config in the chart's ConfigMap, through driftguard's own loader. */
+function configOf(docs: Manifest[]) {
+  const data = one(docs, "ConfigMap").data as Record<string, string>;
+  return parseConfig(data["driftguard.yaml"] ?? "", { file: "driftguard.yaml", dir: "/" });
+}
 
 describe.skipIf(!hasGo)("Helm chart", () => {
   beforeAll(() => {
     helmBinary(); // builds helm once (a few minutes cold), then cached
   }, 900_000);
 
-  it("has ci scenarios to render", () => {
-    expect(SCENARIOS.length).toBeGreaterThanOrEqual(4);
+  it("has ci scenarios to render: default, cert-manager, hardened, audit, Git credentials", () => {
+    expect(SCENARIOS.length).toBeGreaterThanOrEqual(5);
   });
 
   it.each(SCENARIOS)("%s: helm lint is clean", async (scenario) => {
@@ -58,12 +76,14 @@ describe.skipIf(!hasGo)("Helm chart", () => {
 
   it.each(SCENARIOS)("%s: the webhook is registered as SPEC §8 says", async (scenario) => {
     const docs = await render(scenario);
-    const webhook = one(docs, "ValidatingWebhookConfiguration").webhooks[0] as O;
-    expect(webhook.admissionReviewVersions).toEqual(["v1"]);
-    expect(webhook.sideEffects).toBe("NoneOnDryRun");
-    expect(webhook.matchPolicy).toBe("Equivalent");
-    expect(webhook.objectSelector).toBeUndefined();
-    expect(webhook.rules).toEqual([
+    const webhook = dig(one(docs, "ValidatingWebhookConfiguration"), "webhooks.0");
+    expect(webhook).toMatchObject({
+      admissionReviewVersions: ["v1"],
+      sideEffects: "NoneOnDryRun",
+      matchPolicy: "Equivalent",
+    });
+    expect(dig(webhook, "objectSelector")).toBeUndefined();
+    expect(dig(webhook, "rules")).toEqual([
       {
         apiGroups: ["apps"],
         apiVersions: ["*"],
@@ -72,41 +92,52 @@ describe.skipIf(!hasGo)("Helm chart", () => {
         scope: "Namespaced",
       },
     ]);
-    const expressions = webhook.namespaceSelector.matchExpressions as O[];
+    const expressions = dig(webhook, "namespaceSelector.matchExpressions") as {
+      key: string;
+      operator: string;
+      values: string[];
+    }[];
     expect(expressions.every((e) => e.key === "kubernetes.io/metadata.name")).toBe(true);
     const notIn = expressions.find((e) => e.operator === "NotIn");
     expect(notIn?.values).toEqual(expect.arrayContaining(["kube-system", NAMESPACE]));
-    expect(webhook.timeoutSeconds).toBeGreaterThanOrEqual(1);
-    expect(["Fail", "Ignore"]).toContain(webhook.failurePolicy);
+    expect(dig(webhook, "timeoutSeconds")).toBeGreaterThanOrEqual(1);
+    expect(["Fail", "Ignore"]).toContain(dig(webhook, "failurePolicy"));
+  });
+
+  it("failurePolicy: Fail by default (with 2 replicas and a PDB), Ignore where a scenario opts in", async () => {
+    const policy = async (scenario: string) =>
+      dig(one(await render(scenario), "ValidatingWebhookConfiguration"), "webhooks.0.failurePolicy");
+    expect(await policy("default-values.yaml")).toBe("Fail");
+    expect(await policy("audit-values.yaml")).toBe("Ignore");
   });
 
   it.each(SCENARIOS)("%s: the Deployment is HA, hardened and probed", async (scenario) => {
     const docs = await render(scenario);
     const deployment = one(docs, "Deployment");
-    expect(deployment.spec.replicas).toBeGreaterThanOrEqual(2);
-    expect(deployment.spec.strategy.rollingUpdate.maxUnavailable).toBe(0);
-    const pod = deployment.spec.template.spec as O;
-    expect(pod.securityContext).toMatchObject({
+    expect(dig(deployment, "spec.replicas")).toBeGreaterThanOrEqual(2);
+    expect(dig(deployment, "spec.strategy.rollingUpdate.maxUnavailable")).toBe(0);
+    const pod = dig(deployment, "spec.template.spec");
+    expect(dig(pod, "securityContext")).toMatchObject({
       runAsNonRoot: true,
       seccompProfile: { type: "RuntimeDefault" },
     });
-    expect(pod.topologySpreadConstraints.length).toBeGreaterThan(0);
-    const container = pod.containers[0] as O;
-    expect(container.securityContext).toEqual({
+    expect((dig(pod, "topologySpreadConstraints") as unknown[]).length).toBeGreaterThan(0);
+    const container = dig(pod, "containers.0");
+    expect(dig(container, "securityContext")).toEqual({
       allowPrivilegeEscalation: false,
       readOnlyRootFilesystem: true,
       capabilities: { drop: ["ALL"] },
     });
-    expect(container.livenessProbe.httpGet).toMatchObject({ path: "/healthz", scheme: "HTTPS" });
-    expect(container.readinessProbe.httpGet).toMatchObject({ path: "/readyz", scheme: "HTTPS" });
-    expect(container.resources.requests).toBeDefined();
-    expect(one(docs, "PodDisruptionBudget").spec.minAvailable).toBe(1);
+    expect(dig(container, "livenessProbe.httpGet")).toMatchObject({ path: "/healthz", scheme: "HTTPS" });
+    expect(dig(container, "readinessProbe.httpGet")).toMatchObject({ path: "/readyz", scheme: "HTTPS" });
+    expect(dig(container, "resources.requests")).toBeDefined();
+    expect(dig(container, "lifecycle.preStop")).toBeDefined();
+    expect(dig(one(docs, "PodDisruptionBudget"), "spec.minAvailable")).toBe(1);
   });
 
   it.each(SCENARIOS)("%s: driftguard accepts the config the chart writes", async (scenario) => {
     const docs = await render(scenario);
-    const text = one(docs, "ConfigMap").data["driftguard.yaml"] as string;
-    const config = parseConfig(text, { file: "driftguard.yaml", dir: "/" });
+    const config = configOf(docs);
     expect(config.server.tlsCertFile).toBe("/etc/driftguard/tls/tls.crt");
     expect(config.kubernetes.watch).toBe("on");
     const git = scenario.includes("hardened") || scenario.includes("https-token");
@@ -116,19 +147,17 @@ describe.skipIf(!hasGo)("Helm chart", () => {
   it("least privilege: no Secret access beyond its own, no write on RBAC, webhook configuration by name", async () => {
     for (const scenario of SCENARIOS) {
       const docs = await render(scenario);
-      const clusterRole = one(docs, "ClusterRole");
-      for (const rule of clusterRole.rules as O[]) {
+      for (const rule of rulesOf(one(docs, "ClusterRole"))) {
         expect(rule.resources).not.toContain("secrets");
         expect(rule.verbs).not.toContain("*");
-        if ((rule.apiGroups as string[]).includes("rbac.authorization.k8s.io"))
+        if (rule.apiGroups.includes("rbac.authorization.k8s.io"))
           expect(rule.verbs).toEqual(["get", "list", "watch"]);
-        if ((rule.resources as string[]).includes("validatingwebhookconfigurations"))
+        if (rule.resources.includes("validatingwebhookconfigurations"))
           expect(rule.resourceNames).toEqual(["dg-driftguard"]);
       }
-      const roles = docs.filter((doc) => doc.kind === "Role") as O[];
-      for (const role of roles) {
-        for (const rule of role.rules as O[]) {
-          if ((rule.verbs as string[]).some((verb) => verb !== "create"))
+      for (const role of docs.filter((doc) => doc.kind === "Role")) {
+        for (const rule of rulesOf(role)) {
+          if (rule.verbs.some((verb) => verb !== "create"))
             expect(rule.resourceNames).toEqual(["dg-driftguard-tls"]);
         }
       }
@@ -138,14 +167,53 @@ describe.skipIf(!hasGo)("Helm chart", () => {
   it("certificates: self-managed uses an emptyDir and its RBAC; cert-manager a Certificate and CA injection", async () => {
     const self = await render("default-values.yaml");
     expect(self.some((doc) => doc.kind === "Certificate")).toBe(false);
-    expect(one(self, "Role").rules).toHaveLength(2);
+    expect(rulesOf(one(self, "Role"))).toHaveLength(2);
+    const volumes = dig(one(self, "Deployment"), "spec.template.spec.volumes") as { name: string }[];
+    expect(volumes.find((volume) => volume.name === "tls")).toMatchObject({ emptyDir: { medium: "Memory" } });
+    const config = configOf(self);
+    expect(config.certificates).toMatchObject({
+      mode: "self-managed",
+      secretName: "dg-driftguard-tls",
+      secretNamespace: NAMESPACE,
+      webhookConfigurationName: "dg-driftguard",
+      dnsNames: [`dg-driftguard.${NAMESPACE}.svc`, `dg-driftguard.${NAMESPACE}.svc.cluster.local`],
+    });
     const manager = await render("cert-manager-values.yaml");
-    const certificate = one(manager, "Certificate");
-    expect(certificate.spec.dnsNames).toContain(`dg-driftguard.${NAMESPACE}.svc`);
+    expect(dig(one(manager, "Certificate"), "spec.dnsNames")).toContain(`dg-driftguard.${NAMESPACE}.svc`);
     expect(
-      one(manager, "ValidatingWebhookConfiguration").metadata.annotations["cert-manager.io/inject-ca-from"],
+      one(manager, "ValidatingWebhookConfiguration").metadata.annotations?.["cert-manager.io/inject-ca-from"],
     ).toBe(`${NAMESPACE}/dg-driftguard`);
     expect(manager.some((doc) => doc.kind === "Role")).toBe(false);
+  });
+
+  it("webhook.url: the API server calls the URL, and its host is among the certificate's names", async () => {
+    const url = "https://driftguard.dev.example.com:8443/validate";
+    const docs = await render("default-values.yaml", ["--set", `webhook.url=${url}`]);
+    expect(dig(one(docs, "ValidatingWebhookConfiguration"), "webhooks.0.clientConfig")).toEqual({ url });
+    expect(configOf(docs).certificates.dnsNames).toContain("driftguard.dev.example.com");
+    // An IP host goes to the certificate's IP addresses: clients match IP hosts against IP SANs only.
+    const byIp = await render("default-values.yaml", ["--set", "webhook.url=https://10.0.0.5:8443/validate"]);
+    expect(configOf(byIp).certificates.ipAddresses).toEqual(["10.0.0.5"]);
+    expect(configOf(byIp).certificates.dnsNames).not.toContain("10.0.0.5");
+  });
+
+  it("NetworkPolicy: ingress on the webhook port only, egress limited to the rules in values", async () => {
+    const docs = await render("hardened-values.yaml");
+    const spec = dig(one(docs, "NetworkPolicy"), "spec");
+    expect(dig(spec, "policyTypes")).toEqual(["Ingress", "Egress"]);
+    expect(dig(spec, "ingress")).toEqual([{ ports: [{ port: "https", protocol: "TCP" }] }]);
+    expect(dig(spec, "egress.0.ports")).toEqual([
+      { port: 53, protocol: "UDP" },
+      { port: 53, protocol: "TCP" },
+    ]);
+    expect((await render("default-values.yaml")).some((doc) => doc.kind === "NetworkPolicy")).toBe(false);
+  });
+
+  it("ServiceMonitor: scrapes /metrics over TLS, trusting the CA bundle that survives a rotation", async () => {
+    const docs = await render("hardened-values.yaml");
+    const endpoint = dig(one(docs, "ServiceMonitor"), "spec.endpoints.0");
+    expect(endpoint).toMatchObject({ path: "/metrics", scheme: "https" });
+    expect(dig(endpoint, "tlsConfig.ca.secret")).toEqual({ name: "dg-driftguard-tls", key: "ca-bundle.crt" });
   });
 
   it("values.schema.json refuses unknown keys and bad values, with the path", async () => {
@@ -154,6 +222,8 @@ describe.skipIf(!hasGo)("Helm chart", () => {
       ["webhook.failurePolicy=Maybe", "failurePolicy"],
       ["webhook.timeoutSeconds=60", "timeoutSeconds"],
       ["config.server.port=1", "config"],
+      ["certificates.mode=vault", "mode"],
+      ["webhook.url=http://driftguard.example.com/validate", "url"],
     ]) {
       const result = await helm(["template", "dg", CHART_DIR, "--set", set as string]);
       expect(result.code, set).not.toBe(0);

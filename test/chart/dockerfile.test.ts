@@ -58,7 +58,7 @@ describe("Dockerfile", () => {
     expect(final?.[0]?.args).toBe(baseRef);
   });
 
-  it("the final stage has production dependencies only, git and ssh, and no build tools", () => {
+  it("the final stage has production dependencies only, git and ssh, no build tools and no npm", () => {
     const run = (final ?? [])
       .filter((i) => i.keyword === "RUN")
       .map((i) => i.args)
@@ -66,6 +66,9 @@ describe("Dockerfile", () => {
     expect(run).toMatch(/apt-get install -y --no-install-recommends git openssh-client ca-certificates/);
     expect(run).not.toMatch(/npm (ci|install)|build-essential|gcc|make|python/);
     expect(run).toContain("rm -rf /var/lib/apt/lists/*");
+    // The base image's package managers go too: nothing is installed at run time.
+    expect(run).toContain("/usr/local/lib/node_modules/npm");
+    expect(run).toContain("/usr/local/bin/npx");
     const copies = (final ?? []).filter((i) => i.keyword === "COPY").map((i) => i.args);
     expect(copies.every((args) => args.startsWith("--from=build "))).toBe(true);
     expect((build ?? []).map((i) => i.args).join(" ")).toContain("npm prune --omit=dev");

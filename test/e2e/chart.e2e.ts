@@ -309,4 +309,23 @@ describe("installed with helm: self-managed certificates", () => {
     expect(await caBundle()).toBe(bundle);
     await expectDriftDenied();
   });
+
+  test("a rewrite that drops the caBundle (a GitOps sync, kubectl apply) is undone at once, not at the next check", async () => {
+    await driftguard?.stop();
+    driftguard = await start({ checkInterval: "10m" }); // only the watch can restore it in time
+    const bundle = await caBundle();
+    await admin([
+      ...["patch", "validatingwebhookconfiguration", FULLNAME, "--type=json"],
+      ...["-p", '[{"op":"remove","path":"/webhooks/0/clientConfig/caBundle"}]'],
+    ]);
+    const started = Date.now();
+    await waitFor(
+      "the caBundle to be restored",
+      async () => ((await caBundle()) === bundle ? true : undefined),
+      10_000,
+      50,
+    );
+    process.stdout.write(`chart: a dropped caBundle was restored in ${Date.now() - started} ms\n`);
+    await expectDriftDenied();
+  });
 });

@@ -42,11 +42,25 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- printf "%s-tls" (include "driftguard.fullname" .) -}}
 {{- end -}}
 
-{{/* The Service's DNS names, which the serving certificate must cover. */}}
+{{/* webhook.url's host, when set: the serving certificate must cover it too. */}}
+{{- define "driftguard.urlHost" -}}
+{{- with .Values.webhook.url -}}{{- (urlParse .).hostname | trimPrefix "[" | trimSuffix "]" -}}{{- end -}}
+{{- end -}}
+
+{{- define "driftguard.urlHostIsIP" -}}
+{{- $host := include "driftguard.urlHost" . -}}
+{{- if or (regexMatch "^[0-9]+(\\.[0-9]+){3}$" $host) (contains ":" $host) -}}true{{- end -}}
+{{- end -}}
+
+{{/* The DNS names the serving certificate must cover: the Service's, and a DNS host of webhook.url. */}}
 {{- define "driftguard.dnsNames" -}}
 {{- $svc := include "driftguard.fullname" . -}}
 - {{ $svc }}.{{ .Release.Namespace }}.svc
 - {{ $svc }}.{{ .Release.Namespace }}.svc.cluster.local
+{{- $host := include "driftguard.urlHost" . }}
+{{- if and $host (not (include "driftguard.urlHostIsIP" .)) }}
+- {{ $host }}
+{{- end }}
 {{- end -}}
 
 {{- define "driftguard.image" -}}
