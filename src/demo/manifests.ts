@@ -46,7 +46,7 @@ spec:
     spec:
       containers:
         - name: api
-          image: ghcr.io/example/api:2.4.1
+          image: registry.example.com/shop/api:2.4.1
           ports:
             - containerPort: 8080
 `,

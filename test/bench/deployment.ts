@@ -17,7 +17,7 @@ export interface DeploymentShape {
   lean?: boolean;
 }
 
-const REGISTRIES = ["ghcr.io/acme", "registry.example.com/platform", "quay.io/acme"];
+const REGISTRIES = ["registry.example.com/acme", "registry.example.com/platform", "images.example.org/acme"];
 const SIDECARS = ["envoy", "fluent-bit", "otel-agent", "vault-agent", "cloudsql-proxy"];
 const ENV_NAMES = [
   "LOG_LEVEL",
@@ -158,7 +158,7 @@ function env(shape: DeploymentShape, containerName: string, random: Random): Jso
 function initContainer(appName: string, index: number): JsonObject {
   return {
     name: `migrate-${index}`,
-    image: `ghcr.io/acme/${appName}-migrations:1.${index}.0`,
+    image: `registry.example.com/acme/${appName}-migrations:1.${index}.0`,
     command: ["/bin/migrate", "--wait-for-db", "--timeout=120s"],
     env: [{ name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: `${appName}-db`, key: "url" } } }],
     resources: { requests: { cpu: "50m", memory: "64Mi" } },
