@@ -23,7 +23,8 @@ export async function startDriftguard(fixture: Fixture): Promise<Target> {
   const child = await startChild({
     name: "driftguard serve",
     command: process.execPath,
-    args: ["--enable-source-maps", CLI, "serve", "--config", fixture.configFile],
+    // BENCH_CPU_PROF=DIR: a V8 CPU profile of the server under load, written when it stops.
+    args: [...profileArgs(), "--enable-source-maps", CLI, "serve", "--config", fixture.configFile],
     cwd: REPO_ROOT,
     logFile: join(fixture.dir, "driftguard.log"),
     ready: /driftguard listening on https:\/\//,
@@ -50,6 +51,11 @@ export async function startBare(fixture: Fixture): Promise<Target> {
   const target: Target = { name: "bare", url: `https://127.0.0.1:${port}`, child };
   await checkAnswers(target, fixture, false);
   return target;
+}
+
+function profileArgs(): string[] {
+  const dir = process.env.BENCH_CPU_PROF;
+  return dir ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [];
 }
 
 function certFile(fixture: Fixture): string {
