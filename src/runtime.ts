@@ -31,9 +31,9 @@ export interface ClusterParts {
   /** Extra readiness details (watch states). */
   status?: () => unknown;
   /**
-   * False until the watches have listed once: before that, nobody's RBAC grant is known and a replica
-   * would deny what a break-glass binding allows. Git is not waited for (SPEC §6); the API server is,
-   * since it is the one calling.
+   * False until the watches have listed once (or a grace period has passed): before that, nobody's RBAC
+   * grant is known and a replica would deny what a break-glass binding allows. Git is not waited for
+   * (SPEC §6).
    */
   synced?: () => boolean;
 }

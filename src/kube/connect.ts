@@ -8,6 +8,8 @@ import { watchCluster } from "./cluster-watch.js";
 import { createEventRecorder } from "./event-recorder.js";
 import { loadKubeConfig, runningInPod } from "./kubeconfig.js";
 
+const RBAC_GRACE_MS = 30_000;
+
 export interface ClusterConnection {
   parts: ClusterParts;
   /** Resolves once every watch has listed once. */
@@ -29,9 +31,23 @@ export function connectCluster(
   const log = logger.child({ component: "kubernetes" });
   const watch = watchCluster({ kubeConfig, logger: log, resyncMs: config.resyncMs });
   const events = createEventRecorder({ kubeConfig, logger: log });
+  // Ready once the RBAC objects are listed, or after a grace period without them: a replica that never
+  // gets ready (say, its ClusterRole is missing) would leave the webhook with no endpoint, and with
+  // failurePolicy Fail every Deployment write would fail. Until the list arrives it answers as if no
+  // RBAC grant existed, which only ever denies more, and /readyz shows the watch errors.
   let synced = false;
+  const grace = setTimeout(() => {
+    if (synced) return;
+    synced = true;
+    log.warn(
+      { graceMs: RBAC_GRACE_MS },
+      "RBAC objects not listed yet; answering without RBAC grants until they are",
+    );
+  }, RBAC_GRACE_MS);
+  grace.unref();
   void watch.firstSync.then(() => {
     synced = true;
+    clearTimeout(grace);
   });
   logger.info({ server: kubeConfig.getCurrentCluster()?.server }, "watching RBAC objects and namespaces");
   return {
