@@ -2,7 +2,7 @@
 
 import { wrapResponse } from "../core/admission.js";
 import { parseReview } from "../http/review-schema.js";
-import { loadRbacDir, RbacLoadError } from "../rbac/load-dir.js";
+import { type LoadedRbac, loadRbacDir, RbacLoadError } from "../rbac/load-dir.js";
 import { staticClusterView } from "../state/cluster-view.js";
 import { parse } from "./args.js";
 import { CliError } from "./errors.js";
@@ -15,8 +15,10 @@ Syncs the config's Git sources once, decides the AdmissionReview (from the file,
 the webhook would, and prints the AdmissionReview response as JSON.
 
 --rbac DIR   RBAC objects (Roles, ClusterRoles, RoleBindings, ClusterRoleBindings) from the YAML or JSON
-             files under DIR (or one file), evaluated as the webhook evaluates the cluster's: grants of
-             verb override on deployments[/<field group>] in API group driftguard.io.
+             files under DIR (or one file; Lists and kubectl get -o yaml output too), evaluated as the
+             webhook evaluates the cluster's: grants of verb override on deployments[/<field group>]
+             in API group driftguard.io; aggregated ClusterRoles filled as the controller fills them;
+             driftguard.io/expires-at checked against the current time.
 Exit status: 0 allowed, 1 denied, 2 error.`;
 
 export async function runCheck(args: string[]): Promise<number> {
@@ -36,13 +38,22 @@ export async function runCheck(args: string[]): Promise<number> {
 }
 
 async function rbacFrom(dir: string) {
+  let loaded: LoadedRbac;
   try {
-    const { objects } = await loadRbacDir(dir);
-    return { view: staticClusterView(objects) };
+    loaded = await loadRbacDir(dir);
   } catch (error) {
-    if (error instanceof RbacLoadError) throw new CliError(`--rbac: ${error.message}`);
-    throw error;
+    if (!(error instanceof RbacLoadError)) throw error;
+    throw new CliError(`--rbac: ${error.message}`, error.hint);
   }
+  const { objects, files, skipped } = loaded;
+  // Most likely the wrong folder: say so, since every grant would then be missing from the answer.
+  if (Object.values(objects).every((list) => list.length === 0)) {
+    process.stderr.write(
+      `driftguard: --rbac ${dir}: no Role, ClusterRole, RoleBinding or ClusterRoleBinding in ${files} file(s)` +
+        ` (${skipped} other object(s) left out)\n`,
+    );
+  }
+  return { view: staticClusterView(objects) };
 }
 
 function parseInputReview(text: string) {

@@ -11,7 +11,7 @@ const USAGE = `driftguard — stop Deployment drift from Git before it lands
 
 Usage:
   driftguard serve [--config FILE]                   run the HTTPS admission webhook (no config: built-in demo)
-  driftguard check --config FILE [REVIEW.json | -]   decide one AdmissionReview offline; exit 0 allowed, 1 denied, 2 error
+  driftguard check --config FILE [--rbac DIR] [REVIEW.json | -]   decide one AdmissionReview offline; exit 0 allowed, 1 denied, 2 error
   driftguard diff  --config FILE [LIVE.yaml | -]     drift of live Deployments from Git; exit 0 none, 1 drift, 2 error
   driftguard certs --out DIR --dns NAME [--dns NAME...] [--ip IP...]   make a CA and a serving certificate
 

@@ -14,13 +14,23 @@ export function grantAdvice(key: ObjectKey, requester: Requester, groups: readon
     "kubectl apply -f - <<'EOF'",
     "apiVersion: rbac.authorization.k8s.io/v1",
     "kind: Role",
-    `metadata: {name: ${role}, namespace: ${key.namespace}}`,
+    `metadata: {name: ${yamlString(role)}, namespace: ${yamlString(key.namespace)}}`,
     "rules:",
-    `  - {apiGroups: [driftguard.io], resources: [${resources.join(", ")}], verbs: [override], resourceNames: [${key.name}]}`,
+    `  - {apiGroups: [driftguard.io], resources: [${resources.join(", ")}], verbs: [override], resourceNames: [${yamlString(key.name)}]}`,
     "EOF",
     `kubectl create rolebinding ${binding} -n ${key.namespace} --role=${role} ${subjectFlag(requester.username)}`,
     `# break-glass: kubectl annotate rolebinding ${binding} -n ${key.namespace} driftguard.io/expires-at=$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)`,
   ];
+}
+
+// kubectl reads YAML 1.1: a Deployment or namespace named `yes`, `off`, `123` or `1e3` (all valid
+// names) would arrive as a boolean or a number, and kubectl apply would refuse the Role.
+const PLAIN = /^[a-z][a-z0-9-]*$/;
+const YAML_WORDS = new Set(["y", "n", "yes", "no", "on", "off", "true", "false", "null"]);
+
+/** A name as a YAML scalar that reads back as the same string. */
+function yamlString(text: string): string {
+  return PLAIN.test(text) && !YAML_WORDS.has(text) ? text : JSON.stringify(text);
 }
 
 function subjectFlag(username: string): string {

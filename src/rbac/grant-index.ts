@@ -9,6 +9,7 @@
 // resources or verbs grants nothing: only explicit grants exempt, so cluster-admin is not silently exempt.
 import type { GrantResolver } from "../core/exemptions.js";
 import { FIELD_GROUPS, type FieldGroup, type ObjectKey, type Requester } from "../core/types.js";
+import { parseExpiry } from "./expiry.js";
 import {
   type ClusterRole,
   EXPIRES_AT_ANNOTATION,
@@ -29,20 +30,36 @@ interface CompiledRule {
   names: ReadonlySet<string> | undefined;
 }
 
+/** A binding reduced to what decides a grant. */
 interface CompiledGrant {
+  /** Position among the bindings (RoleBindings first): the first grant that covers is the one named. */
+  order: number;
   description: string;
-  subjects: readonly Subject[];
-  /** The namespace that a service account without one defaults to ("" for cluster bindings). */
-  namespace: string;
   rules: readonly CompiledRule[];
   /** Epoch ms; NaN for an unparsable time (counts as expired). */
   expiresAt: number | undefined;
 }
 
+/**
+ * Grants by subject, as the RBAC authorizer's appliesToUser matches them: a request looks up its user
+ * name in `users` (service accounts are there under the user name their tokens authenticate as) and
+ * each of its groups in `groups`.
+ */
+interface BySubject {
+  readonly users: ReadonlyMap<string, readonly CompiledGrant[]>;
+  readonly groups: ReadonlyMap<string, readonly CompiledGrant[]>;
+}
+interface MutableBySubject {
+  users: Map<string, CompiledGrant[]>;
+  groups: Map<string, CompiledGrant[]>;
+}
+
 export interface GrantIndex {
-  readonly namespaced: ReadonlyMap<string, readonly CompiledGrant[]>;
-  readonly cluster: readonly CompiledGrant[];
-  /** Bindings that grant something (for status and tests). */
+  /** RoleBindings' grants, by the binding's namespace. */
+  readonly namespaced: ReadonlyMap<string, BySubject>;
+  /** ClusterRoleBindings' grants. */
+  readonly cluster: BySubject;
+  /** Bindings that grant something (for status, tests and the benchmark). */
   readonly size: number;
 }
 
@@ -56,55 +73,60 @@ export function buildGrantIndex(objects: RbacObjects): GrantIndex {
     objects.roles.map((role) => [`${role.metadata?.namespace}/${role.metadata?.name}`, role]),
   );
   const clusterRoles = new Map(objects.clusterRoles.map((role) => [role.metadata?.name ?? "", role]));
-  const namespaced = new Map<string, CompiledGrant[]>();
-  const cluster: CompiledGrant[] = [];
+  const namespaced = new Map<string, MutableBySubject>();
+  const cluster = bySubject();
+  let order = 0;
+  let size = 0;
   for (const binding of objects.roleBindings) {
     const namespace = binding.metadata?.namespace ?? "";
-    const { kind, name } = binding.roleRef;
-    const role =
-      kind === "Role"
-        ? roles.get(`${namespace}/${name}`)
-        : kind === "ClusterRole"
-          ? clusterRoles.get(name)
-          : undefined;
-    const roleName = kind === "Role" ? `Role ${namespace}/${name}` : `ClusterRole ${name}`;
-    const grant = compile(
-      binding,
-      role,
-      `RoleBinding ${namespace}/${binding.metadata?.name} (${roleName}`,
-      namespace,
-    );
-    if (grant) namespaced.set(namespace, [...(namespaced.get(namespace) ?? []), grant]);
+    const { role, described } = roleOfRoleBinding(binding, namespace, roles, clusterRoles);
+    const grant = compile(binding, role, described, order++);
+    if (grant && file(inNamespace(namespaced, namespace), binding.subjects, namespace, grant)) size++;
   }
   for (const binding of objects.clusterRoleBindings) {
+    // A ClusterRoleBinding can only refer to a ClusterRole (the API server rejects anything else).
     const { kind, name } = binding.roleRef;
-    const role: ClusterRole | undefined = kind === "ClusterRole" ? clusterRoles.get(name) : undefined;
-    const grant = compile(
-      binding,
-      role,
-      `ClusterRoleBinding ${binding.metadata?.name} (ClusterRole ${name}`,
-      "",
-    );
-    if (grant) cluster.push(grant);
+    const role = kind === "ClusterRole" ? clusterRoles.get(name) : undefined;
+    const described = `ClusterRoleBinding ${binding.metadata?.name} (ClusterRole ${name}`;
+    const grant = compile(binding, role, described, order++);
+    if (grant && file(cluster, binding.subjects, "", grant)) size++;
   }
-  let size = cluster.length;
-  for (const grants of namespaced.values()) size += grants.length;
   return { namespaced, cluster, size };
 }
 
-function compile(binding: RoleBinding, role: Role | undefined, described: string, namespace: string) {
+const bySubject = (): MutableBySubject => ({ users: new Map(), groups: new Map() });
+
+function inNamespace(namespaced: Map<string, MutableBySubject>, namespace: string) {
+  const found = namespaced.get(namespace);
+  if (found) return found;
+  const created = bySubject();
+  namespaced.set(namespace, created);
+  return created;
+}
+
+/** A RoleBinding refers to a Role in its own namespace, or to a ClusterRole. */
+function roleOfRoleBinding(
+  binding: RoleBinding,
+  namespace: string,
+  roles: ReadonlyMap<string, Role>,
+  clusterRoles: ReadonlyMap<string, ClusterRole>,
+): { role: Role | undefined; described: string } {
+  const { kind, name } = binding.roleRef;
+  const prefix = `RoleBinding ${namespace}/${binding.metadata?.name}`;
+  if (kind === "Role")
+    return { role: roles.get(`${namespace}/${name}`), described: `${prefix} (Role ${namespace}/${name}` };
+  if (kind === "ClusterRole")
+    return { role: clusterRoles.get(name), described: `${prefix} (ClusterRole ${name}` };
+  return { role: undefined, described: prefix };
+}
+
+function compile(binding: RoleBinding, role: Role | undefined, described: string, order: number) {
   const rules = (role?.rules ?? []).map(compileRule).filter((rule) => rule !== undefined);
   if (rules.length === 0 || (binding.subjects ?? []).length === 0) return undefined;
   const expiry = binding.metadata?.annotations?.[EXPIRES_AT_ANNOTATION];
-  const expiresAt = expiry === undefined ? undefined : parseRfc3339(expiry);
+  const expiresAt = expiry === undefined ? undefined : parseExpiry(expiry);
   const until = expiry === undefined ? "" : `, expires ${expiry}`;
-  return {
-    description: `${described}${until})`,
-    subjects: binding.subjects ?? [],
-    namespace,
-    rules,
-    expiresAt,
-  } satisfies CompiledGrant;
+  return { order, description: `${described}${until})`, rules, expiresAt } satisfies CompiledGrant;
 }
 
 function compileRule(rule: PolicyRule): CompiledRule | undefined {
@@ -122,11 +144,48 @@ function compileRule(rule: PolicyRule): CompiledRule | undefined {
   return { all, groups, names: names.length === 0 ? undefined : new Set(names) };
 }
 
-// RFC 3339 only (what `date -u +%Y-%m-%dT%H:%M:%SZ` prints); anything else is unparsable, hence expired.
-const RFC_3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+/** Files a grant under each of the binding's subjects; false when no subject can ever match. */
+function file(
+  into: MutableBySubject,
+  subjects: readonly Subject[] | null | undefined,
+  bindingNamespace: string,
+  grant: CompiledGrant,
+): boolean {
+  let filed = false;
+  for (const subject of subjects ?? []) {
+    const found = subjectEntry(subject, bindingNamespace);
+    if (found === undefined) continue;
+    const map = found.kind === "user" ? into.users : into.groups;
+    const grants = map.get(found.name);
+    if (!grants) map.set(found.name, [grant]);
+    else if (grants.at(-1) !== grant) grants.push(grant); // a subject listed twice files once
+    filed = true;
+  }
+  return filed;
+}
 
-function parseRfc3339(text: string): number {
-  return RFC_3339.test(text.trim()) ? Date.parse(text.trim()) : Number.NaN;
+/**
+ * Where a subject is filed: a user by name, a group by name, a service account by the user name its
+ * tokens authenticate as. A service account without a namespace takes the RoleBinding's; in a
+ * ClusterRoleBinding it matches nobody (the API server would have refused it).
+ */
+function subjectEntry(
+  subject: Subject,
+  bindingNamespace: string,
+): { kind: "user" | "group"; name: string } | undefined {
+  switch (subject.kind) {
+    case "User":
+      return { kind: "user", name: subject.name };
+    case "Group":
+      return { kind: "group", name: subject.name };
+    case "ServiceAccount": {
+      const namespace = subject.namespace || bindingNamespace;
+      if (namespace === "") return undefined;
+      return { kind: "user", name: `${SERVICE_ACCOUNT_PREFIX}${namespace}:${subject.name}` };
+    }
+    default:
+      return undefined;
+  }
 }
 
 /** The grants that `requester` holds on the Deployment `key` at time `now`, as a resolver for decide. */
@@ -136,16 +195,35 @@ export function grantResolverFor(
   key: ObjectKey,
   now: number,
 ): GrantResolver | undefined {
-  const held = [...(index.namespaced.get(key.namespace) ?? []), ...index.cluster].filter(
-    (grant) =>
-      !expired(grant, now) &&
-      grant.subjects.some((subject) => appliesTo(subject, requester, grant.namespace)),
-  );
+  const held = heldGrants(index, requester, key.namespace, now);
   if (held.length === 0) return undefined;
   return (group) =>
     held.find((grant) => grant.rules.some((rule) => covers(rule, group, key.name)))?.description;
 }
 
+/** A handful of map lookups: the user name and each group, in the namespace and cluster-wide. */
+function heldGrants(index: GrantIndex, requester: Requester, namespace: string, now: number) {
+  const held: CompiledGrant[] = [];
+  collect(index.namespaced.get(namespace), requester, now, held);
+  collect(index.cluster, requester, now, held);
+  return held.length > 1 ? held.sort((a, b) => a.order - b.order) : held;
+}
+
+function collect(filed: BySubject | undefined, requester: Requester, now: number, held: CompiledGrant[]) {
+  if (!filed) return;
+  add(filed.users.get(requester.username), now, held);
+  if (filed.groups.size === 0) return;
+  for (const group of requester.groups) add(filed.groups.get(group), now, held);
+}
+
+function add(grants: readonly CompiledGrant[] | undefined, now: number, held: CompiledGrant[]) {
+  for (const grant of grants ?? []) {
+    // The same binding can name the user and one of its groups; the lists are short.
+    if (!expired(grant, now) && !held.includes(grant)) held.push(grant);
+  }
+}
+
+// "Stops counting at that time": at the instant itself the grant is gone; NaN (unparsable) never counts.
 function expired(grant: CompiledGrant, now: number): boolean {
   return grant.expiresAt !== undefined && !(now < grant.expiresAt);
 }
@@ -153,21 +231,4 @@ function expired(grant: CompiledGrant, now: number): boolean {
 function covers(rule: CompiledRule, group: FieldGroup, name: string): boolean {
   if (rule.names && !rule.names.has(name)) return false;
   return rule.all || (group !== "*" && rule.groups.has(group));
-}
-
-function appliesTo(subject: Subject, requester: Requester, bindingNamespace: string): boolean {
-  switch (subject.kind) {
-    case "User":
-      return subject.name === requester.username;
-    case "Group":
-      return requester.groups.includes(subject.name);
-    case "ServiceAccount": {
-      const namespace = subject.namespace || bindingNamespace;
-      return (
-        namespace !== "" && requester.username === `${SERVICE_ACCOUNT_PREFIX}${namespace}:${subject.name}`
-      );
-    }
-    default:
-      return false;
-  }
 }

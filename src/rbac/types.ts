@@ -6,6 +6,8 @@ export interface ObjectMeta {
   namespace?: string;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
+  /** Set by the API server; informers carry it, files may not. */
+  resourceVersion?: string;
 }
 
 export interface PolicyRule {

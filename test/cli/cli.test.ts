@@ -137,14 +137,31 @@ subjects: [{kind: User, apiGroup: rbac.authorization.k8s.io, name: alice}]
       join(tmp, "deny.json"),
     ]);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain("--rbac:");
+    expect(missing.stderr).toBe(
+      `driftguard: --rbac: ${join(tmp, "nope")}: no such file or folder\n  give --rbac a folder (or one file) of Role, ClusterRole and binding manifests\n`,
+    );
+    // A folder without RBAC objects is most likely the wrong one: a note on stderr, and no grant.
+    const empty = join(tmp, "rbac-empty");
+    await mkdir(empty, { recursive: true });
+    await writeFile(
+      join(empty, "web.yaml"),
+      "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n",
+    );
+    const none = await driftguard(["check", "--config", config, "--rbac", empty, join(tmp, "deny.json")]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain(
+      `--rbac ${empty}: no Role, ClusterRole, RoleBinding or ClusterRoleBinding in 1 file(s)`,
+    );
     await writeFile(
       join(rbac, "broken.yaml"),
       "kind: Role\napiVersion: rbac.authorization.k8s.io/v1\nmetadata: {name: x}\n",
     );
     const broken = await driftguard(["check", "--config", config, "--rbac", rbac, join(tmp, "deny.json")]);
     expect(broken.code).toBe(2);
-    expect(broken.stderr).toContain("broken.yaml, document 1 (line 1): Role x has no metadata.namespace");
+    expect(broken.stderr.trimEnd().split("\n")).toEqual([
+      "driftguard: --rbac: broken.yaml, document 1 (line 1): Role x: metadata.namespace is missing (kubectl would use the namespace of the apply; write it in the file)",
+      "  the files are read as the cluster would hold them: fix the object, or leave the file out",
+    ]);
   });
 
   it("serve: Kubernetes credentials that cannot be read exit 2, naming the file", async () => {

@@ -2,10 +2,12 @@
 import { describe, expect, it } from "vitest";
 import type { AdmissionRequest } from "../../src/core/admission.js";
 import { decide } from "../../src/core/decide.js";
+import type { GrantResolver } from "../../src/core/exemptions.js";
 import type { Lookup } from "../../src/core/lookup.js";
 import type { Policy } from "../../src/core/policy.js";
 import { respond } from "../../src/core/respond.js";
 import type { JsonObject } from "../../src/core/types.js";
+import { buildGrantIndex, grantResolverFor } from "../../src/rbac/grant-index.js";
 import { storedByApiServer } from "../support/apiserver-standin.js";
 import { testPolicy } from "../support/policy.js";
 import { ALICE, clone, desiredFor, managed, request, scaleObject } from "../support/reviews.js";
@@ -39,7 +41,12 @@ const SA = (ns: string, name: string) => ({
 
 function run(
   req: AdmissionRequest,
-  options: { policy?: Policy; lookup?: Lookup; terminating?: boolean } = {},
+  options: {
+    policy?: Policy;
+    lookup?: Lookup;
+    terminating?: boolean;
+    grant?: GrantResolver | undefined;
+  } = {},
 ) {
   const policy = options.policy ?? testPolicy();
   const lookup = options.lookup ?? managed(desiredFor(GIT, policy));
@@ -48,6 +55,7 @@ function run(
     lookup,
     policy,
     namespaceTerminating: options.terminating ?? false,
+    grant: options.grant,
   });
   return { decision, response: respond(req.uid, decision) };
 }
@@ -205,6 +213,61 @@ describe("decide: who and which mode", () => {
         .response.allowed,
     ).toBe(true);
   });
+  it("an RBAC grant (SPEC §5) exempts its field group: a warning names the binding, the rest is still denied", () => {
+    const index = buildGrantIndex({
+      roles: [
+        {
+          metadata: { name: "override-image", namespace: "shop" },
+          rules: [
+            {
+              apiGroups: ["driftguard.io"],
+              resources: ["deployments/image"],
+              verbs: ["override"],
+              resourceNames: ["web"],
+            },
+          ],
+        },
+      ],
+      clusterRoles: [],
+      roleBindings: [
+        {
+          metadata: {
+            name: "break-glass",
+            namespace: "shop",
+            annotations: { "driftguard.io/expires-at": "2026-11-24T13:00:00Z" },
+          },
+          roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "override-image" },
+          subjects: [{ kind: "Group", apiGroup: "rbac.authorization.k8s.io", name: "team-a" }],
+        },
+      ],
+      clusterRoleBindings: [],
+    });
+    const grantAt = (time: string) =>
+      grantResolverFor(index, ALICE, { namespace: "shop", name: "web" }, Date.parse(time));
+    const image = request({ operation: "UPDATE", object: withImage("nginx:6.6"), oldObject: live() });
+    const exempted = run(image, { grant: grantAt("2026-11-24T12:00:00Z") });
+    expect(exempted.response.allowed).toBe(true);
+    expect(exempted.response.warnings).toEqual([
+      `driftguard: exempted by RoleBinding shop/break-glass (Role shop/override-image, expires 2026-11-24T13:00:00Z): ${IMAGE}: Git "nginx:1.25", request "nginx:6.6"`,
+    ]);
+    expect(exempted.response.auditAnnotations?.exempted).toContain("RoleBinding shop/break-glass");
+
+    // Past the expiry, the same index no longer exempts.
+    expect(run(image, { grant: grantAt("2026-11-24T13:00:00Z") }).response.allowed).toBe(false);
+
+    // An env change next to it is not covered: denied, and the advice asks for env only.
+    const both = withImage("nginx:6.6");
+    ((((both.spec as O).template as O).spec as O).containers as O[])[0]!.env = [];
+    const denied = run(request({ operation: "UPDATE", object: both, oldObject: live() }), {
+      grant: grantAt("2026-11-24T12:00:00Z"),
+    });
+    expect(denied.response.allowed).toBe(false);
+    expect(paths(denied)).toEqual(["spec.template.spec.containers[name=web].env"]);
+    expect(denied.response.status?.message).toContain("exempt alice from field group env with RBAC:");
+    expect(denied.response.status?.message).toContain("resources: [deployments/env]");
+    expect(denied.response.warnings?.[0]).toContain("exempted by RoleBinding shop/break-glass");
+  });
+
   it("mode: manifest annotation over namespace over global", () => {
     const git = clone(GIT);
     (git.metadata as O).annotations = { "driftguard.io/mode": "audit" };

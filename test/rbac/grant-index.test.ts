@@ -2,7 +2,7 @@
 // Deployment shop/web. Every case builds a fresh index from plain RBAC objects.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { FIELD_GROUPS, type FieldGroup, type Requester } from "../../src/core/types.js";
+import { FIELD_GROUPS, type FieldGroup, type ObjectKey, type Requester } from "../../src/core/types.js";
 import { aggregateClusterRoles } from "../../src/rbac/aggregate.js";
 import { buildGrantIndex, grantResolverFor } from "../../src/rbac/grant-index.js";
 import type { ClusterRole, PolicyRule, RbacObjects, RoleBinding, Subject } from "../../src/rbac/types.js";
@@ -322,6 +322,128 @@ const CASES: Case[] = [
     group: "image",
     granted: undefined,
   },
+  {
+    name: "a user subject named as the service account's user name matches the service account",
+    rbac: objects({
+      roles: [imageRole],
+      roleBindings: [
+        roleBinding("rb", "shop", { kind: "Role", name: "image" }, [
+          user("system:serviceaccount:shop:deployer"),
+        ]),
+      ],
+    }),
+    requester: SHOP_SA,
+    group: "image",
+    granted: "RoleBinding shop/rb (Role shop/image)",
+  },
+  {
+    name: "every service account's group (system:serviceaccounts) through a ClusterRoleBinding",
+    rbac: objects({
+      clusterRoles: [clusterRole("image", [rule(["deployments/image"])])],
+      clusterRoleBindings: [crb("crb", "image", [group("system:serviceaccounts")])],
+    }),
+    requester: SHOP_SA,
+    group: "image",
+    granted: "ClusterRoleBinding crb (ClusterRole image)",
+  },
+  {
+    name: "a service account of another namespace is not in system:serviceaccounts:shop",
+    rbac: objects({
+      roles: [imageRole],
+      roleBindings: [
+        roleBinding("rb", "shop", { kind: "Role", name: "image" }, [group("system:serviceaccounts:shop")]),
+      ],
+    }),
+    requester: {
+      username: "system:serviceaccount:ci:deployer",
+      groups: ["system:serviceaccounts", "system:serviceaccounts:ci", "system:authenticated"],
+    },
+    group: "image",
+    granted: undefined,
+  },
+  {
+    name: "a service account without a namespace in a ClusterRoleBinding matches nobody",
+    rbac: objects({
+      clusterRoles: [clusterRole("image", [rule(["deployments/image"])])],
+      clusterRoleBindings: [crb("crb", "image", [sa("deployer")])],
+    }),
+    requester: SHOP_SA,
+    group: "image",
+    granted: undefined,
+  },
+  {
+    name: "an unknown subject kind matches nobody",
+    rbac: objects({
+      roles: [imageRole],
+      roleBindings: [
+        roleBinding("rb", "shop", { kind: "Role", name: "image" }, [{ kind: "Robot", name: "alice" }]),
+      ],
+    }),
+    requester: ALICE,
+    group: "image",
+    granted: undefined,
+  },
+  {
+    name: "resourceNames empty: every Deployment of the namespace",
+    rbac: objects({
+      roles: [role("r", "shop", [rule(["deployments/env"], { resourceNames: [] })])],
+      roleBindings: [roleBinding("rb", "shop", { kind: "Role", name: "r" }, [user("alice")])],
+    }),
+    requester: ALICE,
+    group: "env",
+    granted: "RoleBinding shop/rb (Role shop/r)",
+  },
+  {
+    name: "one explicit rule grants even when another rule of the role has a wildcard",
+    rbac: objects({
+      roles: [role("r", "shop", [rule(["*"]), rule(["deployments/image"])])],
+      roleBindings: [roleBinding("rb", "shop", { kind: "Role", name: "r" }, [user("alice")])],
+    }),
+    requester: ALICE,
+    group: "image",
+    granted: "RoleBinding shop/rb (Role shop/r)",
+  },
+  {
+    name: "a RoleBinding is named before a ClusterRoleBinding that grants the same",
+    rbac: objects({
+      roles: [imageRole],
+      clusterRoles: [clusterRole("all", [rule(["deployments"])])],
+      clusterRoleBindings: [crb("crb", "all", [user("alice")])],
+      roleBindings: [roleBinding("rb", "shop", { kind: "Role", name: "image" }, [group("team-a")])],
+    }),
+    requester: ALICE,
+    group: "image",
+    granted: "RoleBinding shop/rb (Role shop/image)",
+  },
+  {
+    name: "an expired grant gives way to another that still counts",
+    rbac: objects({
+      roles: [imageRole],
+      roleBindings: [
+        roleBinding("old", "shop", { kind: "Role", name: "image" }, [user("alice")], {
+          "driftguard.io/expires-at": "2026-11-24T11:00:00Z",
+        }),
+        roleBinding("new", "shop", { kind: "Role", name: "image" }, [user("alice")]),
+      ],
+    }),
+    requester: ALICE,
+    group: "image",
+    granted: "RoleBinding shop/new (Role shop/image)",
+  },
+  {
+    name: "an expiry on a day that does not exist counts as expired (Date.parse would roll it over)",
+    rbac: objects({
+      roles: [imageRole],
+      roleBindings: [
+        roleBinding("rb", "shop", { kind: "Role", name: "image" }, [user("alice")], {
+          "driftguard.io/expires-at": "2026-11-31T00:00:00Z",
+        }),
+      ],
+    }),
+    requester: ALICE,
+    group: "image",
+    granted: undefined,
+  },
   ...["tomorrow", "2026-11-25", "2026-11-25 12:00:00", ""].map((expiry) => ({
     name: `an unparsable expiry (${JSON.stringify(expiry)}) counts as expired`,
     rbac: objects({
@@ -484,6 +606,181 @@ describe("RBAC grants: properties", () => {
             wild.every((b) => b.rules.length === 0) ||
             grantOf(build(wild.filter((b) => b.rules.length > 0)), ALICE, g) === undefined
           );
+        },
+      ),
+    );
+  });
+});
+
+// SPEC §5 read directly, binding by binding, with no index: the reference the index must agree with.
+function referenceGrants(
+  rbac: RbacObjects,
+  requester: Requester,
+  key: ObjectKey,
+  g: FieldGroup,
+  now: number,
+) {
+  const applies = (subject: Subject, namespace: string) => {
+    if (subject.kind === "User") return subject.name === requester.username;
+    if (subject.kind === "Group") return requester.groups.includes(subject.name);
+    const ns = subject.namespace || namespace;
+    return (
+      subject.kind === "ServiceAccount" &&
+      ns !== "" &&
+      requester.username === `system:serviceaccount:${ns}:${subject.name}`
+    );
+  };
+  const allows = (r: PolicyRule) =>
+    ![...(r.apiGroups ?? []), ...(r.resources ?? []), ...(r.verbs ?? [])].some((x) => x.includes("*")) &&
+    (r.apiGroups ?? []).includes("driftguard.io") &&
+    (r.verbs ?? []).includes("override") &&
+    ((r.resourceNames ?? []).length === 0 || (r.resourceNames ?? []).includes(key.name)) &&
+    ((r.resources ?? []).includes("deployments") ||
+      (g !== "*" && (r.resources ?? []).includes(`deployments/${g}`)));
+  const live = (b: RoleBinding) => {
+    const at = b.metadata?.annotations?.["driftguard.io/expires-at"];
+    return at === undefined || now < Date.parse(at);
+  };
+  const granting = (b: RoleBinding, namespace: string, rules: PolicyRule[] | null | undefined) =>
+    live(b) && (b.subjects ?? []).some((s) => applies(s, namespace)) && (rules ?? []).some(allows);
+  const viaRoleBindings = rbac.roleBindings
+    .filter((b) => b.metadata?.namespace === key.namespace)
+    .filter((b) => {
+      const { kind, name } = b.roleRef;
+      const found =
+        kind === "Role"
+          ? rbac.roles.find((r) => r.metadata?.namespace === key.namespace && r.metadata?.name === name)
+          : rbac.clusterRoles.find((r) => r.metadata?.name === name);
+      return granting(b, key.namespace, found?.rules);
+    });
+  const viaClusterBindings = rbac.clusterRoleBindings.filter(
+    (b) =>
+      b.roleRef.kind === "ClusterRole" &&
+      granting(b, "", rbac.clusterRoles.find((r) => r.metadata?.name === b.roleRef.name)?.rules),
+  );
+  return [...viaRoleBindings, ...viaClusterBindings];
+}
+
+/** How a description starts for this binding: `RoleBinding ns/name (` or `ClusterRoleBinding name (`. */
+function bindingLabel(binding: RoleBinding): string {
+  const { name, namespace } = binding.metadata ?? {};
+  return namespace ? `RoleBinding ${namespace}/${name} (` : `ClusterRoleBinding ${name} (`;
+}
+
+describe("RBAC grants: the index agrees with SPEC §5 read binding by binding (property)", () => {
+  const NAMESPACES = ["shop", "ci"];
+  const requesters: Requester[] = [ALICE, SHOP_SA, BOB, { username: "carol", groups: [] }];
+  const arbitraryRequester = fc.oneof(
+    { arbitrary: fc.constantFrom(ALICE, SHOP_SA), weight: 3 },
+    fc.constantFrom(...requesters),
+  );
+  const arbitrarySubject = fc.oneof(
+    { arbitrary: fc.constantFrom(user("alice"), group("team-a"), sa("deployer")), weight: 2 },
+    fc.constantFrom("alice", "bob", "carol", "system:serviceaccount:shop:deployer").map(user),
+    fc.constantFrom("team-a", "team-b", "system:serviceaccounts:shop", "system:serviceaccounts").map(group),
+    fc
+      .tuple(fc.constantFrom("deployer", "other"), fc.constantFrom(undefined, "shop", "ci"))
+      .map(([n, ns]) => sa(n, ns)),
+  );
+  // Mostly explicit override rules, so that grants are common; now and then a wildcard or another
+  // verb or group, which must grant nothing.
+  const weighted = <T>(common: T, ...rare: T[]) =>
+    fc.oneof({ arbitrary: fc.constant(common), weight: 3 }, fc.constantFrom(...rare));
+  const arbitraryRule = fc.record({
+    apiGroups: weighted(["driftguard.io"], ["apps"], ["*"], ["apps", "driftguard.io"]),
+    resources: fc.oneof(
+      {
+        arbitrary: fc.constantFrom<string[]>(["deployments/image"], ["deployments"], ["deployments/env"]),
+        weight: 4,
+      },
+      fc.constantFrom<string[]>(
+        ["deployments/*"],
+        ["*/image"],
+        ["*"],
+        ["deployments/image", "*/*"],
+        ["pods"],
+      ),
+    ),
+    verbs: weighted(["override"], ["get"], ["*"], ["get", "override"]),
+    resourceNames: fc.constantFrom<string[]>([], [], ["web"], ["api"], ["web", "api"]),
+  });
+  const ROLE_NAMES = ["r0", "r1"];
+  const arbitraryRules = fc.array(arbitraryRule, { minLength: 1, maxLength: 2 });
+  const arbitraryBinding = fc.record({
+    namespace: fc.constantFrom(undefined, ...NAMESPACES),
+    ref: fc.record({
+      kind: fc.constantFrom("Role", "ClusterRole"),
+      name: weighted("r0", "r1", "missing"),
+    }),
+    subjects: fc.array(arbitrarySubject, { minLength: 1, maxLength: 3 }),
+    expiry: weighted<string | undefined>(undefined, "2026-11-24T11:00:00Z", "2026-11-24T13:00:00Z"),
+  });
+  // Every role name exists in each namespace and cluster-wide (a roleRef to "missing" dangles).
+  const arbitraryRbac = fc
+    .record({
+      roles: fc.array(arbitraryRules, { minLength: 4, maxLength: 4 }),
+      clusterRoles: fc.array(arbitraryRules, { minLength: 2, maxLength: 2 }),
+      bindings: fc.array(arbitraryBinding, { minLength: 1, maxLength: 10 }),
+    })
+    .map(({ roles, clusterRoles, bindings }) => {
+      const expires = (at: string | undefined) => (at ? { "driftguard.io/expires-at": at } : undefined);
+      return objects({
+        roles: roles.map((rules, i) => role(ROLE_NAMES[i % 2]!, NAMESPACES[i >> 1]!, rules)),
+        clusterRoles: clusterRoles.map((rules, i) => clusterRole(ROLE_NAMES[i]!, rules)),
+        roleBindings: bindings.flatMap((b, i) =>
+          b.namespace === undefined
+            ? []
+            : [roleBinding(`b${i}`, b.namespace, b.ref, b.subjects, expires(b.expiry))],
+        ),
+        clusterRoleBindings: bindings.flatMap((b, i) =>
+          b.namespace === undefined
+            ? [
+                {
+                  ...crb(`b${i}`, b.ref.name, b.subjects, expires(b.expiry)),
+                  roleRef: { apiGroup: "rbac.authorization.k8s.io", ...b.ref },
+                },
+              ]
+            : [],
+        ),
+      });
+    });
+  const arbitraryGroup = fc.oneof(
+    fc.constantFrom<FieldGroup>("image", "env", "*"),
+    fc.constantFrom(...FIELD_GROUPS),
+  );
+
+  it("grants exactly when some binding grants, and names the first that does (RoleBindings first)", () => {
+    fc.assert(
+      fc.property(
+        arbitraryRbac,
+        arbitraryRequester,
+        fc.constantFrom(...NAMESPACES),
+        fc.constantFrom("web", "api"),
+        arbitraryGroup,
+        (rbac, requester, namespace, name, g) => {
+          const key = { namespace, name };
+          const expected = referenceGrants(rbac, requester, key, g, NOW);
+          const named = grantOf(rbac, requester, g, NOW, key);
+          if (expected.length === 0) return named === undefined;
+          return named?.startsWith(bindingLabel(expected[0]!)) === true;
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("RoleBindings of other namespaces never change the answer", () => {
+    fc.assert(
+      fc.property(
+        arbitraryRbac,
+        fc.constantFrom(...requesters),
+        fc.constantFrom(...FIELD_GROUPS),
+        (rbac, requester, g) => {
+          const alone = {
+            ...rbac,
+            roleBindings: rbac.roleBindings.filter((b) => b.metadata?.namespace === "shop"),
+          };
+          return grantOf(rbac, requester, g) === grantOf(alone, requester, g);
         },
       ),
     );
