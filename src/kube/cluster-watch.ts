@@ -27,7 +27,8 @@ export interface ClusterWatchOptions {
 
 export interface ClusterWatch extends ClusterView {
   readonly firstSync: Promise<void>;
-  status(): { collections: CollectionStatus[]; grants: number };
+  /** Watch states, bindings that grant override now, and index rebuilds so far (for /readyz). */
+  status(): { collections: CollectionStatus[]; grants: number; rebuilds: number };
   /** Times the grant index was rebuilt (tests and metrics). */
   rebuilds(): number;
   stop(): Promise<void>;
@@ -124,7 +125,7 @@ export function watchCluster(options: ClusterWatchOptions): ClusterWatch {
         found !== undefined && (found.status?.phase === "Terminating" || !!found.metadata?.deletionTimestamp)
       );
     },
-    status: () => ({ collections: collections.map((c) => c.status()), grants: rebuilds }),
+    status: () => ({ collections: collections.map((c) => c.status()), grants: index.size, rebuilds }),
     rebuilds: () => rebuilds,
     async stop() {
       clearTimeout(pending);

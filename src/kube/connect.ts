@@ -12,8 +12,6 @@ const RBAC_GRACE_MS = 30_000;
 
 export interface ClusterConnection {
   parts: ClusterParts;
-  /** Resolves once every watch has listed once. */
-  firstSync: Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -57,7 +55,6 @@ export function connectCluster(
       status: () => ({ ...watch.status(), events: events.stats() }),
       synced: () => synced,
     },
-    firstSync: watch.firstSync,
     async stop() {
       await watch.stop();
       await events.drain();

@@ -22,8 +22,6 @@ import { watchCollection } from "./watched-collection.js";
 export interface SelfManagedCerts {
   /** Resolves once the serving pair is on disk (retrying until the API server answers). */
   readonly ready: Promise<void>;
-  /** One pass: read the Secret, rotate when due, write the files, fix the caBundle. */
-  reconcile(): Promise<void>;
   stop(): void;
 }
 
@@ -221,7 +219,6 @@ export function manageCertificates(options: SelfManagedOptions): SelfManagedCert
 
   return {
     ready,
-    reconcile,
     stop() {
       stopped = true;
       clearTimeout(timer);

@@ -14,6 +14,7 @@ import { CHART_DIR, helm } from "../chart/helm.js";
 import { createTestRepo } from "../support/git/test-repo.js";
 import { ALICE } from "./support/cluster-setup.js";
 import { REPO_ROOT } from "./support/driftguard.js";
+import { writeKubeconfigWithToken } from "./support/kubeconfig.js";
 import { kubectl, kubectlOk } from "./support/kubectl.js";
 import { webDeployment, yamlOf } from "./support/manifests.js";
 import { freePort, type Managed, startProcess, waitFor } from "./support/processes.js";
@@ -115,13 +116,8 @@ describe("installed with helm: self-managed certificates", () => {
     chartConfig = parse(configText) as Record<string, unknown>;
     // The chart's own identity: a token for its ServiceAccount, with exactly the chart's RBAC.
     const token = (await admin(["create", "token", FULLNAME, "-n", NAMESPACE, "--duration=1h"])).trim();
-    const adminConfig = await import("node:fs/promises").then((fs) =>
-      fs.readFile(testbed.kubeconfigs.admin ?? "", "utf8"),
-    );
     saKubeconfig = join(dir, "kubeconfig-chart");
-    await writeFile(saKubeconfig, adminConfig.replace(/token: "[^"]*"/, `token: "${token}"`), {
-      mode: 0o600,
-    });
+    await writeKubeconfigWithToken(testbed, saKubeconfig, token);
   });
 
   afterAll(async () => {

@@ -43,6 +43,7 @@ export async function setup(project: TestProject): Promise<void> {
     kubeconfigs[user] = plane.kubeconfig(user);
   const testbed: TestbedInfo = {
     server: plane.server,
+    apiCaFile: plane.pki.caFile,
     binDir,
     workDir,
     kubeconfigs,

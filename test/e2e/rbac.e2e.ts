@@ -10,6 +10,7 @@ import { afterAll, describe, expect, inject, test } from "vitest";
 import type { FieldGroup } from "../../src/core/types.js";
 import { type ClusterWatch, watchCluster } from "../../src/kube/cluster-watch.js";
 import { BOB } from "./support/cluster-setup.js";
+import { tokenOf } from "./support/kubeconfig.js";
 import { kubectl, kubectlOk } from "./support/kubectl.js";
 import { ENFORCE_NS, GIT_IMAGE } from "./support/manifests.js";
 import { waitFor } from "./support/processes.js";
@@ -20,7 +21,7 @@ import {
   RBAC_NAMESPACES,
   subjects,
 } from "./support/rbac-cases.js";
-import { SarClient } from "./support/sar.js";
+import { sarAllows } from "./support/sar.js";
 
 const testbed = inject("testbed");
 const admin = (args: string[], input?: string) =>
@@ -180,7 +181,11 @@ describe("agreement with the API server's SubjectAccessReview", () => {
       5_000,
       20,
     );
-    const sar = new SarClient(testbed.server, await caFileOf(), await tokenOf("admin"));
+    const api = {
+      server: testbed.server,
+      caFile: testbed.apiCaFile,
+      adminToken: await tokenOf(testbed, "admin"),
+    };
     let asked = 0;
     let agreed = 0;
     let granted = 0;
@@ -194,9 +199,10 @@ describe("agreement with the API server's SubjectAccessReview", () => {
           );
           for (const group of QUESTION_GROUPS) {
             const ours = resolver?.(group as FieldGroup) !== undefined;
-            const whole = await sar.allowed({ who, namespace, name, subresource: undefined });
+            const whole = await sarAllows(api, { who, namespace, name, subresource: undefined });
             const theirs =
-              whole || (group !== "*" && (await sar.allowed({ who, namespace, name, subresource: group })));
+              whole ||
+              (group !== "*" && (await sarAllows(api, { who, namespace, name, subresource: group })));
             asked++;
             if (theirs) granted++;
             if (ours === theirs) agreed++;
@@ -247,16 +253,6 @@ async function driftguardRequests(): Promise<{ nonWatch: number; watch: number }
     } else if (event.stage === "ResponseComplete") nonWatch++;
   }
   return { nonWatch, watch };
-}
-
-async function tokenOf(user: string): Promise<string> {
-  const text = await readFile(testbed.kubeconfigs[user] ?? "", "utf8");
-  return /token: "([^"]+)"/.exec(text)?.[1] ?? "";
-}
-
-async function caFileOf(): Promise<string> {
-  const text = await readFile(testbed.kubeconfigs.admin ?? "", "utf8");
-  return /certificate-authority: "([^"]+)"/.exec(text)?.[1] ?? "";
 }
 
 describe("an API server crash", () => {

@@ -1,39 +1,26 @@
-// A minimal HTTPS GET against the API server for what kubectl does not print well: readiness and the
-// API server's own /metrics.
-
+// The API server over HTTPS, for what kubectl does not print well: readiness, the API server's own
+// /metrics, and SubjectAccessReviews in bulk. The tests' one HTTPS client does the requests.
 import { readFileSync } from "node:fs";
-import { request } from "node:https";
+import { type HttpsResponse, postJson, sendHttps } from "../../support/tls/https-client.js";
 
-export interface ApiResponse {
-  status: number;
-  body: string;
-}
+const bearer = (token: string | undefined): Record<string, string> =>
+  token === undefined ? {} : { authorization: `Bearer ${token}` };
 
 export function apiGet(
   server: string,
   caFile: string,
   token: string | undefined,
   path: string,
-): Promise<ApiResponse> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      `${server}${path}`,
-      {
-        ca: readFileSync(caFile),
-        headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
-        timeout: 10_000,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("end", () =>
-          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }),
-        );
-        res.on("error", reject);
-      },
-    );
-    req.on("timeout", () => req.destroy(new Error(`GET ${path} timed out`)));
-    req.on("error", reject);
-    req.end();
-  });
+): Promise<HttpsResponse> {
+  return sendHttps({ url: `${server}${path}`, ca: readFileSync(caFile, "utf8"), headers: bearer(token) });
+}
+
+export function apiPost(
+  server: string,
+  caFile: string,
+  token: string,
+  path: string,
+  body: unknown,
+): Promise<HttpsResponse> {
+  return postJson(`${server}${path}`, readFileSync(caFile, "utf8"), body, bearer(token));
 }

@@ -1,8 +1,8 @@
 // What the e2e run puts into the fresh cluster before driftguard's webhook is registered: test users'
 // RBAC, the GitOps and HPA service accounts with real tokens, namespaces, and Deployments with a
 // rollout history (so that `rollout undo` has a revision to go back to).
-import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { writeKubeconfigWithToken } from "./kubeconfig.js";
 import { kubectlOk } from "./kubectl.js";
 import {
   ARGOCD_NS,
@@ -90,8 +90,7 @@ export async function prepareCluster(
       await admin(["create", "token", account.name, "-n", account.namespace, "--duration=3h"])
     ).trim();
     const file = join(testbed.workDir, `kubeconfig-${account.key}`);
-    const adminConfig = testbed.kubeconfigs.admin ?? "";
-    await writeFile(file, await withToken(adminConfig, token), { mode: 0o600 });
+    await writeKubeconfigWithToken(testbed, file, token);
     testbed.kubeconfigs[account.key] = file;
   }
   // History first: each `web` ran OLD_IMAGE before Git's image, as if deployed before driftguard.
@@ -125,12 +124,6 @@ export const HOLD_FINALIZER = "e2e.driftguard.io/hold";
 function withFinalizer(manifest: Record<string, unknown>, finalizer: string): Record<string, unknown> {
   const metadata = manifest.metadata as Record<string, unknown>;
   return { ...manifest, metadata: { ...metadata, finalizers: [finalizer] } };
-}
-
-async function withToken(kubeconfigFile: string, token: string): Promise<string> {
-  const { readFile } = await import("node:fs/promises");
-  const text = await readFile(kubeconfigFile, "utf8");
-  return text.replace(/token: "[^"]*"/, `token: "${token}"`);
 }
 
 async function waitForReplicaSets(

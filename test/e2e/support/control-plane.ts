@@ -112,14 +112,14 @@ export async function startControlPlane(options: {
     auditLog: join(workDir, "audit.log"),
     kubeconfig,
     async crashApiServer(downMs) {
-      beforeCrashes.push((await apiGet(server, pki.caFile, pki.tokens.get(ADMIN), "/metrics")).body);
+      beforeCrashes.push((await apiGet(server, pki.caFile, pki.tokens.get(ADMIN), "/metrics")).text);
       await apiServer?.kill();
       apiServer = undefined;
       await new Promise((resolve) => setTimeout(resolve, downMs));
       apiServer = await startApiServerProcess(binDir, workDir, pki, apiPort, etcdPort);
     },
     async metricsSoFar() {
-      return [...beforeCrashes, (await apiGet(server, pki.caFile, pki.tokens.get(ADMIN), "/metrics")).body];
+      return [...beforeCrashes, (await apiGet(server, pki.caFile, pki.tokens.get(ADMIN), "/metrics")).text];
     },
     async stop() {
       await controllerManager.stop();

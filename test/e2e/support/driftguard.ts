@@ -4,6 +4,7 @@ import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { generateCertificates } from "../../../src/certs/generate.js";
+import { sendHttps } from "../../support/tls/https-client.js";
 import { freePort, type Managed, startProcess, waitFor } from "./processes.js";
 
 export const REPO_ROOT = resolve(import.meta.dirname, "../../..");
@@ -45,11 +46,11 @@ export async function startDriftguard(workDir: string, configFor: (server: Serve
     "driftguard /readyz",
     async () => {
       // Ready answers at once (SPEC §6); wait until every source has synced, so tests see Git's state.
-      const body = JSON.parse(await fetchWithCa(`${url}/readyz`, certs.caCert)) as ReadyBody;
+      // Ready also means the RBAC watches have listed once.
+      const body = (await sendHttps({ url: `${url}/readyz`, ca: certs.caCert })).json() as ReadyBody;
       const sources = body.details?.sources ?? [];
-      return sources.length > 0 && sources.every((source) => source.lastSuccessAt !== undefined)
-        ? true
-        : undefined;
+      const synced = sources.length > 0 && sources.every((source) => source.lastSuccessAt !== undefined);
+      return body.ready === true && synced ? true : undefined;
     },
     60_000,
     200,
@@ -67,20 +68,4 @@ export interface ServerFiles {
   port: number;
   certFile: string;
   keyFile: string;
-}
-
-async function fetchWithCa(url: string, ca: string): Promise<string> {
-  const { request } = await import("node:https");
-  return new Promise((resolvePromise, reject) => {
-    const req = request(url, { ca, timeout: 5_000 }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => {
-        body += chunk;
-      });
-      res.on("end", () => resolvePromise(body));
-    });
-    req.on("error", reject);
-    req.end();
-  });
 }

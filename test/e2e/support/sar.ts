@@ -1,7 +1,5 @@
 // The API server's own answer to "may this subject do that": a SubjectAccessReview, posted as admin.
-
-import { readFileSync } from "node:fs";
-import { request } from "node:https";
+import { apiPost } from "./api-client.js";
 import type { Who } from "./rbac-cases.js";
 
 export interface SarQuestion {
@@ -12,67 +10,34 @@ export interface SarQuestion {
   subresource: string | undefined;
 }
 
-export class SarClient {
-  private readonly ca: Buffer;
-
-  constructor(
-    private readonly server: string,
-    caFile: string,
-    private readonly adminToken: string,
-  ) {
-    this.ca = readFileSync(caFile);
-  }
-
-  async allowed(question: SarQuestion): Promise<boolean> {
-    const body = JSON.stringify({
-      apiVersion: "authorization.k8s.io/v1",
-      kind: "SubjectAccessReview",
-      spec: {
-        user: question.who.username,
-        groups: question.who.groups,
-        resourceAttributes: {
-          group: "driftguard.io",
-          resource: "deployments",
-          verb: "override",
-          namespace: question.namespace,
-          name: question.name,
-          ...(question.subresource === undefined ? {} : { subresource: question.subresource }),
-        },
+export async function sarAllows(
+  api: { server: string; caFile: string; adminToken: string },
+  question: SarQuestion,
+): Promise<boolean> {
+  const body = {
+    apiVersion: "authorization.k8s.io/v1",
+    kind: "SubjectAccessReview",
+    spec: {
+      user: question.who.username,
+      groups: question.who.groups,
+      resourceAttributes: {
+        group: "driftguard.io",
+        resource: "deployments",
+        verb: "override",
+        namespace: question.namespace,
+        name: question.name,
+        ...(question.subresource === undefined ? {} : { subresource: question.subresource }),
       },
-    });
-    const response = await this.post("/apis/authorization.k8s.io/v1/subjectaccessreviews", body);
-    const parsed = JSON.parse(response) as { status?: { allowed?: boolean } };
-    return parsed.status?.allowed === true;
-  }
-
-  private post(path: string, body: string): Promise<string> {
-    return new Promise((resolve, reject) => {
-      const req = request(
-        `${this.server}${path}`,
-        {
-          method: "POST",
-          ca: this.ca,
-          headers: {
-            authorization: `Bearer ${this.adminToken}`,
-            "content-type": "application/json",
-            "content-length": Buffer.byteLength(body),
-          },
-        },
-        (res) => {
-          let text = "";
-          res.setEncoding("utf8");
-          res.on("data", (chunk: string) => {
-            text += chunk;
-          });
-          res.on("end", () =>
-            (res.statusCode ?? 0) < 300
-              ? resolve(text)
-              : reject(new Error(`SAR: HTTP ${res.statusCode}: ${text}`)),
-          );
-        },
-      );
-      req.on("error", reject);
-      req.end(body);
-    });
-  }
+    },
+  };
+  const response = await apiPost(
+    api.server,
+    api.caFile,
+    api.adminToken,
+    "/apis/authorization.k8s.io/v1/subjectaccessreviews",
+    body,
+  );
+  if (response.status >= 300)
+    throw new Error(`SubjectAccessReview: HTTP ${response.status}: ${response.text}`);
+  return (response.json() as { status?: { allowed?: boolean } }).status?.allowed === true;
 }

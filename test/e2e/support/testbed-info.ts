@@ -2,6 +2,8 @@
 export interface TestbedInfo {
   /** The API server, https://127.0.0.1:<port>. */
   server: string;
+  /** The CA that signed the API server's serving certificate. */
+  apiCaFile: string;
   binDir: string;
   workDir: string;
   /** kubeconfig file per test user, service-account identities included. */
