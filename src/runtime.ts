@@ -52,8 +52,9 @@ export function createRuntime(config: Config, logger: pino.Logger, cluster?: Clu
     refresh: config.refresh,
     logger,
     cluster: cluster?.view,
-    onDecision: (decision, response, request) => {
-      metrics.recordDecision(decision, response);
+    onFetch: (outcome) => metrics.recordOnDemandFetch(outcome),
+    onDecision: (decision, request, seconds) => {
+      metrics.recordDecision(decision, seconds);
       const event = cluster?.recordEvent ? auditEventFor(decision) : undefined;
       if (event) cluster?.recordEvent?.(event, uidOf(request.oldObject ?? request.object));
     },

@@ -1,13 +1,11 @@
 // `driftguard diff`: how live Deployments (`kubectl get deploy -o yaml`, a List too) differ from Git.
-import { parseAllDocuments } from "yaml";
-import { normalizeLive } from "../core/desired.js";
-import { diff } from "../core/diff.js";
-import { isSensitive } from "../core/field-groups.js";
+import { compare } from "../core/compare.js";
 import { describeOrigin, formatValue } from "../core/format.js";
 import { asObject } from "../core/json.js";
-import { formatPath } from "../core/paths.js";
+import { liveObject } from "../core/live-object.js";
 import type { JsonObject } from "../core/types.js";
 import type { Runtime } from "../runtime.js";
+import { readYamlDocuments } from "../sources/yaml-reader.js";
 import { parse } from "./args.js";
 import { CliError } from "./errors.js";
 import { readInput } from "./input.js";
@@ -45,31 +43,41 @@ function report(object: JsonObject, runtime: Runtime, lines: string[]): boolean 
     return lookup.kind !== "unmanaged";
   }
   const { desired } = lookup;
-  const differences = diff(desired.normalized, normalizeLive(object, desired), desired.lenient);
-  if (differences.length === 0) {
+  const drifts = compare(desired, liveObject(object));
+  if (drifts.length === 0) {
     lines.push(`${title}: in sync with Git (${describeOrigin(desired.origin)})`);
     return false;
   }
-  lines.push(`${title}: ${differences.length} field(s) differ from Git (${describeOrigin(desired.origin)})`);
-  for (const { path, left, right } of differences) {
-    const sensitive = isSensitive(path, [left, right]);
-    lines.push(
-      `  ${formatPath(path)}\n    Git:  ${formatValue(left, sensitive)}\n    live: ${formatValue(right, sensitive)}`,
-    );
+  lines.push(`${title}: ${drifts.length} field(s) differ from Git (${describeOrigin(desired.origin)})`);
+  for (const drift of drifts) {
+    const git = formatValue(drift.desired, drift.sensitive);
+    const live = formatValue(drift.actual, drift.sensitive);
+    lines.push(`  ${drift.path}\n    Git:  ${git}\n    live: ${live}`);
   }
   return true;
 }
 
+/** Read as the Git sources read manifests (YAML 1.1 as kubectl parses it); Lists expanded one level. */
 function readDeployments(text: string): JsonObject[] {
+  const read = readYamlDocuments(text);
+  if (!read.ok) {
+    const where = read.line === undefined ? "" : ` (line ${read.line})`;
+    throw new CliError(
+      `input is not YAML${where}: ${read.message}`,
+      "give `kubectl get deployments -o yaml` output",
+    );
+  }
   const out: JsonObject[] = [];
-  for (const doc of parseAllDocuments(text, { version: "1.1", merge: true })) {
-    if (doc.errors.length > 0)
-      throw new CliError(`input is not YAML: ${doc.errors[0]?.message ?? "parse error"}`);
-    const value = asObject(doc.toJS({ maxAliasCount: 100 }));
-    if (!value) continue;
+  for (const doc of read.docs) {
+    const value = doc.value as JsonObject;
+    if (asObject(value) === undefined) continue;
+    const kind = value.kind;
     const items =
-      value.kind === "List" || value.kind === "DeploymentList" ? (value.items as JsonObject[]) : [value];
-    out.push(...items.filter((item) => asObject(item)?.kind === "Deployment"));
+      typeof kind === "string" && kind.endsWith("List") && Array.isArray(value.items) ? value.items : [value];
+    for (const item of items) {
+      const object = asObject(item);
+      if (object?.kind === "Deployment") out.push(object);
+    }
   }
   return out;
 }

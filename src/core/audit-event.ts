@@ -18,8 +18,10 @@ export const EVENT_MESSAGE_LIMIT = 1000;
 const LISTED_DRIFTS = 5;
 
 export function auditEventFor(decision: Decision): AuditEvent | undefined {
-  if (decision.kind !== "judged" || decision.deny || decision.mode !== "audit") return undefined;
-  if (decision.subject.dryRun || decision.violations.length === 0) return undefined;
+  if (decision.kind !== "judged" || decision.subject.dryRun) return undefined;
+  const { verdict } = decision;
+  // Audit mode let through what enforce would have denied: that is what the Event records.
+  if (verdict.outcome === "deny" || verdict.mode !== "audit" || !verdict.wouldDenyInEnforce) return undefined;
   const { subject, desired, violations } = decision;
   const listed = violations.slice(0, LISTED_DRIFTS).map((drift) => describeDrift(drift));
   const more = violations.length > LISTED_DRIFTS ? [`and ${violations.length - LISTED_DRIFTS} more`] : [];

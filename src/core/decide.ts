@@ -1,19 +1,22 @@
 // decide: the pure decision of SPEC §4. Given the admission request, what the desired state knows about
-// its object, the policy and who asks, say what drifted and whether to deny. No I/O.
+// its object, the policy and who asks, say what drifted and what to answer (the Verdict). No I/O.
 import type { AdmissionRequest } from "./admission.js";
 import type { Decision, Exempted, Subject } from "./decision.js";
-import type { Desired } from "./desired.js";
 import { exemptionFor, type GrantResolver } from "./exemptions.js";
 import { matchingRevision } from "./gitops.js";
-import { asObject } from "./json.js";
 import { type Change, judge, scaleReplicas } from "./judge.js";
+import { liveObject } from "./live-object.js";
 import type { Lookup } from "./lookup.js";
 import type { Policy } from "./policy.js";
+import { subjectOf } from "./subject.js";
 import { matchesSubjects } from "./subjects.js";
-import type { Drift, Mode, ObjectKey, Requester } from "./types.js";
+import type { Drift, Mode } from "./types.js";
+import { quietVerdict, type VerdictReason, verdictFor } from "./verdict.js";
 
 export interface DecideInput {
   request: AdmissionRequest;
+  /** From subjectOf(request), when the caller already has it; computed here otherwise. */
+  subject?: Subject | undefined;
   lookup: Lookup;
   policy: Policy;
   /** True when the object's namespace is being deleted (its deletes are always allowed). */
@@ -23,54 +26,84 @@ export interface DecideInput {
 
 export function decide(input: DecideInput): Decision {
   const { request, lookup, policy } = input;
-  const subject = subjectOf(request);
-  if (typeof subject === "string") return { kind: "ignored", reason: subject };
+  const subject = input.subject ?? subjectOf(request);
+  if (typeof subject === "string") return ignoredDecision(subject);
   const fallbackMode = policy.namespaceModes.get(subject.key.namespace) ?? policy.mode;
+  const mode = lookup.kind === "managed" ? (lookup.desired.mode ?? fallbackMode) : fallbackMode;
+  if (mode === "off") return { kind: "silent", verdict: quietVerdict("mode-off", mode), subject };
   switch (lookup.kind) {
     case "unmanaged":
-      return fallbackMode === "off" ? { kind: "silent", subject } : unmanaged(subject, fallbackMode, policy);
+      return unmanaged(subject, mode, policy);
     case "unsynced":
     case "conflict": {
-      if (fallbackMode === "off") return { kind: "silent", subject };
       const reason = lookup.kind === "conflict" ? "conflicting manifests in Git" : lookup.reason;
       const origins = lookup.kind === "conflict" ? lookup.origins : [];
-      const deny = policy.onUnsynced === "deny" && fallbackMode === "enforce";
-      return { kind: "unknown", subject, mode: fallbackMode, reason, origins, deny };
+      const verdict = verdictFor(mode, "desired-unknown", policy.onUnsynced === "deny", true);
+      return { kind: "unknown", verdict, subject, mode, reason, origins };
     }
     case "managed":
-      return judgeManaged(input, subject, lookup.desired, lookup.desired.mode ?? fallbackMode);
+      return judgeManaged(input, subject, lookup, mode);
   }
+}
+
+/** A request driftguard does not judge (another resource, CONNECT): allowed without a word. */
+export function ignoredDecision(reason: string): Decision {
+  return { kind: "ignored", verdict: quietVerdict("not-judged"), reason };
 }
 
 function unmanaged(subject: Subject, mode: Mode, policy: Policy): Decision {
   // Deleting an object Git does not hold removes drift; it is never refused for being unmanaged.
   const action = subject.operation === "DELETE" ? "allow" : policy.unmanaged;
-  return { kind: "unmanaged", subject, mode, action };
+  const verdict = verdictFor(mode, "unmanaged", action === "deny", action !== "allow");
+  return { kind: "unmanaged", verdict, subject, mode, action };
 }
 
-function judgeManaged(input: DecideInput, subject: Subject, desired: Desired, mode: Mode): Decision {
-  if (mode === "off") return { kind: "silent", subject };
+function judgeManaged(
+  input: DecideInput,
+  subject: Subject,
+  lookup: Extract<Lookup, { kind: "managed" }>,
+  mode: Mode,
+): Decision {
+  const { desired } = lookup;
   const change = changeOf(input.request);
   const isGitOps = matchesSubjects(subject.requester, input.policy.gitops);
-  if (isGitOps && input.lookup.kind === "managed") {
-    const commit = matchingRevision(input.lookup.recent, change);
-    if (commit !== undefined) return { kind: "gitops", subject, mode, desired, commit };
+  if (isGitOps) {
+    const commit = matchingRevision(lookup.recent(), change);
+    if (commit !== undefined) {
+      const verdict = verdictFor(mode, "gitops-revision", false, false);
+      return { kind: "gitops", verdict, subject, mode, desired, commit };
+    }
   }
   const { violations, preexisting } = judge(desired, change);
   const namespaceTerminating = subject.operation === "DELETE" && input.namespaceTerminating;
   const { kept, exempted } = applyExemptions(namespaceTerminating ? [] : violations, input, subject);
+  const gitops = isGitOps ? "no-matching-revision" : "not-gitops";
+  const warns = kept.length + exempted.length + preexisting.length > 0 || gitops !== "not-gitops";
+  const reason = judgedReason(namespaceTerminating, kept, exempted, preexisting);
   return {
     kind: "judged",
+    verdict: verdictFor(mode, reason, kept.length > 0, warns),
     subject,
     mode,
     desired,
     violations: kept,
     preexisting,
     exempted,
-    gitops: isGitOps ? "no-matching-revision" : "not-gitops",
+    gitops,
     namespaceTerminating,
-    deny: mode === "enforce" && kept.length > 0,
   };
+}
+
+function judgedReason(
+  namespaceTerminating: boolean,
+  violations: readonly Drift[],
+  exempted: readonly Exempted[],
+  preexisting: readonly Drift[],
+): VerdictReason {
+  if (namespaceTerminating) return "namespace-terminating";
+  if (violations.length > 0) return "drift";
+  if (exempted.length > 0) return "exempted";
+  return preexisting.length > 0 ? "preexisting-drift" : "in-sync";
 }
 
 function applyExemptions(violations: readonly Drift[], input: DecideInput, subject: Subject) {
@@ -84,45 +117,13 @@ function applyExemptions(violations: readonly Drift[], input: DecideInput, subje
   return { kept, exempted };
 }
 
-/**
- * The object a request is about. `request.name` is empty on CREATE with generateName (K8S-FACTS §1), so
- * the object's own metadata fills in; DELETE carries only the stored object.
- */
-export function objectKeyOf(request: AdmissionRequest): ObjectKey {
-  const object = request.operation === "DELETE" ? request.oldObject : request.object;
-  const metadata = asObject(object?.metadata);
-  const name = request.name || (typeof metadata?.name === "string" ? metadata.name : "");
-  const namespace = request.namespace || (typeof metadata?.namespace === "string" ? metadata.namespace : "");
-  return { namespace, name };
-}
-
-/** The requester as the API server authenticated it. */
-export function requesterOf(request: AdmissionRequest): Requester {
-  return { username: request.userInfo.username ?? "", groups: request.userInfo.groups ?? [] };
-}
-
-/** Who asks for what, or the reason the request is not ours to judge. */
-function subjectOf(request: AdmissionRequest): Subject | string {
-  if (request.resource.group !== "apps" || request.resource.resource !== "deployments") {
-    return `resource ${request.resource.group}/${request.resource.resource} is not judged`;
-  }
-  if (request.operation === "CONNECT") return "CONNECT is not judged";
-  return {
-    key: objectKeyOf(request),
-    requester: requesterOf(request),
-    operation: request.operation,
-    subresource: request.subResource || undefined,
-    dryRun: request.dryRun === true,
-  };
-}
-
 function changeOf(request: AdmissionRequest): Change {
   if (request.operation === "DELETE") return { kind: "delete" };
   if (request.subResource === "scale") {
     const oldReplicas = request.oldObject ? scaleReplicas(request.oldObject) : undefined;
     return { kind: "scale", oldReplicas, replicas: scaleReplicas(request.object) };
   }
-  const object = request.object ?? {};
+  const object = liveObject(request.object ?? {});
   if (request.operation === "CREATE" || !request.oldObject) return { kind: "create", object };
-  return { kind: "update", old: request.oldObject, object };
+  return { kind: "update", old: liveObject(request.oldObject), object };
 }

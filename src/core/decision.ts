@@ -1,7 +1,9 @@
-// The verdict vocabulary: what the core decided and why, before it is rendered as an admission answer.
+// The decision vocabulary: what the core decided and why, before it is rendered as an admission answer.
+// Every decision carries its Verdict; nothing downstream decides again.
 import type { Desired } from "./desired.js";
 import type { UnmanagedAction } from "./policy.js";
 import type { Drift, Mode, ObjectKey, Origin, Requester } from "./types.js";
+import type { Verdict } from "./verdict.js";
 
 export interface Exempted {
   drift: Drift;
@@ -12,6 +14,7 @@ export interface Exempted {
 /** What happened with a GitOps identity's request. */
 export type GitOpsNote = "not-gitops" | "no-matching-revision";
 
+/** Who asks for what: computed once per request. */
 export interface Subject {
   key: ObjectKey;
   requester: Requester;
@@ -22,21 +25,22 @@ export interface Subject {
 
 export type Decision =
   /** Not something driftguard judges (another resource, CONNECT): allowed without a word. */
-  | { kind: "ignored"; reason: string }
+  | { kind: "ignored"; verdict: Verdict; reason: string }
   /** Mode off for this object: allowed without a word. */
-  | { kind: "silent"; subject: Subject }
-  | { kind: "unmanaged"; subject: Subject; mode: Mode; action: UnmanagedAction }
+  | { kind: "silent"; verdict: Verdict; subject: Subject }
+  | { kind: "unmanaged"; verdict: Verdict; subject: Subject; mode: Mode; action: UnmanagedAction }
   | {
       kind: "unknown";
+      verdict: Verdict;
       subject: Subject;
       mode: Mode;
       reason: string;
       origins: readonly Origin[];
-      deny: boolean;
     }
-  | { kind: "gitops"; subject: Subject; mode: Mode; desired: Desired; commit: string }
+  | { kind: "gitops"; verdict: Verdict; subject: Subject; mode: Mode; desired: Desired; commit: string }
   | {
       kind: "judged";
+      verdict: Verdict;
       subject: Subject;
       mode: Mode;
       desired: Desired;
@@ -46,5 +50,6 @@ export type Decision =
       gitops: GitOpsNote;
       /** Set when the object's namespace is being deleted: its deletes are allowed. */
       namespaceTerminating: boolean;
-      deny: boolean;
     };
+
+export type JudgedDecision = Extract<Decision, { kind: "judged" }>;

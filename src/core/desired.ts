@@ -22,6 +22,8 @@ export interface Desired {
   /** From the manifest's `driftguard.io/mode` annotation; undefined when absent or invalid. */
   mode: Mode | undefined;
   options: NormalizeOptions;
+  /** Equal for desired objects whose options normalize a live object alike (see live-object.ts). */
+  optionsKey: string;
 }
 
 export function prepareDesired(
@@ -47,7 +49,14 @@ export function prepareDesired(
     replicasManaged,
     mode: modeOf(manifest),
     options,
+    optionsKey: optionsKeyOf(options),
   };
+}
+
+// The ignore lists come from the one policy of a process; the paths and replicas depend on the object.
+function optionsKeyOf(options: NormalizeOptions): string {
+  const paths = options.ignorePaths.map((path) => path.join("\u0000")).join("\u0001");
+  return `${options.replicasManaged ? "replicas" : "no-replicas"}\u0002${paths}`;
 }
 
 function ignorePathsFor(key: ObjectKey, policy: Policy): Path[] {
@@ -64,9 +73,4 @@ function ignorePathsFor(key: ObjectKey, policy: Policy): Path[] {
 function modeOf(manifest: JsonObject): Mode | undefined {
   const value = asObject(asObject(manifest.metadata)?.annotations)?.[MODE_ANNOTATION];
   return MODES.find((mode) => mode === value);
-}
-
-/** Normalizes a live object (old or new) the way its desired object was normalized. */
-export function normalizeLive(live: JsonObject, desired: Desired): JsonObject {
-  return normalize(live, desired.options).object;
 }

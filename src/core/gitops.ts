@@ -1,8 +1,8 @@
 // GitOps identities are trusted only to write what Git holds: their request must leave the object
 // equal to the desired state at one of the source's recent revisions (rollbacks and the race between a
 // commit and its apply included). A stolen controller token cannot write arbitrary content.
-import { normalizeLive } from "./desired.js";
-import { diff, valueAt } from "./diff.js";
+import { inSync } from "./compare.js";
+import { valueAt } from "./diff.js";
 import type { Change } from "./judge.js";
 import type { RecentRevision } from "./lookup.js";
 
@@ -18,5 +18,5 @@ function reproduces({ desired }: RecentRevision, change: Change): boolean {
   if (change.kind === "scale") {
     return !desired.replicasManaged || valueAt(desired.normalized, ["spec", "replicas"]) === change.replicas;
   }
-  return diff(desired.normalized, normalizeLive(change.object, desired), desired.lenient).length === 0;
+  return inSync(desired, change.object);
 }

@@ -1,16 +1,16 @@
 // judge: the drift rule of SPEC §4 on one managed object. Given D, old and new (normalized), a path is a
 // violation when new ≠ D and new ≠ old; where new ≠ D but new = old the drift was already there.
+import { compare, driftAt, withPrevious } from "./compare.js";
 import type { Desired } from "./desired.js";
-import { normalizeLive } from "./desired.js";
-import { diff, sameAt, valueAt } from "./diff.js";
-import { DELETED_PATH, groupOf, isSensitive } from "./field-groups.js";
+import { sameAt, valueAt } from "./diff.js";
+import { DELETED_PATH } from "./field-groups.js";
 import { asObject } from "./json.js";
-import { formatPath } from "./paths.js";
-import type { Drift, Json, JsonObject, Path } from "./types.js";
+import type { LiveObject } from "./live-object.js";
+import type { Drift, JsonObject, Path } from "./types.js";
 
 export type Change =
-  | { kind: "create"; object: JsonObject }
-  | { kind: "update"; old: JsonObject; object: JsonObject }
+  | { kind: "create"; object: LiveObject }
+  | { kind: "update"; old: LiveObject; object: LiveObject }
   | { kind: "scale"; oldReplicas: number | undefined; replicas: number }
   | { kind: "delete" };
 
@@ -22,27 +22,28 @@ export interface Judgement {
 export function judge(desired: Desired, change: Change): Judgement {
   switch (change.kind) {
     case "delete":
-      return { violations: [drift([DELETED_PATH], "present", "deleted")], preexisting: [] };
+      return { violations: [driftAt([DELETED_PATH], "present", undefined)], preexisting: [] };
     case "scale":
       return judgeScale(desired, change.oldReplicas, change.replicas);
     case "create":
-      return judgeObjects(desired, undefined, normalizeLive(change.object, desired));
+      return { violations: compare(desired, change.object), preexisting: [] };
     case "update":
-      return judgeObjects(desired, change.old, normalizeLive(change.object, desired));
+      return judgeUpdate(desired, change.old, change.object);
   }
 }
 
-/** `rawOld` is normalized only when new differs from D: most requests (no-ops, applies of Git) never need it. */
-function judgeObjects(desired: Desired, rawOld: JsonObject | undefined, next: JsonObject): Judgement {
+/** The old object is normalized only when new differs from D: no-ops and applies of Git never need it. */
+function judgeUpdate(desired: Desired, old: LiveObject, next: LiveObject): Judgement {
   const result: Judgement = { violations: [], preexisting: [] };
-  const differences = diff(desired.normalized, next, desired.lenient);
-  const old = rawOld !== undefined && differences.length > 0 ? normalizeLive(rawOld, desired) : undefined;
-  for (const difference of differences) {
-    const { path, left, right } = difference;
-    if (old !== undefined && sameAt(old, next, path)) {
-      result.preexisting.push(drift(path, left, right, right));
+  const drifts = compare(desired, next);
+  if (drifts.length === 0) return result;
+  const oldNormalized = old.normalizedFor(desired);
+  const nextNormalized = next.normalizedFor(desired);
+  for (const drift of drifts) {
+    if (sameAt(oldNormalized, nextNormalized, drift.segments)) {
+      result.preexisting.push(withPrevious(drift, valueAt(nextNormalized, drift.segments)));
     } else {
-      result.violations.push(drift(path, left, right, old === undefined ? undefined : valueAt(old, path)));
+      result.violations.push(withPrevious(drift, valueAt(oldNormalized, drift.segments)));
     }
   }
   return result;
@@ -54,22 +55,10 @@ const REPLICAS: Path = ["spec", "replicas"];
 function judgeScale(desired: Desired, oldReplicas: number | undefined, replicas: number): Judgement {
   const wanted = valueAt(desired.normalized, REPLICAS);
   if (!desired.replicasManaged || wanted === replicas) return { violations: [], preexisting: [] };
-  const entry = drift(REPLICAS, wanted, replicas, oldReplicas);
+  const entry = withPrevious(driftAt(REPLICAS, wanted, replicas), oldReplicas);
   return oldReplicas === replicas
     ? { violations: [], preexisting: [entry] }
     : { violations: [entry], preexisting: [] };
-}
-
-function drift(path: Path, desired: Json | undefined, actual: Json | undefined, previous?: Json): Drift {
-  return {
-    path: formatPath(path),
-    segments: path,
-    group: groupOf(path),
-    desired,
-    actual,
-    previous,
-    sensitive: isSensitive(path, [desired, actual, previous]),
-  };
 }
 
 /** Replicas of a Scale object; a missing value is 0 (int32 with omitempty). */

@@ -14,4 +14,9 @@ export type Lookup =
   | { kind: "unmanaged" }
   /** Two manifests with different content claim the object: its desired state is unknown. */
   | { kind: "conflict"; origins: readonly Origin[] }
-  | { kind: "managed"; desired: Desired; recent: readonly RecentRevision[] };
+  | {
+      kind: "managed";
+      desired: Desired;
+      /** The object's recent desired states, newest first: asked for only when a GitOps identity writes. */
+      recent: () => readonly RecentRevision[];
+    };

@@ -2,6 +2,7 @@
 // (the server prefixes the webhook name) and values stay short.
 import type { Decision } from "./decision.js";
 import { cut } from "./format.js";
+import type { Verdict } from "./verdict.js";
 
 const VALUE_LIMIT = 1000;
 
@@ -11,10 +12,11 @@ export function auditAnnotations(decision: Decision): Record<string, string> {
   out.mode = decision.mode;
   switch (decision.kind) {
     case "unmanaged":
-      out.decision = `unmanaged-${decision.action}`;
+      // What was applied, not what the config asks: `unmanaged: deny` in audit mode warns.
+      out.decision = `unmanaged-${decision.verdict.outcome}`;
       break;
     case "unknown":
-      out.decision = decision.deny ? "denied-unknown" : "allowed-unknown";
+      out.decision = decision.verdict.outcome === "deny" ? "denied-unknown" : "allowed-unknown";
       out.reason = cut(decision.reason, VALUE_LIMIT);
       break;
     case "gitops":
@@ -22,7 +24,7 @@ export function auditAnnotations(decision: Decision): Record<string, string> {
       out.commit = decision.commit;
       break;
     case "judged":
-      out.decision = decision.deny ? "denied" : decision.violations.length > 0 ? "allowed-drift" : "allowed";
+      out.decision = judgedAnnotation(decision.verdict);
       out.source = decision.desired.origin.source;
       out.commit = decision.desired.origin.commit;
       out.file = cut(decision.desired.origin.file, VALUE_LIMIT);
@@ -44,6 +46,11 @@ export function auditAnnotations(decision: Decision): Record<string, string> {
       break;
   }
   return out;
+}
+
+function judgedAnnotation(verdict: Verdict): string {
+  if (verdict.outcome === "deny") return "denied";
+  return verdict.reason === "drift" ? "allowed-drift" : "allowed";
 }
 
 function addPaths(out: Record<string, string>, key: string, paths: readonly string[]): void {

@@ -1,6 +1,6 @@
 // respond: renders a Decision as the AdmissionResponse the API server expects (SPEC §6). Pure.
 import type { AdmissionResponse } from "./admission.js";
-import type { Decision, Subject } from "./decision.js";
+import type { Decision, JudgedDecision, Subject } from "./decision.js";
 import { boundWarnings, describeDrift, describeOrigin, listWithMore } from "./format.js";
 import { grantAdvice } from "./grant-advice.js";
 import { auditAnnotations } from "./respond-audit.js";
@@ -38,8 +38,9 @@ function deny(uid: string, message: string, warnings: string[], decision: Decisi
   };
 }
 
+/** Warnings only when the verdict says `warn`: the verdict, not the wording, decides. */
 function allow(uid: string, warnings: string[], decision: Decision): AdmissionResponse {
-  if (warnings.length === 0) return { uid, allowed: true };
+  if (decision.verdict.outcome !== "warn" || warnings.length === 0) return { uid, allowed: true };
   return {
     uid,
     allowed: true,
@@ -50,8 +51,7 @@ function allow(uid: string, warnings: string[], decision: Decision): AdmissionRe
 
 function unmanaged(uid: string, decision: Extract<Decision, { kind: "unmanaged" }>): AdmissionResponse {
   const what = `${objectName(decision.subject)} is not tracked in any Git source`;
-  if (decision.action === "allow") return { uid, allowed: true };
-  if (decision.action === "deny" && decision.mode === "enforce") {
+  if (decision.verdict.outcome === "deny") {
     return deny(
       uid,
       `driftguard: ${what}, and unmanaged Deployments are denied. Add its manifest to Git.`,
@@ -66,7 +66,7 @@ function unknown(uid: string, decision: Extract<Decision, { kind: "unknown" }>):
   const origins = decision.origins.map(describeOrigin).join("; ");
   const why = `${decision.reason}${origins ? ` (${origins})` : ""}`;
   const what = `desired state of ${objectName(decision.subject)} is unknown: ${why}`;
-  if (decision.deny)
+  if (decision.verdict.outcome === "deny")
     return deny(
       uid,
       `driftguard: ${what}; denied (onUnsynced: deny). Retry once Git is synced.`,
@@ -76,7 +76,7 @@ function unknown(uid: string, decision: Extract<Decision, { kind: "unknown" }>):
   return allow(uid, [`driftguard: ${what}; allowed (onUnsynced: allow)`], decision);
 }
 
-function judged(uid: string, decision: Extract<Decision, { kind: "judged" }>): AdmissionResponse {
+function judged(uid: string, decision: JudgedDecision): AdmissionResponse {
   const notes = [
     ...(decision.gitops === "no-matching-revision"
       ? ["driftguard: GitOps identity, but the result matches no recent Git revision"]
@@ -88,7 +88,7 @@ function judged(uid: string, decision: Extract<Decision, { kind: "judged" }>): A
       (drift) => `driftguard: drift already live, not changed here: ${describeDrift(drift, "live")}`,
     ),
   ];
-  if (decision.deny) return deny(uid, denyMessage(decision), notes, decision);
+  if (decision.verdict.outcome === "deny") return deny(uid, denyMessage(decision), notes, decision);
   if (decision.violations.length === 0) return allow(uid, notes, decision);
   const head = `driftguard: ${objectName(decision.subject)} drifts from Git (${describeOrigin(decision.desired.origin)}); ${
     decision.mode === "audit" ? "audit mode: allowed, enforce mode would deny" : "allowed"
@@ -97,7 +97,7 @@ function judged(uid: string, decision: Extract<Decision, { kind: "judged" }>): A
   return allow(uid, [head, ...lines, ...notes], decision);
 }
 
-function denyMessage(decision: Extract<Decision, { kind: "judged" }>): string {
+function denyMessage(decision: JudgedDecision): string {
   const { subject, desired, violations } = decision;
   const drifts = listWithMore(
     violations.map((drift) => describeDrift(drift)),
@@ -119,7 +119,7 @@ function denyMessage(decision: Extract<Decision, { kind: "judged" }>): string {
   ].join("\n");
 }
 
-function neededGroups(decision: Extract<Decision, { kind: "judged" }>): FieldGroup[] {
+function neededGroups(decision: JudgedDecision): FieldGroup[] {
   const groups = new Set<FieldGroup>(decision.violations.map((drift) => drift.group ?? "*"));
   return groups.has("*") ? ["*"] : [...groups];
 }

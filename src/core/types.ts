@@ -60,12 +60,20 @@ export interface Requester {
  */
 export type Path = readonly string[];
 
-/** One field where two objects differ. Values are normalized JSON; `undefined` means absent. */
+/** How a field differs from Git: a value changed, a field Git does not have, or one Git has that is gone. */
+export type DriftChange = "changed" | "added" | "removed";
+
+/**
+ * One field where an object differs from Git. Values are normalized JSON; `undefined` means absent.
+ * When `sensitive`, every present value is replaced by MASKED: a Drift never carries a secret, so no
+ * report, log line, record or page built from it can leak one.
+ */
 export interface Drift {
   /** Printable path, e.g. `spec.template.spec.containers[name=web].image`. */
   path: string;
   segments: Path;
   group: FieldGroup | undefined;
+  change: DriftChange;
   desired: Json | undefined;
   actual: Json | undefined;
   /** Value before the request (UPDATE only). */
@@ -73,3 +81,6 @@ export interface Drift {
   /** True when the values must never be echoed (env values, secret-like keys). */
   sensitive: boolean;
 }
+
+/** What a Drift holds instead of a sensitive value. */
+export const MASKED = "<masked>";

@@ -1,8 +1,18 @@
 // Contract between the HTTP adapter (this folder) and the service that decides.
+import type { Logger } from "pino";
 import type { AdmissionRequest, AdmissionResponse } from "../core/admission.js";
 
+/** What the HTTP layer knows of one request besides its body. */
+export interface AdmissionContext {
+  /** Bound to the request's uid, user and object; made on first use, so quiet answers cost nothing. */
+  readonly log: Logger;
+}
+
 /** Decides one admission request. Must never throw; the HTTP layer still guards against it. */
-export type AdmissionHandler = (request: AdmissionRequest) => Promise<AdmissionResponse>;
+export type AdmissionHandler = (
+  request: AdmissionRequest,
+  context?: AdmissionContext,
+) => Promise<AdmissionResponse>;
 
 /** What /readyz reports. Ready means "can answer", never "Git is synced" (SPEC §6). */
 export interface Readiness {

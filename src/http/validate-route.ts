@@ -1,10 +1,11 @@
 // POST /validate: decode the AdmissionReview, hand the request to the decision service, wrap its answer.
 // Decoding and wrapping live here; deciding never does (controller-runtime's webhook/admission split).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { Logger } from "pino";
 import { type AdmissionRequest, type AdmissionResponse, wrapResponse } from "../core/admission.js";
 import type { ErrorBody } from "./errors.js";
 import { parseReview } from "./review-schema.js";
-import type { AdmissionHandler } from "./types.js";
+import type { AdmissionContext, AdmissionHandler } from "./types.js";
 
 /** Who asked for what: bound to the logger once per request. Never the object or its contents. */
 function requestIdentity(request: AdmissionRequest): Record<string, string> {
@@ -20,26 +21,38 @@ function requestIdentity(request: AdmissionRequest): Record<string, string> {
   return identity;
 }
 
+/** The request-bound logger, made on first use: a quiet allow never pays for a child logger. */
+function requestContext(parent: Logger, admission: AdmissionRequest): AdmissionContext {
+  let log: Logger | undefined;
+  return {
+    get log() {
+      log ??= parent.child(requestIdentity(admission));
+      return log;
+    },
+  };
+}
+
 async function callHandler(
   admit: AdmissionHandler,
   admission: AdmissionRequest,
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<FastifyReply> {
-  const log = request.log.child(requestIdentity(admission));
+  const context = requestContext(request.log as Logger, admission);
   let response: AdmissionResponse;
   try {
-    response = await admit(admission);
+    response = await admit(admission, context);
   } catch (error) {
     // The handler must never throw. If it does anyway, we do not invent a verdict: an HTTP 500 makes the
     // API server apply the webhook's failurePolicy, which is the operator's stated choice for "webhook broken".
-    log.error({ err: error }, "admission handler threw; answering 500 so the failurePolicy applies");
+    context.log.error({ err: error }, "admission handler threw; answering 500 so the failurePolicy applies");
     const reason = error instanceof Error ? error.message : String(error);
     return reply.code(500).send({ error: `admission handler failed: ${reason}` } satisfies ErrorBody);
   }
   const code = response.status?.code;
-  if (response.allowed) log.debug({ allowed: true, warnings: response.warnings?.length ?? 0 }, "admitted");
-  else log.info({ allowed: false, code }, "denied");
+  if (!response.allowed) context.log.info({ allowed: false, code }, "denied");
+  else if ((request.log as Logger).isLevelEnabled("debug"))
+    context.log.debug({ allowed: true, warnings: response.warnings?.length ?? 0 }, "admitted");
   // The API server rejects a response whose uid differs from the request's, so the echo is enforced here.
   return reply.code(200).send(wrapResponse({ ...response, uid: admission.uid }));
 }

@@ -1,16 +1,18 @@
-// The admission service: look the object up, decide, and when the answer would deny or warn on a
+// The admission service: look the object up, decide, and when the verdict is not a plain allow on a
 // desired state fetched more than a few seconds ago, fetch Git once more (bounded, one fetch at a time
 // per source) and decide on the newest revision. Never throws: a failure answers with what is known.
 import type pino from "pino";
-import type { AdmissionRequest, AdmissionResponse } from "../core/admission.js";
-import { decide, objectKeyOf, requesterOf } from "../core/decide.js";
-import type { Decision } from "../core/decision.js";
+import type { AdmissionRequest } from "../core/admission.js";
+import { decide, ignoredDecision } from "../core/decide.js";
+import type { Decision, Subject } from "../core/decision.js";
 import type { Policy } from "../core/policy.js";
 import { respond } from "../core/respond.js";
+import { subjectOf } from "../core/subject.js";
 import type { AdmissionHandler } from "../http/types.js";
 import type { GitSource } from "../sources/types.js";
 import type { ClusterView } from "./cluster-view.js";
 import type { DesiredState } from "./desired-state.js";
+import { type FetchOutcome, refreshWithin } from "./on-demand-fetch.js";
 
 export interface AdmitDependencies {
   state: DesiredState;
@@ -20,41 +22,44 @@ export interface AdmitDependencies {
   logger: pino.Logger;
   /** RBAC grants and terminating namespaces; without it, neither exists. */
   cluster?: ClusterView | undefined;
+  /** Wall clock, for the age of a fetch. */
   now?: () => number;
-  /** Called once per answered request (metrics, audit-mode events). */
-  onDecision?: (decision: Decision, response: AdmissionResponse, request: AdmissionRequest) => void;
+  /** Monotonic milliseconds, for the time an answer took. */
+  elapsedClock?: () => number;
+  /** Called once per answered request (metrics, audit-mode Events), with the seconds it took. */
+  onDecision?: (decision: Decision, request: AdmissionRequest, seconds: number) => void;
+  /** Called once per on-demand fetch, with what it brought. */
+  onFetch?: (outcome: FetchOutcome) => void;
 }
 
 export function createAdmit(deps: AdmitDependencies): AdmissionHandler {
   const now = deps.now ?? Date.now;
-  const decideNow = (request: AdmissionRequest): Decision => {
-    const key = objectKeyOf(request);
-    const lookup = deps.state.lookup(key);
-    return decide({
+  const elapsedClock = deps.elapsedClock ?? (() => performance.now());
+  const decideNow = (request: AdmissionRequest, subject: Subject): Decision =>
+    decide({
       request,
-      lookup,
+      subject,
+      lookup: deps.state.lookup(subject.key),
       policy: deps.policy,
-      namespaceTerminating: deps.cluster?.namespaceTerminating(key.namespace) ?? false,
-      grant: deps.cluster?.grantsFor(requesterOf(request), key),
+      namespaceTerminating: deps.cluster?.namespaceTerminating(subject.key.namespace) ?? false,
+      grant: deps.cluster?.grantsFor(subject.requester, subject.key),
     });
-  };
-  return async (request) => {
+  return async (request, context) => {
+    const started = elapsedClock();
     const arrivedAt = now();
-    let decision = decideNow(request);
-    let response = respond(request.uid, decision);
-    if (!quiet(response)) {
-      const stale = staleSources(
-        decision,
-        deps.sources,
-        freshAfter(decision, arrivedAt, deps.refresh.onDemandAfterMs),
-      );
-      if (stale.length > 0 && (await refreshWithin(stale, deps.refresh.timeoutMs, deps.logger))) {
-        deps.state.rebuild();
-        decision = decideNow(request);
-        response = respond(request.uid, decision);
+    const subject = subjectOf(request);
+    let decision = typeof subject === "string" ? ignoredDecision(subject) : decideNow(request, subject);
+    if (typeof subject !== "string" && decision.verdict.outcome !== "allow") {
+      const stale = staleSources(decision, deps.sources, freshAfter(decision, arrivedAt, deps.refresh));
+      if (stale.length > 0) {
+        const outcome = await refreshWithin(stale, deps.refresh.timeoutMs, context?.log ?? deps.logger);
+        deps.onFetch?.(outcome);
+        // The sources' change listener has already rebuilt the desired state: decide on it.
+        if (outcome === "fresh") decision = decideNow(request, subject);
       }
     }
-    deps.onDecision?.(decision, response, request);
+    const response = respond(request.uid, decision);
+    deps.onDecision?.(decision, request, (elapsedClock() - started) / 1000);
     return response;
   };
 }
@@ -62,13 +67,9 @@ export function createAdmit(deps: AdmitDependencies): AdmissionHandler {
 // A GitOps identity applying content that matches no known revision has most likely read a commit that
 // driftguard has not fetched yet (the commit/apply race): only a fetch begun after the request arrived
 // can tell. Fetches stay one at a time per source, which bounds what a misbehaving controller can cost.
-function freshAfter(decision: Decision, arrivedAt: number, onDemandAfterMs: number): number {
+function freshAfter(decision: Decision, arrivedAt: number, refresh: { onDemandAfterMs: number }): number {
   const gitopsMiss = decision.kind === "judged" && decision.gitops === "no-matching-revision";
-  return gitopsMiss ? arrivedAt : arrivedAt - onDemandAfterMs;
-}
-
-function quiet(response: AdmissionResponse): boolean {
-  return response.allowed && (response.warnings?.length ?? 0) === 0;
+  return gitopsMiss ? arrivedAt : arrivedAt - refresh.onDemandAfterMs;
 }
 
 /** Sources worth asking again: the object's own source, or all of them when it is not found. */
@@ -79,24 +80,4 @@ function staleSources(decision: Decision, sources: readonly GitSource[], freshAf
     const last = source.status().lastAttemptAt;
     return last === undefined || last < freshAfter;
   });
-}
-
-/** True when at least one source changed within the time allowed. */
-async function refreshWithin(
-  sources: readonly GitSource[],
-  timeoutMs: number,
-  logger: pino.Logger,
-): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<"timeout">((resolve) => {
-    timer = setTimeout(() => resolve("timeout"), timeoutMs);
-  });
-  const results = Promise.all(sources.map((source) => source.refresh("on-demand before deny or warn")));
-  const outcome = await Promise.race([results, timeout]);
-  clearTimeout(timer);
-  if (outcome === "timeout") {
-    logger.warn({ timeoutMs }, "on-demand Git refresh took too long; deciding on the revision already known");
-    return false;
-  }
-  return outcome.some((result) => result.kind === "updated");
 }

@@ -21,6 +21,7 @@ export class DesiredState {
   private readonly revisionIndexes = new WeakMap<SourceRevision, Map<string, Entry>>();
   private index = new Map<string, Entry>();
   private unsynced: string[] = [];
+  private rebuildCount = 0;
 
   constructor(
     private readonly sources: readonly GitSource[],
@@ -41,6 +42,7 @@ export class DesiredState {
         merged.set(key, mergeEntries(merged.get(key), entry));
     }
     this.index = merged;
+    this.rebuildCount += 1;
   }
 
   lookup(key: ObjectKey): Lookup {
@@ -51,7 +53,9 @@ export class DesiredState {
       return { kind: "unmanaged" };
     }
     if (entry.kind === "conflict") return { kind: "conflict", origins: entry.origins };
-    return { kind: "managed", desired: entry.desired, recent: this.recent(key, entry.desired.origin.source) };
+    const { desired } = entry;
+    // Only a GitOps identity's request asks for the object's history: every other lookup skips it.
+    return { kind: "managed", desired, recent: () => this.recent(key, desired.origin.source) };
   }
 
   conflicts(): Conflict[] {
@@ -63,6 +67,11 @@ export class DesiredState {
 
   get size(): number {
     return this.index.size;
+  }
+
+  /** How many times the index was rebuilt: one per source change, never two. */
+  get rebuilds(): number {
+    return this.rebuildCount;
   }
 
   private recent(key: ObjectKey, sourceName: string): RecentRevision[] {

@@ -1,33 +1,60 @@
-// Prometheus metrics: decisions, and the sync state of every source (SPEC §2: errors show in metrics).
-import { Counter, Gauge, Registry } from "prom-client";
-import type { AdmissionResponse } from "../core/admission.js";
+// Prometheus metrics: decisions and their latency, on-demand fetches, and the sync state of every
+// source (SPEC §2: errors show in metrics). Labels stay few and bounded: no user or object names.
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Decision } from "../core/decision.js";
+import type { Outcome } from "../core/verdict.js";
 import type { GitSource } from "../sources/types.js";
 import type { DesiredState } from "./desired-state.js";
+import { FETCH_OUTCOMES, type FetchOutcome } from "./on-demand-fetch.js";
 
 export interface Metrics {
   registry: Registry;
-  recordDecision(decision: Decision, response: AdmissionResponse): void;
+  recordDecision(decision: Decision, seconds: number): void;
+  recordOnDemandFetch(outcome: FetchOutcome): void;
 }
+
+// Fine below 5 ms, where a webhook answer should be, so that a p99 near 1 ms can be read; coarse up to
+// the webhook timeout's ceiling, where only on-demand fetches go.
+const DURATION_BUCKETS = [
+  0.0001, 0.00025, 0.0005, 0.00075, 0.001, 0.0015, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.25,
+  0.5, 1, 2.5, 5, 10,
+];
+
+// The decisions counter keeps the words it has always had, so that existing dashboards keep working.
+const DECISION_OUTCOME: Record<Outcome, string> = { allow: "allowed", warn: "warned", deny: "denied" };
 
 export function createMetrics(sources: readonly GitSource[], state: DesiredState): Metrics {
   const registry = new Registry();
   const decisions = new Counter({
     name: "driftguard_admission_decisions_total",
-    help: "Admission requests answered, by outcome (allowed, denied, warned) and kind of decision.",
+    help: "Admission requests answered, by outcome (allowed, warned, denied) and kind of decision.",
     labelNames: ["outcome", "kind"],
     registers: [registry],
   });
+  const duration = new Histogram({
+    name: "driftguard_admission_duration_seconds",
+    help: "Time from a decoded admission request to its answer, on-demand Git fetches included.",
+    labelNames: ["outcome"],
+    buckets: DURATION_BUCKETS,
+    registers: [registry],
+  });
+  const fetches = new Counter({
+    name: "driftguard_ondemand_fetches_total",
+    help: "Git fetches made before denying or warning, by outcome (fresh, unchanged, timed_out, failed).",
+    labelNames: ["outcome"],
+    registers: [registry],
+  });
+  for (const outcome of FETCH_OUTCOMES) fetches.inc({ outcome }, 0);
   sourceGauges(registry, sources, state);
   return {
     registry,
-    recordDecision(decision, response) {
-      const outcome = !response.allowed
-        ? "denied"
-        : (response.warnings?.length ?? 0) > 0
-          ? "warned"
-          : "allowed";
-      decisions.inc({ outcome, kind: decision.kind });
+    recordDecision(decision, seconds) {
+      const { outcome } = decision.verdict;
+      decisions.inc({ outcome: DECISION_OUTCOME[outcome], kind: decision.kind });
+      duration.observe({ outcome }, seconds);
+    },
+    recordOnDemandFetch(outcome) {
+      fetches.inc({ outcome });
     },
   };
 }

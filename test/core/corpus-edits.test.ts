@@ -123,7 +123,7 @@ describe.skipIf(!corpusPresent)("corpus: every manual edit is caught", () => {
           `${path} under ${expected}`,
         ).toBe(true);
     }
-    expect(decision.deny).toBe(expected !== undefined);
+    expect(decision.verdict.outcome === "deny").toBe(expected !== undefined);
   });
 
   it.each(deployments.map((d) => [`${d.file}#${d.index}`, d] as const))(

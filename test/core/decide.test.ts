@@ -293,7 +293,7 @@ describe("decide: who and which mode", () => {
     const lookup: Lookup = {
       kind: "managed",
       desired: current,
-      recent: [
+      recent: () => [
         { commit: "c2", desired: current },
         { commit: "c1", desired: previous },
       ],
@@ -314,7 +314,7 @@ describe("decide: who and which mode", () => {
     const pruned: Lookup = {
       kind: "managed",
       desired: current,
-      recent: [
+      recent: () => [
         { commit: "c3", desired: undefined },
         { commit: "c2", desired: current },
       ],

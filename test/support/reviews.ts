@@ -1,7 +1,7 @@
 // Builders for admission requests and lookups in core tests.
 import type { AdmissionRequest, Operation } from "../../src/core/admission.js";
 import { type Desired, prepareDesired } from "../../src/core/desired.js";
-import type { Lookup } from "../../src/core/lookup.js";
+import type { Lookup, RecentRevision } from "../../src/core/lookup.js";
 import type { Policy } from "../../src/core/policy.js";
 import type { JsonObject } from "../../src/core/types.js";
 
@@ -21,8 +21,11 @@ export function desiredFor(
   return prepareDesired(manifest, key, { source: "apps", commit, file: "apps/web.yaml" }, policy);
 }
 
-export function managed(desired: Desired, recent = [{ commit: desired.origin.commit, desired }]): Lookup {
-  return { kind: "managed", desired, recent };
+export function managed(
+  desired: Desired,
+  recent: readonly RecentRevision[] = [{ commit: desired.origin.commit, desired }],
+): Lookup {
+  return { kind: "managed", desired, recent: () => recent };
 }
 
 interface RequestParts {

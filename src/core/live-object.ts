@@ -1,0 +1,29 @@
+// A live object (old or new) as a request brings it, normalized at most once for each way desired
+// objects ask for it. A GitOps identity's request is compared with up to `gitops.revisions` desired
+// states of one object; they share the policy's ignore lists and differ at most in whether replicas
+// are managed, so the object is normalized once or twice per request, never once per revision.
+
+import type { Desired } from "./desired.js";
+import { normalize } from "./normalize.js";
+import type { JsonObject } from "./types.js";
+
+export interface LiveObject {
+  readonly raw: JsonObject;
+  /** The object normalized with the options `desired` was normalized with. */
+  normalizedFor(desired: Desired): JsonObject;
+}
+
+export function liveObject(raw: JsonObject): LiveObject {
+  const byOptions = new Map<string, JsonObject>();
+  return {
+    raw,
+    normalizedFor(desired) {
+      let normalized = byOptions.get(desired.optionsKey);
+      if (normalized === undefined) {
+        normalized = normalize(raw, desired.options).object;
+        byOptions.set(desired.optionsKey, normalized);
+      }
+      return normalized;
+    },
+  };
+}
