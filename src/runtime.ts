@@ -71,6 +71,7 @@ export function createRuntime(config: Config, logger: pino.Logger, cluster?: Clu
       details: {
         sources: sources.map((s) => s.status()),
         conflicts: state.conflicts(),
+        duplicates: state.duplicates(),
         objects: state.size,
         ...(cluster?.status ? { cluster: cluster.status() } : {}),
       },

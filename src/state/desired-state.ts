@@ -9,8 +9,11 @@ import type { Policy } from "../core/policy.js";
 import { keyString, type ObjectKey, type Origin } from "../core/types.js";
 import type { GitSource, ManifestDoc, SourceRevision } from "../sources/types.js";
 
-type Entry = { kind: "desired"; desired: Desired } | { kind: "conflict"; origins: Origin[] };
+type Entry =
+  /** `copies`: other places that hold the same content (fine, but worth one notice). */
+  { kind: "desired"; desired: Desired; copies?: readonly Origin[] } | { kind: "conflict"; origins: Origin[] };
 
+/** One object claimed by several manifests: a conflict (different content) or copies (identical). */
 export interface Conflict {
   key: string;
   origins: readonly Origin[];
@@ -62,6 +65,15 @@ export class DesiredState {
     const out: Conflict[] = [];
     for (const [key, entry] of this.index)
       if (entry.kind === "conflict") out.push({ key, origins: entry.origins });
+    return out;
+  }
+
+  /** Objects held with identical content in more than one place (SPEC §2: fine, one notice). */
+  duplicates(): Conflict[] {
+    const out: Conflict[] = [];
+    for (const [key, entry] of this.index)
+      if (entry.kind === "desired" && entry.copies !== undefined)
+        out.push({ key, origins: originsOf(entry) });
     return out;
   }
 
@@ -119,12 +131,12 @@ function mergeEntries(existing: Entry | undefined, next: Entry): Entry {
   if (!existing) return next;
   const origins = [...originsOf(existing), ...originsOf(next)];
   if (existing.kind === "desired" && next.kind === "desired" && sameDesired(existing.desired, next.desired))
-    return existing;
+    return { ...existing, copies: [...(existing.copies ?? []), ...originsOf(next)] };
   return { kind: "conflict", origins };
 }
 
 function originsOf(entry: Entry): Origin[] {
-  return entry.kind === "desired" ? [entry.desired.origin] : entry.origins;
+  return entry.kind === "desired" ? [entry.desired.origin, ...(entry.copies ?? [])] : entry.origins;
 }
 
 function sameDesired(a: Desired, b: Desired): boolean {
