@@ -9,12 +9,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { createTestRepo } from "../support/git/test-repo.js";
+import { sendHttps } from "../support/tls/https-client.js";
 import { ALICE, BOB, GITOPS, HPA, prepareCluster, webhookConfiguration } from "./support/cluster-setup.js";
 import { ADMIN, type ControlPlane, DRIFTGUARD_USER, startControlPlane } from "./support/control-plane.js";
 import { type DriftguardProcess, REPO_ROOT, startDriftguard } from "./support/driftguard.js";
 import { kubectl, kubectlOk } from "./support/kubectl.js";
 import { corpusFiles, ENFORCE_NS, scenarioFiles } from "./support/manifests.js";
-import { summarizeWebhookMetrics } from "./support/metrics.js";
+import { summarizeDriftguardMetrics, summarizeWebhookMetrics } from "./support/metrics.js";
 import { waitFor } from "./support/processes.js";
 import type { TestbedInfo } from "./support/testbed-info.js";
 
@@ -97,6 +98,7 @@ async function startControlServer(controlPlane: ControlPlane): Promise<string> {
 export async function teardown(): Promise<void> {
   control?.close();
   if (plane) await printApiServerFigures(plane);
+  if (driftguard) await printDriftguardFigures(driftguard);
   await driftguard?.process.stop();
   await plane?.stop();
   if (workDir && !process.env.DRIFTGUARD_E2E_KEEP) await rm(workDir, { recursive: true, force: true });
@@ -165,6 +167,17 @@ async function waitForWebhook(testbed: TestbedInfo): Promise<void> {
     30_000,
     500,
   );
+}
+
+async function printDriftguardFigures(running: DriftguardProcess): Promise<void> {
+  try {
+    const text = (await sendHttps({ url: `${running.url}/metrics`, ca: running.caPem })).text;
+    process.stdout.write(
+      `e2e: driftguard's own view of its answers (this process only)\n${summarizeDriftguardMetrics(text)}\n`,
+    );
+  } catch (error) {
+    process.stdout.write(`e2e: could not read driftguard's metrics: ${(error as Error).message}\n`);
+  }
 }
 
 async function printApiServerFigures(controlPlane: ControlPlane): Promise<void> {

@@ -97,3 +97,22 @@ export function summarizeWebhookMetrics(text: string, webhookName: string): Webh
   ];
   return { ...figures, text: lines.join("\n") };
 }
+
+const OWN_DURATION = "driftguard_admission_duration_seconds";
+
+/** driftguard's own view: its admission histogram (fine buckets), every outcome together. */
+export function summarizeDriftguardMetrics(text: string): string {
+  const buckets = new Map<number, number>();
+  let sum = 0;
+  let count = 0;
+  for (const sample of parsePrometheusText(text)) {
+    if (sample.name === `${OWN_DURATION}_bucket`) {
+      const bound = sample.labels.le === "+Inf" ? Number.POSITIVE_INFINITY : Number(sample.labels.le);
+      buckets.set(bound, (buckets.get(bound) ?? 0) + sample.value);
+    } else if (sample.name === `${OWN_DURATION}_sum`) sum += sample.value;
+    else if (sample.name === `${OWN_DURATION}_count`) count += sample.value;
+  }
+  const ms = (q: number) => (histogramQuantile(q, buckets) * 1000).toFixed(2);
+  const mean = count === 0 ? "n/a" : ((sum / count) * 1000).toFixed(2);
+  return `  answers: ${count}; mean ${mean} ms; p50 ${ms(0.5)} ms; p99 ${ms(0.99)} ms (driftguard's buckets, from 0.1 ms)`;
+}
