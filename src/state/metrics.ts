@@ -45,6 +45,12 @@ export function createMetrics(sources: readonly GitSource[], state: DesiredState
     registers: [registry],
   });
   for (const outcome of FETCH_OUTCOMES) fetches.inc({ outcome }, 0);
+  const wouldDeny = new Counter({
+    name: "driftguard_admission_would_deny_total",
+    help: "Requests allowed (audit mode) that enforce mode would have denied, by kind of decision.",
+    labelNames: ["kind"],
+    registers: [registry],
+  });
   sourceGauges(registry, sources, state);
   return {
     registry,
@@ -52,6 +58,7 @@ export function createMetrics(sources: readonly GitSource[], state: DesiredState
       const { outcome } = decision.verdict;
       decisions.inc({ outcome: DECISION_OUTCOME[outcome], kind: decision.kind });
       duration.observe({ outcome }, seconds);
+      if (decision.verdict.wouldDenyInEnforce && outcome !== "deny") wouldDeny.inc({ kind: decision.kind });
     },
     recordOnDemandFetch(outcome) {
       fetches.inc({ outcome });

@@ -27,6 +27,14 @@ describe("metrics", () => {
     metrics.recordDecision(denied, 0.0008);
     metrics.recordDecision(denied, 0.004);
     metrics.recordOnDemandFetch("timed_out");
+    const audit = testPolicy({ mode: "audit", unmanaged: "deny" });
+    const warned = decide({
+      request: request({ operation: "CREATE", object: { metadata: { name: "x", namespace: "shop" } } }),
+      lookup: { kind: "unmanaged" },
+      policy: audit,
+      namespaceTerminating: false,
+    });
+    metrics.recordDecision(warned, 0.0001);
     const text = await metrics.registry.metrics();
     expect(sample(text, "driftguard_admission_decisions_total", 'outcome="denied",kind="unmanaged"')).toBe(2);
     const bucket = (le: string) =>
@@ -36,6 +44,8 @@ describe("metrics", () => {
     expect(bucket("0.005")).toBe(2);
     expect(sample(text, "driftguard_admission_duration_seconds_count", 'outcome="deny"')).toBe(2);
     expect(sample(text, "driftguard_ondemand_fetches_total", 'outcome="timed_out"')).toBe(1);
+    // Denials are not "would deny": they were denied. The audit-mode allowance is.
+    expect(sample(text, "driftguard_admission_would_deny_total", 'kind="unmanaged"')).toBe(1);
     for (const outcome of ["fresh", "unchanged", "failed"])
       expect(sample(text, "driftguard_ondemand_fetches_total", `outcome="${outcome}"`)).toBe(0);
   });
