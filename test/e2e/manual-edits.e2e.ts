@@ -3,12 +3,29 @@
 import { describe, expect, inject, test } from "vitest";
 import { ALICE } from "./support/cluster-setup.js";
 import { MANUAL_EDITS } from "./support/edits.js";
-import { kubectl } from "./support/kubectl.js";
+import { getJson, kubectl } from "./support/kubectl.js";
 import { AUDIT_NS, ENFORCE_NS } from "./support/manifests.js";
 import { writableState } from "./support/objects.js";
 import { waitFor } from "./support/processes.js";
 
 const testbed = inject("testbed");
+
+/** Until the deployment controller has observed the Deployment's newest generation. */
+async function controllerCaughtUp(name: string, namespace: string): Promise<void> {
+  await waitFor(
+    `the deployment controller to observe ${namespace}/${name}`,
+    async () => {
+      const object = (await getJson(testbed, "deployment", name, namespace)) as {
+        metadata?: { generation?: number };
+        status?: { observedGeneration?: number };
+      };
+      const observed = object.status?.observedGeneration ?? 0;
+      return observed >= (object.metadata?.generation ?? 0) ? true : undefined;
+    },
+    30_000,
+    100,
+  );
+}
 
 describe("enforce mode: a plain user's manual edits are denied and change nothing", () => {
   test.each(MANUAL_EDITS)("$name", async (edit) => {
@@ -53,6 +70,9 @@ describe("audit mode: the same edits pass, and kubectl prints driftguard's warni
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/Warning: driftguard: /);
     expect(result.stderr).toContain(edit.names);
+    // `rollout undo` goes back to the previous ReplicaSet: the deployment controller must have seen
+    // every edit's template, or edits made in quick succession on a busy machine share one revision.
+    if (edit.name !== "delete") await controllerCaughtUp("web", AUDIT_NS);
   });
 
   test("each drift left a Kubernetes Event on the Deployment", async () => {
