@@ -7,9 +7,9 @@ import { decide, objectKeyOf, requesterOf } from "../core/decide.js";
 import type { Decision } from "../core/decision.js";
 import type { Policy } from "../core/policy.js";
 import { respond } from "../core/respond.js";
-import type { AdmissionHandler } from "../http/types.js";
 import type { GitSource } from "../sources/types.js";
 import type { ClusterView } from "./cluster-view.js";
+import type { AdmissionHandler } from "./contract.js";
 import type { DesiredState } from "./desired-state.js";
 
 export interface AdmitDependencies {
