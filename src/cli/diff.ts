@@ -1,5 +1,5 @@
 // `driftguard diff`: how live Deployments (`kubectl get deploy -o yaml`, a List too) differ from Git.
-import { parseAllDocuments } from "yaml";
+import { parseAllDocuments, type YAMLError } from "yaml";
 import { normalizeLive } from "../core/desired.js";
 import { diff } from "../core/diff.js";
 import { isSensitive } from "../core/field-groups.js";
@@ -7,10 +7,10 @@ import { describeOrigin, formatValue } from "../core/format.js";
 import { asObject } from "../core/json.js";
 import { formatPath } from "../core/paths.js";
 import type { JsonObject } from "../core/types.js";
+import { DriftguardError, describeError } from "../errors.js";
 import type { Runtime } from "../runtime.js";
 import { parse } from "./args.js";
-import { CliError } from "./errors.js";
-import { readInput } from "./input.js";
+import { inputName, readInput } from "./input.js";
 import { withSyncedRuntime } from "./synced-runtime.js";
 
 const HELP = `driftguard diff --config FILE [LIVE.yaml | -]
@@ -22,7 +22,8 @@ Exit status: 0 no drift, 1 drift (or objects not in Git), 2 error.`;
 export async function runDiff(args: string[]): Promise<number> {
   const parsed = parse(args, { config: { type: "string", short: "c" } }, HELP);
   if (!parsed) return 0;
-  const objects = readDeployments(await readInput(parsed.positionals[0]));
+  const input = parsed.positionals[0];
+  const objects = readDeployments(await readInput(input), inputName(input));
   return withSyncedRuntime(parsed.values.config, async (runtime) => {
     const lines: string[] = [];
     let drifted = 0;
@@ -60,16 +61,30 @@ function report(object: JsonObject, runtime: Runtime, lines: string[]): boolean 
   return true;
 }
 
-function readDeployments(text: string): JsonObject[] {
+function notYaml(error: YAMLError, input: string): DriftguardError {
+  // The yaml package ends its first line with ` at line L, column C:`; the position goes to `where`.
+  const reason = describeError(error).replace(/ at line \d+, column \d+:?$/, "");
+  const at = error.linePos?.[0];
+  return new DriftguardError("DG_INPUT_INVALID", `the input is not YAML: ${reason}`, {
+    where: at ? `${input}, line ${at.line}, column ${at.col}` : input,
+    hint: "give the output of `kubectl get deployments -o yaml` (one object or a List)",
+  });
+}
+
+function readDeployments(text: string, where: string): JsonObject[] {
   const out: JsonObject[] = [];
   for (const doc of parseAllDocuments(text, { version: "1.1", merge: true })) {
-    if (doc.errors.length > 0)
-      throw new CliError(`input is not YAML: ${doc.errors[0]?.message ?? "parse error"}`);
+    const error = doc.errors[0];
+    if (error) throw notYaml(error, where);
     const value = asObject(doc.toJS({ maxAliasCount: 100 }));
     if (!value) continue;
-    const items =
-      value.kind === "List" || value.kind === "DeploymentList" ? (value.items as JsonObject[]) : [value];
-    out.push(...items.filter((item) => asObject(item)?.kind === "Deployment"));
+    const list = value.kind === "List" || value.kind === "DeploymentList";
+    // A List without items is an empty list, as kubectl prints it; never a crash on `items: null`.
+    const items = list ? (Array.isArray(value.items) ? value.items : []) : [value];
+    for (const item of items) {
+      const object = asObject(item);
+      if (object?.kind === "Deployment") out.push(object);
+    }
   }
   return out;
 }
