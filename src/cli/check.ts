@@ -55,7 +55,7 @@ async function rbacFrom(dir: string) {
   if (Object.values(objects).every((list) => list.length === 0)) {
     process.stderr.write(
       `driftguard: --rbac ${dir}: no Role, ClusterRole, RoleBinding or ClusterRoleBinding in ${files} file(s)` +
-        ` (${skipped} other object(s) left out)\n`,
+        ` (${skipped} other object(s) left out)\n  every grant counts as missing: check that --rbac names the folder of RBAC manifests\n`,
     );
   }
   return { view: staticClusterView(objects) };
