@@ -2,12 +2,11 @@
 // Used by `serve`, `check` and `diff`, so that all three decide exactly alike.
 import type pino from "pino";
 import type { Config } from "./config/types.js";
-import { type AuditEvent, auditEventFor } from "./core/audit-event.js";
-import type { AdmissionHandler, Readiness } from "./http/types.js";
+import { auditEventFor } from "./core/audit-event.js";
 import { createGitSource } from "./sources/git-source.js";
 import type { GitSource } from "./sources/types.js";
 import { createAdmit } from "./state/admit.js";
-import type { ClusterView } from "./state/cluster-view.js";
+import type { AdmissionHandler, ClusterParts, Readiness } from "./state/contract.js";
 import { DesiredState } from "./state/desired-state.js";
 import { createMetrics, type Metrics } from "./state/metrics.js";
 
@@ -21,21 +20,6 @@ export interface Runtime {
   readiness(): Readiness;
   refresh(source: string | undefined): Promise<unknown>;
   stop(): Promise<void>;
-}
-
-/** What the cluster adds, when driftguard can see one (serve with a kubeconfig or in a pod, check --rbac). */
-export interface ClusterParts {
-  view: ClusterView;
-  /** Writes audit-mode Events; `uid` is the Deployment's. */
-  recordEvent?: (event: AuditEvent, uid: string | undefined) => void;
-  /** Extra readiness details (watch states). */
-  status?: () => unknown;
-  /**
-   * False until the watches have listed once (or a grace period has passed): before that, nobody's RBAC
-   * grant is known and a replica would deny what a break-glass binding allows. Git is not waited for
-   * (SPEC §6).
-   */
-  synced?: () => boolean;
 }
 
 export function createRuntime(config: Config, logger: pino.Logger, cluster?: ClusterParts): Runtime {

@@ -3,6 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { describeFileError } from "../errors.js";
 import { type GeneratedCertificates, type GenerateOptions, generateCertificates } from "./generate.js";
 import { inspectCertificates, type PemSet } from "./inspect.js";
 
@@ -76,7 +77,7 @@ export async function ensureCertificates(
     if (inspection.usable) return { ...pems, generated: false };
     reason = inspection.reason;
   } catch (error) {
-    reason = `cannot read the certificates: ${error instanceof Error ? error.message : String(error)}`;
+    reason = `cannot read the certificates: ${describeFileError(error)}`;
   }
   const certs = await generateCertificates({ dnsNames, ipAddresses, ...options, now });
   await writeCertificates(dir, certs);

@@ -5,6 +5,7 @@ import "reflect-metadata";
 import { randomBytes, webcrypto } from "node:crypto";
 import { isIP } from "node:net";
 import * as x509 from "@peculiar/x509";
+import { DriftguardError } from "../errors.js";
 
 x509.cryptoProvider.set(webcrypto);
 
@@ -122,12 +123,22 @@ async function servingExtensions(
 
 function checkNames(dnsNames: readonly string[], ipAddresses: readonly string[]): void {
   if (dnsNames.length === 0 && ipAddresses.length === 0) {
-    throw new Error("a serving certificate needs at least one DNS name or IP address");
+    throw new DriftguardError(
+      "DG_CERTS_INVALID_NAME",
+      "a serving certificate needs at least one DNS name or IP address",
+      { hint: "give the names the API server calls the webhook by, e.g. driftguard.driftguard.svc" },
+    );
   }
   const badName = dnsNames.find((name) => !/^(\*\.)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/i.test(name));
-  if (badName !== undefined) throw new Error(`not a DNS name: ${JSON.stringify(badName)}`);
+  if (badName !== undefined)
+    throw new DriftguardError("DG_CERTS_INVALID_NAME", `not a DNS name: ${JSON.stringify(badName)}`, {
+      hint: "a DNS name is letters, digits, '-' and '.', optionally starting with '*.'; IP addresses go to --ip",
+    });
   const badIp = ipAddresses.find((ip) => isIP(ip) === 0);
-  if (badIp !== undefined) throw new Error(`not an IP address: ${JSON.stringify(badIp)}`);
+  if (badIp !== undefined)
+    throw new DriftguardError("DG_CERTS_INVALID_NAME", `not an IP address: ${JSON.stringify(badIp)}`, {
+      hint: "give an IPv4 or IPv6 address such as 127.0.0.1 or ::1; names go to --dns",
+    });
 }
 
 async function generateKeyPair(): Promise<webcrypto.CryptoKeyPair> {

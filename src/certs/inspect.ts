@@ -1,5 +1,6 @@
 // Decides whether certificates already on disk can keep serving. Pure: PEM strings in, a verdict out.
 import { createPrivateKey, X509Certificate } from "node:crypto";
+import { describeError } from "../errors.js";
 
 export interface PemSet {
   caCert: string;
@@ -21,7 +22,7 @@ function parse<T>(what: string, make: () => T): T {
   try {
     return make();
   } catch (error) {
-    throw new Error(`${what} does not parse: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`${what} does not parse: ${describeError(error)}`);
   }
 }
 
@@ -57,6 +58,6 @@ export function inspectCertificates(pems: PemSet, options: InspectOptions): Insp
     checkAll(pems, options);
     return { usable: true };
   } catch (error) {
-    return { usable: false, reason: error instanceof Error ? error.message : String(error) };
+    return { usable: false, reason: describeError(error) };
   }
 }

@@ -1,5 +1,6 @@
 // Argument parsing shared by the commands (node:util parseArgs, strict: unknown flags are errors).
 import { type ParseArgsConfig, parseArgs } from "node:util";
+import { describeError } from "../errors.js";
 import { CliError } from "./errors.js";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
@@ -13,9 +14,8 @@ export function parse<T extends Options>(args: string[], options: T, help: strin
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new CliError(
-      error instanceof Error ? error.message : String(error),
-      "add --help to see the options",
-    );
+    // node:util's own wording names the flag: `Unknown option '--bogus'`, `Option '--config <value>'
+    // argument missing`.
+    throw new CliError(describeError(error), "add --help to see the options", { cause: error });
   }
 }

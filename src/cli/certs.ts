@@ -1,6 +1,7 @@
 // `driftguard certs`: a CA and a serving certificate for the webhook.
 import { writeCertificates } from "../certs/files.js";
 import { generateCertificates } from "../certs/generate.js";
+import { DriftguardError, describeFileError } from "../errors.js";
 import { parse } from "./args.js";
 import { CliError } from "./errors.js";
 
@@ -20,19 +21,31 @@ export async function runCerts(args: string[]): Promise<number> {
   const parsed = parse(args, options, HELP);
   if (!parsed) return 0;
   const { out, dns = [], ip = [], days } = parsed.values;
-  if (!out) throw new CliError("--out DIR is required");
+  if (!out) throw new CliError("--out DIR is required", "give the folder to write the four files to");
   if (dns.length === 0 && ip.length === 0)
     throw new CliError("give at least one --dns NAME or --ip IP", "e.g. --dns driftguard.driftguard.svc");
   const validityDays = days === undefined ? undefined : Number(days);
   if (validityDays !== undefined && !(Number.isInteger(validityDays) && validityDays > 0)) {
-    throw new CliError(`--days must be a positive whole number, not "${days}"`);
+    throw new CliError(`--days must be a positive whole number, not "${days}"`, "e.g. --days 365");
   }
   const certs = await generateCertificates({
     dnsNames: dns,
     ipAddresses: ip,
     ...(validityDays ? { validityDays } : {}),
   });
-  await writeCertificates(out, certs);
+  try {
+    await writeCertificates(out, certs);
+  } catch (error) {
+    throw new DriftguardError(
+      "DG_CERTS_WRITE_FAILED",
+      `cannot write the certificates: ${describeFileError(error)}`,
+      {
+        where: `--out ${out}`,
+        hint: "give --out a folder you can write to (it is created if missing)",
+        cause: error,
+      },
+    );
+  }
   process.stdout.write(`wrote ca.crt, ca.key, tls.crt, tls.key to ${out}\n`);
   return 0;
 }

@@ -4,11 +4,11 @@ import { describeOrigin, formatValue } from "../core/format.js";
 import { asObject } from "../core/json.js";
 import { liveObject } from "../core/live-object.js";
 import type { JsonObject } from "../core/types.js";
+import { DriftguardError } from "../errors.js";
 import type { Runtime } from "../runtime.js";
 import { readYamlDocuments } from "../sources/yaml-reader.js";
 import { parse } from "./args.js";
-import { CliError } from "./errors.js";
-import { readInput } from "./input.js";
+import { inputName, readInput } from "./input.js";
 import { withSyncedRuntime } from "./synced-runtime.js";
 
 const HELP = `driftguard diff --config FILE [LIVE.yaml | -]
@@ -20,7 +20,8 @@ Exit status: 0 no drift, 1 drift (or objects not in Git), 2 error.`;
 export async function runDiff(args: string[]): Promise<number> {
   const parsed = parse(args, { config: { type: "string", short: "c" } }, HELP);
   if (!parsed) return 0;
-  const objects = readDeployments(await readInput(parsed.positionals[0]));
+  const input = parsed.positionals[0];
+  const objects = readDeployments(await readInput(input), inputName(input));
   return withSyncedRuntime(parsed.values.config, async (runtime) => {
     const lines: string[] = [];
     let drifted = 0;
@@ -58,22 +59,21 @@ function report(object: JsonObject, runtime: Runtime, lines: string[]): boolean 
 }
 
 /** Read as the Git sources read manifests (YAML 1.1 as kubectl parses it); Lists expanded one level. */
-function readDeployments(text: string): JsonObject[] {
+function readDeployments(text: string, where: string): JsonObject[] {
   const read = readYamlDocuments(text);
   if (!read.ok) {
-    const where = read.line === undefined ? "" : ` (line ${read.line})`;
-    throw new CliError(
-      `input is not YAML${where}: ${read.message}`,
-      "give `kubectl get deployments -o yaml` output",
-    );
+    throw new DriftguardError("DG_INPUT_INVALID", `the input is not YAML: ${read.message}`, {
+      where: read.line === undefined ? where : `${where}, line ${read.line}`,
+      hint: "give the output of `kubectl get deployments -o yaml` (one object or a List)",
+    });
   }
   const out: JsonObject[] = [];
   for (const doc of read.docs) {
-    const value = doc.value as JsonObject;
-    if (asObject(value) === undefined) continue;
-    const kind = value.kind;
-    const items =
-      typeof kind === "string" && kind.endsWith("List") && Array.isArray(value.items) ? value.items : [value];
+    const value = asObject(doc.value as JsonObject);
+    if (value === undefined) continue;
+    const list = typeof value.kind === "string" && value.kind.endsWith("List");
+    // A List without items is an empty list, as kubectl prints it; never a crash on `items: null`.
+    const items = list ? (Array.isArray(value.items) ? value.items : []) : [value];
     for (const item of items) {
       const object = asObject(item);
       if (object?.kind === "Deployment") out.push(object);

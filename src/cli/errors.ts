@@ -1,10 +1,9 @@
-/** An error for the user: what went wrong, and (hint) what to do about it. */
-export class CliError extends Error {
-  readonly code = "DG_CLI";
-  constructor(
-    message: string,
-    readonly hint?: string,
-  ) {
-    super(message);
+import { DriftguardError, type DriftguardErrorOptions, type ErrorCode } from "../errors.js";
+
+/** The command line is wrong (DG_CLI_USAGE): what, and (hint) what to do about it. */
+export class CliError extends DriftguardError {
+  constructor(message: string, hint?: string, options: DriftguardErrorOptions & { code?: ErrorCode } = {}) {
+    super(options.code ?? "DG_CLI_USAGE", message, { ...options, hint });
+    this.name = "CliError";
   }
 }

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
-// driftguard's command line: `serve`, `check`, `diff`, `certs`. Errors go to stderr in one or two
-// lines and exit 2; `check` and `diff` exit 1 for a denial or drift.
+// driftguard's command line: `serve`, `check`, `diff`, `certs`. Errors go to stderr (what, where, what
+// to do) and exit with the status report-error.ts maps their code to (2); `check` and `diff` exit 1
+// for a denial or drift, which is an answer, not an error.
 import { runCerts } from "./certs.js";
 import { runCheck } from "./check.js";
 import { runDiff } from "./diff.js";
 import { CliError } from "./errors.js";
+import { exitStatusFor, formatError } from "./report-error.js";
 import { runServe } from "./serve.js";
 
 const USAGE = `driftguard — stop Deployment drift from Git before it lands
@@ -41,16 +43,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`${describeError(error)}\n`);
-    process.exitCode = 2;
+    process.stderr.write(formatError(error));
+    process.exitCode = exitStatusFor(error);
   },
 );
-
-function describeError(error: unknown): string {
-  if (error instanceof CliError)
-    return `driftguard: ${error.message}${error.hint ? `\n  ${error.hint}` : ""}`;
-  if (error instanceof Error && "problems" in error && Array.isArray(error.problems)) {
-    return `driftguard: invalid config:\n${error.problems.map((p) => `  ${String(p)}`).join("\n")}`;
-  }
-  return `driftguard: ${error instanceof Error ? error.message : String(error)}`;
-}

@@ -4,8 +4,9 @@ import { relative } from "node:path";
 import { loadConfig } from "../config/load-config.js";
 import type { Config } from "../config/types.js";
 import { setUpDemo } from "../demo/setup.js";
+import { DriftguardError, describeFileError } from "../errors.js";
 import { buildApp } from "../http/app.js";
-import { startServer } from "../http/server.js";
+import { loadKeyPair, startServer } from "../http/server.js";
 import { connectCluster } from "../kube/connect.js";
 import { loadKubeConfig } from "../kube/kubeconfig.js";
 import { manageCertificates } from "../kube/self-managed-certs.js";
@@ -42,10 +43,7 @@ export async function runServe(args: string[]): Promise<number> {
     },
     {
       logger,
-      https: {
-        key: await readFile(config.server.tlsKeyFile),
-        cert: await readFile(config.server.tlsCertFile),
-      },
+      https: await loadKeyPair({ certFile: config.server.tlsCertFile, keyFile: config.server.tlsKeyFile }),
     },
   );
   const server = await startServer(app, {
@@ -84,7 +82,20 @@ function startCertificates(config: Config, logger: ReturnType<typeof createLogge
 
 async function readPushToken(config: Config): Promise<string | undefined> {
   const file = config.server.pushTokenFile;
-  return file === undefined ? undefined : (await readFile(file, "utf8")).trim();
+  if (file === undefined) return undefined;
+  try {
+    return (await readFile(file, "utf8")).trim();
+  } catch (error) {
+    // The reason only: the file's content is the secret.
+    throw new DriftguardError(
+      "DG_PUSH_TOKEN_UNREADABLE",
+      `cannot read the push token: ${describeFileError(error)}`,
+      {
+        where: `server.pushTokenFile ${file}`,
+        hint: "point server.pushTokenFile at a readable file holding the token, or remove the key to disable POST /refresh",
+      },
+    );
+  }
 }
 
 function printDemoHint(url: string, reviewsDir: string, certsDir: string): void {

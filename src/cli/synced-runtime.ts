@@ -1,6 +1,7 @@
 // `check` and `diff` work on Git synced once: load the config, start the sources, run, stop.
 import { loadConfig } from "../config/load-config.js";
-import { type ClusterParts, createRuntime, type Runtime } from "../runtime.js";
+import { createRuntime, type Runtime } from "../runtime.js";
+import type { ClusterParts } from "../state/contract.js";
 import { requireConfig } from "./input.js";
 import { createLogger } from "./logger.js";
 

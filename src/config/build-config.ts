@@ -1,6 +1,7 @@
 // The whole Config from a validated config file: durations in milliseconds, file paths absolute, the
 // source auth in the Git adapter's vocabulary.
 import { resolve } from "node:path";
+import { internalError } from "../errors.js";
 import type { SourceAuth, SourceConfig } from "../sources/types.js";
 import { buildPolicy } from "./build-policy.js";
 import { parseDuration } from "./durations.js";
@@ -46,7 +47,7 @@ export function buildConfig(raw: RawConfig, dir: string): Config {
 
 function toMs(duration: RawDuration): number {
   const ms = parseDuration(duration);
-  if (ms === undefined) throw new Error("unvalidated duration reached buildConfig");
+  if (ms === undefined) throw internalError("unvalidated duration reached buildConfig");
   return ms;
 }
 

@@ -4,6 +4,7 @@
 import { parsePathPattern } from "../core/paths.js";
 import type { Exemption, IgnoreRule, Policy, SubjectSet } from "../core/policy.js";
 import type { Path } from "../core/types.js";
+import { internalError } from "../errors.js";
 import { DEFAULT_EXEMPTIONS, DEFAULT_IGNORE_ANNOTATIONS, DEFAULT_IGNORE_LABELS } from "./defaults.js";
 import type { RawConfig, RawExemption, RawIgnoreRule, RawSubjects } from "./types.js";
 
@@ -42,6 +43,7 @@ function toIgnoreRule(raw: RawIgnoreRule): IgnoreRule {
 function toPath(text: string): Path {
   const parsed = parsePathPattern(text);
   // The schema's pathPattern keyword already refused these; reaching here is a bug, not bad input.
-  if (typeof parsed === "string") throw new Error(`unvalidated ignore path reached buildPolicy: ${parsed}`);
+  if (typeof parsed === "string")
+    throw internalError(`unvalidated ignore path reached buildPolicy: ${parsed}`);
   return parsed;
 }

@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseDocument, type YAMLError } from "yaml";
+import { describeError } from "../errors.js";
 import { buildConfig } from "./build-config.js";
 import { checkCrossFieldRules } from "./checks.js";
 import { ConfigError } from "./errors.js";
@@ -43,8 +44,8 @@ function readConfigFile(file: string): string {
     return readFileSync(file, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? "";
-    const reason = READ_ERRORS[code] ?? (error as Error).message;
-    throw new ConfigError(file, [`cannot read the file: ${reason}`], { cause: error });
+    const reason = READ_ERRORS[code] ?? describeError(error);
+    throw new ConfigError(file, [`cannot read the file: ${reason}`], { cause: error, unreadable: true });
   }
 }
 
@@ -60,7 +61,7 @@ function parseYaml(text: string, file: string): unknown {
     return dropNullKeys(doc.toJS({ maxAliasCount: 100 }) ?? {});
   } catch (error) {
     // toJS throws only on alias bombs (more expansions than maxAliasCount).
-    throw new ConfigError(file, [`cannot read YAML: ${(error as Error).message}`], { cause: error });
+    throw new ConfigError(file, [`cannot read YAML: ${describeError(error)}`], { cause: error });
   }
 }
 

@@ -1,6 +1,7 @@
 // Kubelet probes and the Prometheus scrape. None of them touches Git or the API server: they report state
 // the service already holds, so a slow remote can never fail a probe.
 import type { FastifyInstance } from "fastify";
+import { describeError } from "../errors.js";
 import type { AppDependencies, Readiness } from "./types.js";
 
 function readReadiness(deps: AppDependencies): Readiness {
@@ -8,7 +9,7 @@ function readReadiness(deps: AppDependencies): Readiness {
     return deps.readiness();
   } catch (error) {
     // A probe that throws must read as "not ready", never as a 500 that hides the cause.
-    return { ready: false, details: { error: error instanceof Error ? error.message : String(error) } };
+    return { ready: false, details: { error: describeError(error) } };
   }
 }
 

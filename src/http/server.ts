@@ -2,6 +2,7 @@
 import type { AddressInfo } from "node:net";
 import { Server as TlsServer } from "node:tls";
 import type { FastifyInstance } from "fastify";
+import { DriftguardError, describeError, describeFileError, internalError } from "../errors.js";
 import {
   applyKeyPair,
   checkKeyPair,
@@ -40,12 +41,12 @@ const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 export async function startServer(app: FastifyInstance, options: ServerOptions): Promise<RunningServer> {
   const server = app.server;
   if (!(server instanceof TlsServer)) {
-    throw new Error("startServer serves HTTPS only: build the app with the https option");
+    throw internalError("startServer serves HTTPS only: build the app with the https option");
   }
   const files = { certFile: options.certFile, keyFile: options.keyFile };
   const pair = await loadKeyPair(files);
   applyKeyPair(server, pair);
-  await app.listen({ host: options.host, port: options.port });
+  await listen(app, options.host, options.port);
   const watch = watchKeyPair(server, files, {
     intervalMs: options.reloadIntervalMs,
     logger: app.log,
@@ -61,15 +62,54 @@ export async function startServer(app: FastifyInstance, options: ServerOptions):
   return { url: `https://${formatHost(options.host)}:${port}`, port, close };
 }
 
-/** Reads and checks the pair at start: a webhook without a usable certificate must not come up. */
-async function loadKeyPair(files: KeyPairFiles): Promise<KeyPair> {
+/**
+ * Reads and checks the pair at start: a webhook without a usable certificate must not come up. Throws
+ * DG_TLS_UNUSABLE naming both files and the config keys.
+ */
+export async function loadKeyPair(files: KeyPairFiles): Promise<KeyPair> {
   try {
     const pair = await readKeyPair(files);
     checkKeyPair(pair);
     return pair;
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(`cannot serve TLS with ${files.certFile} and ${files.keyFile}: ${reason}`, {
+    throw new DriftguardError("DG_TLS_UNUSABLE", `cannot serve TLS: ${describeFileError(error)}`, {
+      where: `server.tlsCertFile ${files.certFile}, server.tlsKeyFile ${files.keyFile}`,
+      hint: FIX_TLS,
+      cause: error,
+    });
+  }
+}
+
+const FIX_TLS =
+  "point server.tlsCertFile and server.tlsKeyFile at a PEM certificate and its key (`driftguard certs` makes a pair)";
+
+// What to do when the port cannot be bound, by the error code Node reports.
+const LISTEN_FIXES: Readonly<Record<string, { what: string; hint: string }>> = {
+  EADDRINUSE: {
+    what: "the address is already in use",
+    hint: "stop the other process listening there, or set server.port to a free port",
+  },
+  EACCES: {
+    what: "permission denied",
+    hint: "ports below 1024 need privileges: set server.port to 1024 or above",
+  },
+  EADDRNOTAVAIL: {
+    what: "no network interface of this machine has that address",
+    hint: "set server.host to an address of this machine, or 0.0.0.0 for all of them",
+  },
+};
+
+/** Listens, or says why not in the config's terms; the app is closed again so that nothing is left open. */
+async function listen(app: FastifyInstance, host: string, port: number): Promise<void> {
+  try {
+    await app.listen({ host, port });
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    const code = (error as { code?: unknown }).code;
+    const known = typeof code === "string" ? LISTEN_FIXES[code] : undefined;
+    throw new DriftguardError("DG_LISTEN_FAILED", `cannot listen: ${known?.what ?? describeError(error)}`, {
+      where: `server.host ${host}, server.port ${port}`,
+      hint: known?.hint ?? "check server.host and server.port",
       cause: error,
     });
   }

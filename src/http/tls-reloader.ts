@@ -4,6 +4,7 @@ import { createHash, createPrivateKey, X509Certificate } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { createSecureContext, type Server as TlsServer } from "node:tls";
 import type { FastifyBaseLogger } from "fastify";
+import { describeFileError } from "../errors.js";
 
 export interface KeyPairFiles {
   certFile: string;
@@ -124,5 +125,5 @@ class KeyPairPoller {
 }
 
 function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return describeFileError(error);
 }

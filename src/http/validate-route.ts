@@ -3,6 +3,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import { type AdmissionRequest, type AdmissionResponse, wrapResponse } from "../core/admission.js";
+import { describeError } from "../errors.js";
 import type { ErrorBody } from "./errors.js";
 import { parseReview } from "./review-schema.js";
 import type { AdmissionContext, AdmissionHandler } from "./types.js";
@@ -46,7 +47,7 @@ async function callHandler(
     // The handler must never throw. If it does anyway, we do not invent a verdict: an HTTP 500 makes the
     // API server apply the webhook's failurePolicy, which is the operator's stated choice for "webhook broken".
     context.log.error({ err: error }, "admission handler threw; answering 500 so the failurePolicy applies");
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = describeError(error);
     return reply.code(500).send({ error: `admission handler failed: ${reason}` } satisfies ErrorBody);
   }
   const code = response.status?.code;

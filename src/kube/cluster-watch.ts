@@ -14,7 +14,7 @@ import type { GrantResolver } from "../core/exemptions.js";
 import type { ObjectKey, Requester } from "../core/types.js";
 import { buildGrantIndex, type GrantIndex, grantResolverFor } from "../rbac/grant-index.js";
 import type { ClusterRole, ClusterRoleBinding, RbacObjects, Role, RoleBinding } from "../rbac/types.js";
-import type { ClusterView } from "../state/cluster-view.js";
+import type { ClusterView } from "../state/contract.js";
 import { type CollectionStatus, type WatchedCollection, watchCollection } from "./watched-collection.js";
 
 export interface ClusterWatchOptions {

@@ -3,7 +3,7 @@
 // so that the demo and offline use never need a cluster.
 import type pino from "pino";
 import type { KubernetesConfig } from "../config/types.js";
-import type { ClusterParts } from "../runtime.js";
+import type { ClusterParts } from "../state/contract.js";
 import { watchCluster } from "./cluster-watch.js";
 import { createEventRecorder } from "./event-recorder.js";
 import { loadKubeConfig, runningInPod } from "./kubeconfig.js";

@@ -7,6 +7,7 @@ import { hostname } from "node:os";
 import { CoreV1Api, type CoreV1Event, type KubeConfig } from "@kubernetes/client-node";
 import type pino from "pino";
 import type { AuditEvent } from "../core/audit-event.js";
+import { describeError } from "../errors.js";
 
 export interface EventRecorder {
   /** Queues the event; `uid` is the Deployment's (kubectl describe finds events by it). */
@@ -46,7 +47,7 @@ export function createEventRecorder(options: EventRecorderOptions): EventRecorde
         {
           namespace: event.metadata.namespace,
           name: event.involvedObject.name,
-          error: (error as Error).message,
+          error: describeError(error),
         },
         "could not write the audit-mode event",
       );

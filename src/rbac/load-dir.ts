@@ -5,6 +5,7 @@
 import type { Dirent } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join, relative } from "node:path";
+import { describeError } from "../errors.js";
 import { addRbacText, createCollector, RbacLoadError } from "./rbac-documents.js";
 import type { RbacObjects } from "./types.js";
 
@@ -74,5 +75,5 @@ function reason(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
   if (code === "ENOENT") return "no such file or folder";
   if (code === "EACCES") return "permission denied";
-  return error instanceof Error ? error.message : String(error);
+  return describeError(error);
 }

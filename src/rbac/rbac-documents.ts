@@ -1,18 +1,17 @@
 // RBAC objects out of one file's text: YAML or JSON read as kubectl reads it (multi-document, Lists
 // expanded), RBAC kinds checked as the API server would check them, everything else counted and left
 // out, and one object per kind and name. Pure: load-dir.ts reads the files.
+import { DriftguardError } from "../errors.js";
 import { readYamlDocuments } from "../sources/yaml-reader.js";
 import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from "./types.js";
 import { isObject, type RbacKind, rbacObjectProblem } from "./validate.js";
 
 /** What is wrong and where (file, document, field); `hint` says what to do. */
-export class RbacLoadError extends Error {
-  readonly code = "DG_RBAC_LOAD";
-  constructor(
-    message: string,
-    readonly hint: string,
-  ) {
-    super(message);
+export class RbacLoadError extends DriftguardError {
+  declare readonly hint: string;
+  constructor(message: string, hint: string) {
+    super("DG_RBAC_LOAD", message, { hint });
+    this.name = "RbacLoadError";
   }
 }
 

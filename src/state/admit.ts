@@ -8,9 +8,9 @@ import type { Decision, Subject } from "../core/decision.js";
 import type { Policy } from "../core/policy.js";
 import { respond } from "../core/respond.js";
 import { subjectOf } from "../core/subject.js";
-import type { AdmissionHandler } from "../http/types.js";
 import type { GitSource } from "../sources/types.js";
 import type { ClusterView } from "./cluster-view.js";
+import type { AdmissionHandler } from "./contract.js";
 import type { DesiredState } from "./desired-state.js";
 import { type FetchOutcome, refreshWithin } from "./on-demand-fetch.js";
 

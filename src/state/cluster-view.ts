@@ -1,16 +1,12 @@
 // What the admission service asks of the cluster, answered from memory: RBAC grants (SPEC §5) and
 // whether a namespace is being deleted (SPEC §4). Informers (src/kube) or RBAC files (check --rbac)
 // provide it; without either, nobody holds an RBAC grant and no namespace is terminating.
-import type { GrantResolver } from "../core/exemptions.js";
-import type { ObjectKey, Requester } from "../core/types.js";
 import { aggregateClusterRoles } from "../rbac/aggregate.js";
 import { buildGrantIndex, grantResolverFor } from "../rbac/grant-index.js";
 import type { RbacObjects } from "../rbac/types.js";
+import type { ClusterView } from "./contract.js";
 
-export interface ClusterView {
-  grantsFor(requester: Requester, key: ObjectKey): GrantResolver | undefined;
-  namespaceTerminating(namespace: string): boolean;
-}
+export type { ClusterView } from "./contract.js";
 
 /** RBAC objects from files, aggregated as the controller would; no namespace is terminating. */
 export function staticClusterView(objects: RbacObjects, now: () => number = Date.now): ClusterView {

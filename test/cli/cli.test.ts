@@ -1,35 +1,12 @@
 // The driftguard command as a user runs it (a child process), on a real Git repository.
-import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestRepo } from "../support/git/test-repo.js";
 import { deploymentReview } from "../support/review-body.js";
 import { makeTempDir } from "../support/tls/cert-dir.js";
-
-const ROOT = resolve(import.meta.dirname, "../..");
-const MAIN = join(ROOT, "src/cli/main.ts");
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function driftguard(args: string[], stdin?: string): Promise<Result> {
-  return new Promise((done) => {
-    const child = execFile(
-      process.execPath,
-      ["--import", "tsx", MAIN, ...args],
-      { cwd: ROOT, timeout: 60_000 },
-      (error, stdout, stderr) => {
-        done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
-      },
-    );
-    child.stdin?.end(stdin ?? "");
-  });
-}
+import { driftguard } from "./run-cli.js";
 
 const MANIFEST = `apiVersion: apps/v1
 kind: Deployment
@@ -56,7 +33,8 @@ const live = (image: string) => ({
 const review = (image: string) =>
   deploymentReview({ username: "alice", object: live(image), oldObject: live("nginx:1.25") });
 
-describe("driftguard CLI", () => {
+// Up to six child processes per test, each loading TypeScript: slow on a busy machine, not stuck.
+describe("driftguard CLI", { timeout: 180_000 }, () => {
   let tmp: string;
   let config: string;
 
@@ -138,7 +116,7 @@ subjects: [{kind: User, apiGroup: rbac.authorization.k8s.io, name: alice}]
     ]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toBe(
-      `driftguard: --rbac: ${join(tmp, "nope")}: no such file or folder\n  give --rbac a folder (or one file) of Role, ClusterRole and binding manifests\n`,
+      `driftguard: ${join(tmp, "nope")}: no such file or folder (--rbac)\n  give --rbac a folder (or one file) of Role, ClusterRole and binding manifests\n`,
     );
     // A folder without RBAC objects is most likely the wrong one: a note on stderr, and no grant.
     const empty = join(tmp, "rbac-empty");
@@ -152,6 +130,7 @@ subjects: [{kind: User, apiGroup: rbac.authorization.k8s.io, name: alice}]
     expect(none.stderr).toContain(
       `--rbac ${empty}: no Role, ClusterRole, RoleBinding or ClusterRoleBinding in 1 file(s)`,
     );
+    expect(none.stderr).toContain("  every grant counts as missing: check that --rbac names the folder");
     await writeFile(
       join(rbac, "broken.yaml"),
       "kind: Role\napiVersion: rbac.authorization.k8s.io/v1\nmetadata: {name: x}\n",
@@ -159,7 +138,7 @@ subjects: [{kind: User, apiGroup: rbac.authorization.k8s.io, name: alice}]
     const broken = await driftguard(["check", "--config", config, "--rbac", rbac, join(tmp, "deny.json")]);
     expect(broken.code).toBe(2);
     expect(broken.stderr.trimEnd().split("\n")).toEqual([
-      "driftguard: --rbac: broken.yaml, document 1 (line 1): Role x: metadata.namespace is missing (kubectl would use the namespace of the apply; write it in the file)",
+      "driftguard: broken.yaml, document 1 (line 1): Role x: metadata.namespace is missing (kubectl would use the namespace of the apply; write it in the file) (--rbac)",
       "  the files are read as the cluster would hold them: fix the object, or leave the file out",
     ]);
   });

@@ -1,5 +1,6 @@
 // startServer's contract: HTTPS only, a usable pair at start, in-flight requests finished on close.
 import { afterEach, describe, expect, it } from "vitest";
+import { DriftguardError } from "../../src/errors.js";
 import { buildApp } from "../../src/http/app.js";
 import { startServer } from "../../src/http/server.js";
 import { type CertDir, makeCertDir } from "../support/tls/cert-dir.js";
@@ -97,6 +98,43 @@ describe("startServer", () => {
       reloadIntervalMs: 1000,
     };
     await expect(startServer(app, options)).rejects.toThrow(/does not match/);
+    await expect(startServer(app, options)).rejects.toMatchObject({ code: "DG_TLS_UNUSABLE" });
     await app.close();
+  });
+
+  it("a port in use is DG_LISTEN_FAILED, naming host and port, and the app is closed", async () => {
+    const first = await startTestServer(fakeDeps());
+    const dir = await certDir();
+    const app = buildApp(fakeDeps(), {
+      logger: memoryLogger().logger,
+      https: { cert: dir.certs.cert, key: dir.certs.key },
+    });
+    let closed = false;
+    app.addHook("onClose", async () => {
+      closed = true;
+    });
+    const options = {
+      host: "127.0.0.1",
+      port: first.server.port,
+      certFile: dir.certFile,
+      keyFile: dir.keyFile,
+      reloadIntervalMs: 1000,
+    };
+    try {
+      const error = await startServer(app, options).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(DriftguardError);
+      expect(error).toMatchObject({
+        code: "DG_LISTEN_FAILED",
+        message: "cannot listen: the address is already in use",
+        where: `server.host 127.0.0.1, server.port ${first.server.port}`,
+      });
+      // Closed: nothing of the failed app (its plugins' resources) keeps the process alive.
+      expect(closed).toBe(true);
+    } finally {
+      await first.stop();
+    }
   });
 });
