@@ -35,9 +35,12 @@ export async function runServe(args: string[]): Promise<number> {
     logger.warn({ part, error: (error as Error).message }, "did not stop cleanly"),
   );
   const server = await parts.startOrUndo(() => startParts(config, logger, parts));
+  // Handlers first: whoever reads "listening" may signal at once, and a SIGTERM that arrives before
+  // them ends the process without stopping anything.
+  const signalled = waitForSignal();
   process.stdout.write(`driftguard listening on ${server.url} (POST /validate)\n`);
   if (demo) printDemoHint(server.url, demo.reviewsDir, demo.certsDir);
-  await waitForSignal();
+  await signalled;
   logger.info("shutting down");
   await parts.stopAll();
   return 0;
