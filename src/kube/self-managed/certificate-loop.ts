@@ -29,14 +29,50 @@ const FIRST_RETRY_MS = 500;
 const MAX_RETRY_MS = 10_000;
 
 export function runCertificateLoop(options: LoopOptions): SelfManagedCerts {
-  const { settings, store, caBundle, files, logger } = options;
-  const now = options.now ?? (() => new Date());
-  let timer: NodeJS.Timeout | undefined;
-  let wake: (() => void) | undefined;
-  let stopped = false;
+  return new CertificateLoop(options);
+}
 
-  async function reconcile(): Promise<void> {
-    const bundle = await settleBundle(store, settings, now, logger);
+class CertificateLoop implements SelfManagedCerts {
+  readonly ready: Promise<void>;
+  private timer: NodeJS.Timeout | undefined;
+  private wake: (() => void) | undefined;
+  private stopped = false;
+  private readonly now: () => Date;
+
+  constructor(private readonly options: LoopOptions) {
+    this.now = options.now ?? (() => new Date());
+    this.ready = this.start();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.wake?.();
+    await this.options.caBundle.stop();
+  }
+
+  /** The first pair, retried with backoff: a pod may start before the API server answers it. */
+  private async start(): Promise<void> {
+    for (let delay = FIRST_RETRY_MS; !this.stopped; delay = Math.min(delay * 2, MAX_RETRY_MS)) {
+      try {
+        await this.reconcile();
+        this.schedule();
+        this.options.caBundle.watch();
+        return;
+      } catch (error) {
+        if (this.stopped) return;
+        this.options.logger.warn(
+          { error: (error as Error).message, retryInMs: delay },
+          "cannot set up certificates yet",
+        );
+        await this.pause(delay);
+      }
+    }
+  }
+
+  private async reconcile(): Promise<void> {
+    const { store, settings, caBundle, files, logger } = this.options;
+    const bundle = await settleBundle(store, settings, this.now, logger);
     // caBundle first: the API server must trust a new CA before any replica serves a pair it signed
     // (the bundle still holds the old CA, so replicas not yet reloaded stay trusted too).
     await caBundle.sync(bundle.caBundle);
@@ -44,48 +80,24 @@ export function runCertificateLoop(options: LoopOptions): SelfManagedCerts {
       logger.info({ certFile: files.certFile }, "serving certificate written; the server reloads it");
   }
 
-  const schedule = () => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      reconcile()
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.reconcile()
         .catch((error: unknown) =>
-          logger.warn({ error: (error as Error).message }, "certificate check failed; retrying"),
+          this.options.logger.warn({ error: (error as Error).message }, "certificate check failed; retrying"),
         )
-        .finally(schedule);
-    }, settings.checkIntervalMs);
+        .finally(() => this.schedule());
+    }, this.options.settings.checkIntervalMs);
     // The server keeps the process alive, not this check.
-    timer.unref();
-  };
+    this.timer.unref();
+  }
 
-  // Not unref'd: while it waits for its first pair, this retry is all that keeps `serve` running.
-  const pause = (ms: number) =>
-    new Promise<void>((resolve) => {
-      wake = resolve;
-      timer = setTimeout(resolve, ms);
+  /** Not unref'd: while `serve` waits for its first pair, this retry is all that keeps it running. */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.wake = resolve;
+      this.timer = setTimeout(resolve, ms);
     });
-
-  const ready = (async () => {
-    for (let delay = FIRST_RETRY_MS; !stopped; delay = Math.min(delay * 2, MAX_RETRY_MS)) {
-      try {
-        await reconcile();
-        schedule();
-        caBundle.watch();
-        return;
-      } catch (error) {
-        if (stopped) return;
-        logger.warn({ error: (error as Error).message, retryInMs: delay }, "cannot set up certificates yet");
-        await pause(delay);
-      }
-    }
-  })();
-
-  return {
-    ready,
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      wake?.();
-      await caBundle.stop();
-    },
-  };
+  }
 }
