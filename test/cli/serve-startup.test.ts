@@ -1,84 +1,22 @@
 // `driftguard serve` as a user runs it (a child process), when a late startup step fails: whatever had
 // started (here the cluster watch, holding open watch connections, and the Git source) is stopped, so
 // the process exits 2 with one line on stderr instead of hanging with its watches running.
-import { execFile } from "node:child_process";
 import { once } from "node:events";
 import { writeFile } from "node:fs/promises";
-import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createTcpServer } from "node:net";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestRepo } from "../support/git/test-repo.js";
 import { freePort } from "../support/net.js";
 import { type CertDir, makeCertDir } from "../support/tls/cert-dir.js";
+import { PROMPTLY_MS, type StandInApi, serve, startApiServer } from "./serve-process.js";
 
-const ROOT = resolve(import.meta.dirname, "../..");
-const MAIN = join(ROOT, "src/cli/main.ts");
-// A hang shows as a kill at this deadline, not as exit 2. Generous: on two shared cores, starting node
-// with tsx alone can take several seconds; a process that hangs never exits at all.
-const PROMPTLY_MS = 40_000;
 const TEST_MS = PROMPTLY_MS + 10_000;
-
-/** An API server that lists nothing and holds every watch open, as a real one does between events. */
-function startApiServer(): Promise<{ server: Server; url: string; watches: () => number }> {
-  let watches = 0;
-  const server = createHttpServer((request, response) => {
-    response.setHeader("Content-Type", "application/json");
-    if (new URL(request.url ?? "/", "http://x").searchParams.get("watch") === "true") {
-      watches++;
-      response.flushHeaders(); // and never end: the client keeps the connection
-      return;
-    }
-    response.end(
-      JSON.stringify({ kind: "List", apiVersion: "v1", metadata: { resourceVersion: "1" }, items: [] }),
-    );
-  });
-  return new Promise((done) =>
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      done({ server, url: `http://127.0.0.1:${port}`, watches: () => watches });
-    }),
-  );
-}
-
-interface Run {
-  code: number | null;
-  /** Still running at PROMPTLY_MS (then killed). */
-  hung: boolean;
-  stderr: string;
-  ms: number;
-}
-
-/** Runs serve; with `terminate`, sends SIGTERM once it says it listens. */
-function serve(config: string, terminate = false): Promise<Run> {
-  const started = Date.now();
-  return new Promise((done) => {
-    let hung = false;
-    const child = execFile(
-      process.execPath,
-      ["--import", "tsx", MAIN, "serve", "--config", config],
-      { cwd: ROOT },
-      (error, _stdout, stderr) => {
-        clearTimeout(deadline);
-        const code = error ? (typeof error.code === "number" ? error.code : null) : 0;
-        done({ code, hung, stderr, ms: Date.now() - started });
-      },
-    );
-    const deadline = setTimeout(() => {
-      hung = true;
-      child.kill("SIGKILL");
-    }, PROMPTLY_MS);
-    child.stdout?.on("data", (chunk: Buffer) => {
-      if (terminate && chunk.toString().includes("driftguard listening on")) child.kill("SIGTERM");
-    });
-  });
-}
 
 describe("serve: a startup step that fails", () => {
   let tmp: string;
   let certs: CertDir;
-  let api: Awaited<ReturnType<typeof startApiServer>>;
+  let api: StandInApi;
   const taken = createTcpServer();
 
   beforeAll(async () => {
