@@ -14,6 +14,7 @@ export const ERROR_CODES = {
   DG_TLS_UNUSABLE: "the serving certificate or key cannot be read, does not parse, or the two do not match",
   DG_LISTEN_FAILED: "the HTTPS server cannot listen on the configured host and port",
   DG_PUSH_TOKEN_UNREADABLE: "the push webhook's token file cannot be read",
+  DG_STARTUP_FAILED: "a step of serve's startup failed; what had started was stopped again",
   DG_CERTS_INVALID_NAME: "a name asked for a certificate is not a DNS name or IP address",
   DG_CERTS_WRITE_FAILED: "certificate files cannot be written",
   DG_SOURCE_FETCH_FAILED: "git could not fetch a source",

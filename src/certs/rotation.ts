@@ -1,5 +1,5 @@
 // Self-managed certificates (config `certificates.mode: self-managed`): what the Secret should hold.
-// Pure: PEMs and a clock in, a plan out; src/kube/self-managed-certs.ts reads and writes the Secret.
+// Pure: PEMs and a clock in, a plan out; src/kube/self-managed/ reads and writes the Secret.
 // A rotation replaces CA and serving pair together and keeps the previous CA in the bundle while it is
 // valid, so that replicas still serving the old pair stay trusted until they reload.
 import { X509Certificate } from "node:crypto";

@@ -6,13 +6,16 @@ import type { Config } from "../config/types.js";
 import { setUpDemo } from "../demo/setup.js";
 import { DriftguardError, describeFileError } from "../errors.js";
 import { buildApp } from "../http/app.js";
-import { loadKeyPair, startServer } from "../http/server.js";
+import { loadKeyPair, type RunningServer, startServer } from "../http/server.js";
 import { connectCluster } from "../kube/connect.js";
 import { loadKubeConfig } from "../kube/kubeconfig.js";
 import { manageCertificates } from "../kube/self-managed-certs.js";
-import { createRuntime } from "../runtime.js";
+import { createRuntime, type Runtime } from "../runtime.js";
 import { parse } from "./args.js";
 import { createLogger } from "./logger.js";
+import { StartedParts, StartupError } from "./started-parts.js";
+
+type Logger = ReturnType<typeof createLogger>;
 
 const HELP = `driftguard serve [--config FILE]
 
@@ -29,11 +32,63 @@ export async function runServe(args: string[]): Promise<number> {
   const demo = parsed.values.config === undefined ? await setUpDemo(process.cwd()) : undefined;
   const config = loadConfig(parsed.values.config ?? demo?.configFile ?? "");
   const logger = createLogger(config.logLevel);
+  const parts = new StartedParts((part, error) =>
+    logger.warn({ part, error: (error as Error).message }, "did not stop cleanly"),
+  );
+  const server = await parts.startOrUndo(() => startParts(config, logger, parts));
+  // Handlers first: whoever reads "listening" may signal at once, and a SIGTERM that arrives before
+  // them ends the process without stopping anything.
+  const signalled = waitForSignal();
+  process.stdout.write(`driftguard listening on ${server.url} (POST /validate)\n`);
+  if (demo) printDemoHint(server.url, demo.reviewsDir, demo.certsDir);
+  await signalled;
+  logger.info("shutting down");
+  await parts.stopAll();
+  return 0;
+}
+
+/** Starts every part in order, each added to `parts` as soon as it runs, so a later failure stops it. */
+async function startParts(config: Config, logger: Logger, parts: StartedParts): Promise<RunningServer> {
   const certificates = startCertificates(config, logger);
+  if (certificates) parts.add("certificates", () => certificates.stop());
   await certificates?.ready;
   const cluster = connectCluster(config.kubernetes, process.env, logger);
+  if (cluster) parts.add("cluster watch", () => cluster.stop());
   const runtime = createRuntime(config, logger, cluster?.parts);
-  const app = buildApp(
+  parts.add("Git sources", () => runtime.stop());
+  const server = await listen(config, runtime, logger, parts);
+  // Readiness does not wait for Git (SPEC §6): sync in the background, then poll.
+  void runtime.started.then(() => {
+    for (const source of runtime.sources) source.startPolling();
+  });
+  return server;
+}
+
+/** The HTTPS server; any failure here names the address, since it is what the user checks first. */
+async function listen(config: Config, runtime: Runtime, logger: Logger, parts: StartedParts) {
+  const { host, port, tlsCertFile, tlsKeyFile, tlsReloadIntervalMs } = config.server;
+  try {
+    const app = await buildWebhook(config, runtime, logger);
+    // Until it listens, closing the app is all there is to stop; from then on, a graceful close.
+    let server: RunningServer | undefined;
+    parts.add("HTTPS server", () => (server ? server.close() : app.close()));
+    server = await startServer(app, {
+      host,
+      port,
+      certFile: tlsCertFile,
+      keyFile: tlsKeyFile,
+      reloadIntervalMs: tlsReloadIntervalMs,
+    });
+    return server;
+  } catch (error) {
+    // Coded errors (unreadable TLS files, the port taken) already say what and where.
+    if (error instanceof DriftguardError) throw error;
+    throw new StartupError(`the HTTPS server on ${host}:${port}`, error);
+  }
+}
+
+async function buildWebhook(config: Config, runtime: Runtime, logger: Logger) {
+  return buildApp(
     {
       admit: runtime.admit,
       readiness: runtime.readiness,
@@ -46,30 +101,10 @@ export async function runServe(args: string[]): Promise<number> {
       https: await loadKeyPair({ certFile: config.server.tlsCertFile, keyFile: config.server.tlsKeyFile }),
     },
   );
-  const server = await startServer(app, {
-    host: config.server.host,
-    port: config.server.port,
-    certFile: config.server.tlsCertFile,
-    keyFile: config.server.tlsKeyFile,
-    reloadIntervalMs: config.server.tlsReloadIntervalMs,
-  });
-  // Readiness does not wait for Git (SPEC §6): sync in the background, then poll.
-  void runtime.started.then(() => {
-    for (const source of runtime.sources) source.startPolling();
-  });
-  process.stdout.write(`driftguard listening on ${server.url} (POST /validate)\n`);
-  if (demo) printDemoHint(server.url, demo.reviewsDir, demo.certsDir);
-  await waitForSignal();
-  logger.info("shutting down");
-  await server.close();
-  await runtime.stop();
-  await cluster?.stop();
-  certificates?.stop();
-  return 0;
 }
 
 /** Self-managed certificates: the serving pair must be on disk before the server reads it. */
-function startCertificates(config: Config, logger: ReturnType<typeof createLogger>) {
+function startCertificates(config: Config, logger: Logger) {
   if (config.certificates.mode !== "self-managed") return undefined;
   return manageCertificates({
     config: config.certificates,

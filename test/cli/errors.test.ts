@@ -85,9 +85,7 @@ describe("CLI error messages", () => {
         fixReview,
       ]);
       expect(messageLines(notYaml.stderr)).toEqual([
-        expect.stringMatching(
-          /^driftguard: the input is not YAML: .+[^:] \(standard input, line \d+\)$/,
-        ),
+        expect.stringMatching(/^driftguard: the input is not YAML: .+[^:] \(standard input, line \d+\)$/),
         "  give the output of `kubectl get deployments -o yaml` (one object or a List)",
       ]);
     },
