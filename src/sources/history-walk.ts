@@ -1,0 +1,155 @@
+// The objects of one head's first-parent history, built back in time only as far as a question needs.
+// Each older revision is made from the newer one by buildRevision (only the files a commit changed
+// are read and parsed), and only what changed is kept per commit: the walk is shared by every object
+// asked about, and costs memory in proportion to the changes walked, not to the size of the tree.
+import { readBlobs } from "./blob-reader.js";
+import type { TreeEntry } from "./git-repo.js";
+import { applyStep, type HistoryStep, readHistorySteps } from "./history-log.js";
+import { MAX_FILE_BYTES } from "./manifest-parser.js";
+import { buildRevision, type FileNotices } from "./revision-builder.js";
+import type { PreparedRepo } from "./source-setup.js";
+import type { ManifestDoc, ObjectVersion, SourceConfig, SourceRevision } from "./types.js";
+
+/** An object's docs at a commit; null when unknown (a file that may hold it does not parse there). */
+type Docs = readonly ManifestDoc[] | null;
+
+interface Frontier {
+  prepared: PreparedRepo;
+  steps: HistoryStep[];
+  next: number;
+  entries: Map<string, TreeEntry>;
+  revision: SourceRevision;
+}
+
+export interface WalkResult {
+  versions: ObjectVersion[];
+  /** True when no older state can be found: the limit was met, or the history (or the cap) is walked. */
+  complete: boolean;
+}
+
+export class HistoryWalk {
+  /** Per walked commit, oldest last: the objects whose docs differ from the next newer commit's. */
+  private readonly changes: Array<{ commit: string; docs: Map<string, Docs> }> = [];
+  private readonly notices: FileNotices = new WeakMap();
+  private frontier: Frontier | undefined;
+  private done = false;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly config: SourceConfig,
+    private readonly head: SourceRevision,
+    private readonly maxCommits: number,
+  ) {}
+
+  get commit(): string {
+    return this.head.commit;
+  }
+
+  /** Walks back until `limit` distinct states of `key` are known. One walk step at a time. */
+  read(prepare: () => Promise<PreparedRepo>, key: string, limit: number): Promise<WalkResult> {
+    const run = async (): Promise<WalkResult> => {
+      let result = this.known(key, limit);
+      while (!result.complete) {
+        await this.stepBack(prepare);
+        result = this.known(key, limit);
+      }
+      return result;
+    };
+    const next = this.queue.then(run);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** What the commits walked so far say, without reading Git. */
+  known(key: string, limit: number): WalkResult {
+    const versions: ObjectVersion[] = [];
+    const seen = new Set<string>();
+    const add = (commit: string, docs: Docs) => {
+      if (docs === null || versions.length >= limit) return;
+      const signature = JSON.stringify(docs.map((doc) => doc.object));
+      if (seen.has(signature)) return;
+      seen.add(signature);
+      versions.push(Object.freeze({ commit, docs }));
+    };
+    let docs = stateIn(this.head, key);
+    add(this.head.commit, docs);
+    for (const change of this.changes) {
+      if (change.docs.has(key)) docs = change.docs.get(key) ?? null;
+      add(change.commit, docs);
+    }
+    return { versions, complete: this.done || versions.length >= limit };
+  }
+
+  private async stepBack(prepare: () => Promise<PreparedRepo>): Promise<void> {
+    this.frontier ??= await this.start(await prepare());
+    const frontier = this.frontier;
+    const step = frontier.steps[frontier.next];
+    if (step?.parent === undefined) {
+      // A root commit (nothing before it), or every step read: the cap, or the whole history.
+      this.done = true;
+      return;
+    }
+    applyStep(frontier.entries, step);
+    const { revision } = await buildRevision({
+      source: this.config.name,
+      commit: step.parent,
+      fetchedAt: this.head.fetchedAt,
+      namespace: this.config.namespace,
+      paths: this.config.paths,
+      entries: [...frontier.entries.values()],
+      previous: frontier.revision,
+      notices: this.notices,
+      readBlobs: (blobs, onBlob) =>
+        readBlobs(
+          { dir: frontier.prepared.repo.dir, env: frontier.prepared.env, maxBytes: MAX_FILE_BYTES },
+          blobs,
+          onBlob,
+        ),
+    });
+    this.changes.push({ commit: step.parent, docs: changedObjects(frontier.revision, revision) });
+    frontier.revision = revision;
+    frontier.next += 1;
+  }
+
+  private async start(prepared: PreparedRepo): Promise<Frontier> {
+    const { repo } = prepared;
+    const steps = await readHistorySteps(repo, this.head.commit, this.config.paths, this.maxCommits);
+    const entries = new Map((await repo.listTree(this.head.commit)).map((entry) => [entry.path, entry]));
+    return { prepared, steps, next: 0, entries, revision: this.head };
+  }
+}
+
+/** The objects of the files that differ between two revisions, with their docs in `older`. */
+function changedObjects(newer: SourceRevision, older: SourceRevision): Map<string, Docs> {
+  const keys = new Set<string>();
+  const collect = (docs: readonly ManifestDoc[] | undefined) => {
+    for (const doc of docs ?? []) keys.add(keyOf(doc));
+  };
+  for (const [path, state] of older.files) {
+    const before = newer.files.get(path);
+    if (before !== state) {
+      collect(before?.docs);
+      collect(state.docs);
+    }
+  }
+  for (const [path, state] of newer.files) if (!older.files.has(path)) collect(state.docs);
+  return new Map([...keys].map((key) => [key, stateIn(older, key)]));
+}
+
+/** The docs of `key` in a revision; null when a file that does not parse there may hold it. */
+function stateIn(revision: SourceRevision, key: string): Docs {
+  const docs: ManifestDoc[] = [];
+  for (const state of revision.files.values()) {
+    for (const doc of state.docs) {
+      if (keyOf(doc) !== key) continue;
+      // A broken file serves docs from another commit: what it said at this one is unknown.
+      if (state.error !== undefined) return null;
+      docs.push(doc);
+    }
+  }
+  return Object.freeze(docs);
+}
+
+function keyOf(doc: ManifestDoc): string {
+  return `${doc.namespace}/${doc.name}`;
+}
