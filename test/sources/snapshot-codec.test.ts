@@ -44,8 +44,10 @@ describe("snapshot codec", () => {
   test("a decoded snapshot equals what was encoded, notices per file included", () => {
     const { revision, notices } = sample();
     const restoredNotices: FileNotices = new WeakMap();
-    const restored = decodeSnapshot(identity, encodeSnapshot(identity, revision, notices), restoredNotices);
+    const decoded = decodeSnapshot(identity, encodeSnapshot(identity, revision, notices), restoredNotices);
+    const restored = decoded.revision;
     expect(restored).toEqual(revision);
+    expect(decoded.history).toBeUndefined();
     const api = restored.files.get("apps/api.yaml");
     expect(api && restoredNotices.get(api)).toEqual([revision.notices[1]]);
   });
