@@ -11,6 +11,7 @@ import type { AdmissionHandler } from "../http/types.js";
 import type { GitSource } from "../sources/types.js";
 import type { ClusterView } from "./cluster-view.js";
 import type { DesiredState } from "./desired-state.js";
+import { isGitOpsMiss, loadHistoryWithin } from "./history-hook.js";
 
 export interface AdmitDependencies {
   state: DesiredState;
@@ -53,6 +54,15 @@ export function createAdmit(deps: AdmitDependencies): AdmissionHandler {
         decision = decideNow(request);
         response = respond(request.uid, decision);
       }
+    }
+    // An older commit's content (a rollback): read the object's past from Git and decide again.
+    const key = objectKeyOf(request);
+    if (
+      isGitOpsMiss(decision) &&
+      (await loadHistoryWithin(deps.state, key, deps.refresh.timeoutMs, deps.logger))
+    ) {
+      decision = decideNow(request);
+      response = respond(request.uid, decision);
     }
     deps.onDecision?.(decision, response, request);
     return response;
