@@ -79,11 +79,10 @@ export function createGitRepo(options: GitRepoOptions): GitRepo {
     resolve: (ref) => resolveRef(ref, local, remote),
     listTree: async (commit) => parseTree(await local(["ls-tree", "-r", "-z", "--full-tree", commit])),
     firstParentLog: (commit, pathspecs, maxCount) => local(logArgs(commit, pathspecs, maxCount)),
-    isAncestor: (ancestor, commit) =>
-      local(["merge-base", "--is-ancestor", ancestor, commit]).then(
-        () => true,
-        () => false,
-      ),
+    // `merge-base --is-ancestor` answers by exit code, which simple-git does not report: the merge
+    // base of an ancestor and its descendant is the ancestor itself.
+    isAncestor: async (ancestor, commit) =>
+      (await local(["merge-base", ancestor, commit]).catch(() => "")).trim() === ancestor,
   };
 }
 

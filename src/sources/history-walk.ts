@@ -60,22 +60,31 @@ export class HistoryWalk {
     return next;
   }
 
-  /** What the commits walked so far say, without reading Git. */
+  /**
+   * What the commits walked so far say, without reading Git. A state is named by the oldest walked
+   * commit of its run, which is the commit that wrote it once the walk has gone past it.
+   */
   known(key: string, limit: number): WalkResult {
     const versions: ObjectVersion[] = [];
     const seen = new Set<string>();
-    const add = (commit: string, docs: Docs) => {
-      if (docs === null || versions.length >= limit) return;
-      const signature = JSON.stringify(docs.map((doc) => doc.object));
-      if (seen.has(signature)) return;
+    let run: string | undefined; // the signature of the last version, while its run goes on
+    const visit = (commit: string, docs: Docs) => {
+      const signature = docs === null ? undefined : JSON.stringify(docs.map((doc) => doc.object));
+      if (docs !== null && signature === run) {
+        versions[versions.length - 1] = Object.freeze({ commit, docs });
+        return;
+      }
+      run = undefined;
+      if (docs === null || signature === undefined || seen.has(signature) || versions.length >= limit) return;
       seen.add(signature);
       versions.push(Object.freeze({ commit, docs }));
+      run = signature;
     };
     let docs = stateIn(this.head, key);
-    add(this.head.commit, docs);
+    visit(this.head.commit, docs);
     for (const change of this.changes) {
       if (change.docs.has(key)) docs = change.docs.get(key) ?? null;
-      add(change.commit, docs);
+      visit(change.commit, docs);
     }
     return { versions, complete: this.done || versions.length >= limit };
   }
@@ -90,9 +99,12 @@ export class HistoryWalk {
       return;
     }
     applyStep(frontier.entries, step);
+    // The tree before this step is the tree of the next older commit that touched the paths (nothing
+    // in between did), or of the parent itself when there is none left in the log.
+    const commit = frontier.steps[frontier.next + 1]?.commit ?? step.parent;
     const { revision } = await buildRevision({
       source: this.config.name,
-      commit: step.parent,
+      commit,
       fetchedAt: this.head.fetchedAt,
       namespace: this.config.namespace,
       paths: this.config.paths,
@@ -106,7 +118,7 @@ export class HistoryWalk {
           onBlob,
         ),
     });
-    this.changes.push({ commit: step.parent, docs: changedObjects(frontier.revision, revision) });
+    this.changes.push({ commit, docs: changedObjects(frontier.revision, revision) });
     frontier.revision = revision;
     frontier.next += 1;
   }
