@@ -49,8 +49,11 @@ export class ObjectHistory {
   async read(key: ObjectKey, limit: number): Promise<readonly ObjectVersion[]> {
     const current = this.deps.current();
     if (current === undefined) return [];
-    const walk = this.walkFor(current);
     const name = keyString(key);
+    // A commit's history never changes: what was read for it (here or before a restart) is the answer.
+    const known = this.remembered?.head === current.commit ? this.remembered.objects.get(name) : undefined;
+    if (known !== undefined && known.length >= limit) return known.slice(0, limit);
+    const walk = this.walkFor(current);
     try {
       const { versions } = await walk.read(this.deps.prepare, name, limit);
       this.remember(current.commit, name, versions);
@@ -59,8 +62,7 @@ export class ObjectHistory {
       if (this.walk === walk) this.walk = undefined; // the next question starts over
       this.logFailure(current.commit, error);
       const partial = walk.known(name, limit).versions;
-      const stored = this.remembered?.head === current.commit ? this.remembered.objects.get(name) : undefined;
-      return stored !== undefined && stored.length > partial.length ? stored : partial;
+      return known !== undefined && known.length > partial.length ? known : partial;
     }
   }
 
