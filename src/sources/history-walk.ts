@@ -2,7 +2,7 @@
 // Each older revision is made from the newer one by buildRevision (only the files a commit changed
 // are read and parsed), and only what changed is kept per commit: the walk is shared by every object
 // asked about, and costs memory in proportion to the changes walked, not to the size of the tree.
-import { readBlobs } from "./blob-reader.js";
+import { BlobPrefetch } from "./blob-prefetch.js";
 import type { TreeEntry } from "./git-repo.js";
 import { applyStep, type HistoryStep, readHistorySteps } from "./history-log.js";
 import { MAX_FILE_BYTES } from "./manifest-parser.js";
@@ -14,7 +14,7 @@ import type { ManifestDoc, ObjectVersion, SourceConfig, SourceRevision } from ".
 type Docs = readonly ManifestDoc[] | null;
 
 interface Frontier {
-  prepared: PreparedRepo;
+  blobs: BlobPrefetch;
   steps: HistoryStep[];
   next: number;
   entries: Map<string, TreeEntry>;
@@ -50,8 +50,8 @@ export class HistoryWalk {
     const run = async (): Promise<WalkResult> => {
       let result = this.known(key, limit);
       while (!result.complete) {
-        await this.stepBack(prepare);
-        result = this.known(key, limit);
+        // Only a step that changed the object (or the end of the walk) can change the answer.
+        if ((await this.stepBack(prepare)).has(key) || this.done) result = this.known(key, limit);
       }
       return result;
     };
@@ -69,7 +69,7 @@ export class HistoryWalk {
     const seen = new Set<string>();
     let run: string | undefined; // the signature of the last version, while its run goes on
     const visit = (commit: string, docs: Docs) => {
-      const signature = docs === null ? undefined : JSON.stringify(docs.map((doc) => doc.object));
+      const signature = docs === null ? undefined : signatureOf(docs);
       if (docs !== null && signature === run) {
         versions[versions.length - 1] = Object.freeze({ commit, docs });
         return;
@@ -89,15 +89,17 @@ export class HistoryWalk {
     return { versions, complete: this.done || versions.length >= limit };
   }
 
-  private async stepBack(prepare: () => Promise<PreparedRepo>): Promise<void> {
+  /** Walks one commit back; returns the objects that changed there. */
+  private async stepBack(prepare: () => Promise<PreparedRepo>): Promise<ReadonlyMap<string, Docs>> {
     this.frontier ??= await this.start(await prepare());
     const frontier = this.frontier;
     const step = frontier.steps[frontier.next];
     if (step?.parent === undefined) {
       // A root commit (nothing before it), or every step read: the cap, or the whole history.
       this.done = true;
-      return;
+      return new Map();
     }
+    await frontier.blobs.ahead(frontier.steps, frontier.next);
     applyStep(frontier.entries, step);
     // The tree before this step is the tree of the next older commit that touched the paths (nothing
     // in between did), or of the parent itself when there is none left in the log.
@@ -111,23 +113,20 @@ export class HistoryWalk {
       entries: [...frontier.entries.values()],
       previous: frontier.revision,
       notices: this.notices,
-      readBlobs: (blobs, onBlob) =>
-        readBlobs(
-          { dir: frontier.prepared.repo.dir, env: frontier.prepared.env, maxBytes: MAX_FILE_BYTES },
-          blobs,
-          onBlob,
-        ),
+      readBlobs: frontier.blobs.reader,
     });
-    this.changes.push({ commit, docs: changedObjects(frontier.revision, revision) });
+    const docs = changedObjects(frontier.revision, revision);
+    this.changes.push({ commit, docs });
     frontier.revision = revision;
     frontier.next += 1;
+    return docs;
   }
 
-  private async start(prepared: PreparedRepo): Promise<Frontier> {
-    const { repo } = prepared;
+  private async start({ repo, env }: PreparedRepo): Promise<Frontier> {
+    const blobs = new BlobPrefetch({ dir: repo.dir, env, maxBytes: MAX_FILE_BYTES });
     const steps = await readHistorySteps(repo, this.head.commit, this.config.paths, this.maxCommits);
     const entries = new Map((await repo.listTree(this.head.commit)).map((entry) => [entry.path, entry]));
-    return { prepared, steps, next: 0, entries, revision: this.head };
+    return { blobs, steps, next: 0, entries, revision: this.head };
   }
 }
 
@@ -160,6 +159,17 @@ function stateIn(revision: SourceRevision, key: string): Docs {
     }
   }
   return Object.freeze(docs);
+}
+
+// Contents are compared as text, once per docs list (a list is shared by every commit of its run).
+const signatures = new WeakMap<readonly ManifestDoc[], string>();
+function signatureOf(docs: readonly ManifestDoc[]): string {
+  let signature = signatures.get(docs);
+  if (signature === undefined) {
+    signature = JSON.stringify(docs.map((doc) => doc.object));
+    signatures.set(docs, signature);
+  }
+  return signature;
 }
 
 function keyOf(doc: ManifestDoc): string {

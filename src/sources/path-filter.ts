@@ -80,7 +80,7 @@ function compilePath(raw: string): Matcher {
     file === folder || (file.startsWith(`${folder}/`) && !hasDotSegment(file.slice(folder.length + 1)));
 }
 
-function hasManifestExtension(file: string): boolean {
+export function hasManifestExtension(file: string): boolean {
   return MANIFEST_EXTENSIONS.some((extension) => file.endsWith(extension));
 }
 
