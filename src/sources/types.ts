@@ -120,10 +120,11 @@ export interface GitSource {
   history(): readonly SourceRevision[];
   /**
    * Up to `limit` distinct contents of the object's manifest in the first-parent history of the current
-   * revision's commit, newest first (the current commit first), read from Git lazily, shared by all
-   * objects and kept in the snapshot. An entry with no docs means the object was absent at that commit
-   * (a prune). Never throws: on failure returns what is known (from the snapshot, or the walk so far)
-   * and logs once.
+   * revision's commit, newest first (the current content first), each named by the commit that wrote
+   * it. Read from Git lazily (one walk per head commit, shared by every object, at most 1,000 commits
+   * that touch `paths`), remembered per object and kept in the snapshot. An entry with no docs means
+   * the object was absent at that commit (a prune). Never throws: on failure returns what is known (the
+   * snapshot's history, or the walk so far) and logs once.
    */
   objectHistory(key: ObjectKey, limit: number): Promise<readonly ObjectVersion[]>;
   status(): SourceStatus;
