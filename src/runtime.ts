@@ -26,7 +26,7 @@ export function createRuntime(config: Config, logger: pino.Logger, cluster?: Clu
   const sources = config.sources.map((source) =>
     createGitSource(source, { stateDir: config.stateDir, revisions: config.revisions, logger }),
   );
-  const state = new DesiredState(sources, config.policy);
+  const state = new DesiredState(sources, config.policy, config.revisions);
   for (const source of sources) source.onChange(() => state.rebuild());
   const metrics = createMetrics(sources, state);
   const admit = createAdmit({

@@ -27,6 +27,13 @@ export interface GitRepo {
   resolve(ref: string | undefined): Promise<string>;
   /** Every blob of a commit's tree. */
   listTree(commit: string): Promise<TreeEntry[]>;
+  /**
+   * `git log --first-parent --raw` from `commit`, newest first, at most `maxCount` commits, limited to
+   * `pathspecs` when given: every commit's changes against its first parent, full blob ids, -z output.
+   */
+  firstParentLog(commit: string, pathspecs: readonly string[], maxCount: number): Promise<string>;
+  /** True when `ancestor` is `commit` or one of its ancestors (false on any doubt). */
+  isAncestor(ancestor: string, commit: string): Promise<boolean>;
 }
 
 const REMOTE_HEAD = "refs/driftguard/remote-head";
@@ -71,7 +78,19 @@ export function createGitRepo(options: GitRepoOptions): GitRepo {
     },
     resolve: (ref) => resolveRef(ref, local, remote),
     listTree: async (commit) => parseTree(await local(["ls-tree", "-r", "-z", "--full-tree", commit])),
+    firstParentLog: (commit, pathspecs, maxCount) => local(logArgs(commit, pathspecs, maxCount)),
+    // `merge-base --is-ancestor` answers by exit code, which simple-git does not report: the merge
+    // base of an ancestor and its descendant is the ancestor itself.
+    isAncestor: async (ancestor, commit) =>
+      (await local(["merge-base", ancestor, commit]).catch(() => "")).trim() === ancestor,
   };
+}
+
+function logArgs(commit: string, pathspecs: readonly string[], maxCount: number): string[] {
+  if (!isCommitId(commit)) throw new SourceError("BAD_REF", `${JSON.stringify(commit)} is not a commit id`);
+  const format = ["--format=%H %P", "--raw", "--no-abbrev", "--no-renames", "--diff-merges=first-parent"];
+  const limit = pathspecs.length === 0 ? [] : ["--", ...pathspecs];
+  return ["log", "--first-parent", "-z", `--max-count=${maxCount}`, ...format, commit, ...limit];
 }
 
 function repoEnv(options: GitRepoOptions): Record<string, string> {

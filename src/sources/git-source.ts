@@ -2,6 +2,8 @@
 // a timer (one fetch at a time), keeps the last few revisions and tells listeners about each new one.
 // A failing remote never takes away what is being served.
 import type { Logger } from "pino";
+import type { ObjectKey } from "../core/types.js";
+import { ObjectHistory } from "./object-history.js";
 import { describeError } from "./redact.js";
 import type { FileNotices } from "./revision-builder.js";
 import { logRevisionChanges } from "./revision-log.js";
@@ -10,9 +12,21 @@ import { type GitSourceDeps, type PreparedRepo, prepareRepo, snapshotIdentity } 
 import { createSourceState, type SourceState } from "./source-state.js";
 import { type SyncContext, syncSource } from "./source-sync.js";
 import { snapshotPath } from "./state-paths.js";
-import type { GitSource, RefreshResult, SourceConfig, SourceRevision, SourceStatus } from "./types.js";
+import type {
+  GitSource,
+  ObjectVersion,
+  RefreshResult,
+  SourceConfig,
+  SourceRevision,
+  SourceStatus,
+} from "./types.js";
 
 export type { GitSourceDeps } from "./source-setup.js";
+
+// A history read runs while an admission request waits (bounded there by refresh.timeout, going on in
+// the background after). 1,000 commits that change the source's files go back further than any
+// rollback a controller does, and keep a pathological repository from costing unbounded time and memory.
+const HISTORY_MAX_COMMITS = 1_000;
 
 export function createGitSource(config: SourceConfig, deps: GitSourceDeps): GitSource {
   return new PollingGitSource(config, deps);
@@ -24,6 +38,7 @@ class PollingGitSource implements GitSource {
   private readonly state: SourceState;
   private readonly store: SnapshotStore;
   private readonly sync: SyncContext;
+  private readonly past: ObjectHistory;
   // Notices per FileState, beside the contract's FileState (which has no field for them).
   private readonly notices: FileNotices = new WeakMap();
   private readonly listeners: Array<(revision: SourceRevision) => void> = [];
@@ -41,10 +56,19 @@ class PollingGitSource implements GitSource {
     this.name = config.name;
     this.logger = deps.logger.child({ source: config.name });
     this.state = createSourceState(config, Math.max(1, deps.revisions), now);
+    this.past = new ObjectHistory({
+      config,
+      logger: this.logger,
+      prepare: () => this.prepare(),
+      current: () => this.state.current(),
+      maxCommits: deps.historyMaxCommits ?? HISTORY_MAX_COMMITS,
+      onRead: () => this.saveSnapshot(),
+    });
     this.store = createSnapshotStore(
       snapshotPath(deps.stateDir, config.name),
       snapshotIdentity(config),
       this.logger,
+      () => this.past.stored(),
     );
     this.sync = {
       config,
@@ -53,7 +77,7 @@ class PollingGitSource implements GitSource {
       state: this.state,
       notices: this.notices,
       prepare: () => this.prepare(),
-      install: (revision, previous) => this.install(revision, previous),
+      install: (revision, previous, forget) => this.install(revision, previous, forget),
     };
   }
 
@@ -63,11 +87,13 @@ class PollingGitSource implements GitSource {
       const restored = await this.store.load(this.notices);
       // A refresh() that ran while the file was read may already have installed something newer.
       if (restored !== undefined && this.state.current() === undefined) {
+        const { revision, history } = restored;
         this.logger.info(
-          { commit: restored.commit },
+          { commit: revision.commit },
           "serving the snapshot from disk until a fetch succeeds",
         );
-        this.install(restored, undefined);
+        this.past.restore(history);
+        this.install(revision, undefined, false);
         this.state.markRestored();
       }
     }
@@ -101,6 +127,10 @@ class PollingGitSource implements GitSource {
     return this.state.history();
   }
 
+  objectHistory(key: ObjectKey, limit: number): Promise<readonly ObjectVersion[]> {
+    return this.past.read(key, limit);
+  }
+
   status(): SourceStatus {
     return this.state.status();
   }
@@ -128,8 +158,13 @@ class PollingGitSource implements GitSource {
     return this.preparing;
   }
 
-  private install(revision: SourceRevision, previous: SourceRevision | undefined): void {
-    this.state.install(revision);
+  private saveSnapshot(): void {
+    const current = this.state.current();
+    if (current !== undefined) this.store.save(current, this.notices);
+  }
+
+  private install(revision: SourceRevision, previous: SourceRevision | undefined, forget: boolean): void {
+    this.state.install(revision, forget);
     logRevisionChanges(this.logger, previous, revision);
     this.store.save(revision, this.notices);
     for (const listener of this.listeners) {

@@ -38,12 +38,34 @@ export function selectManifestFiles(allFiles: readonly string[], paths: readonly
   return { files, notices };
 }
 
-function compilePath(raw: string): Matcher {
-  const path = raw
+/**
+ * The files that can change which manifests `paths` select: each path itself, and the renderer markers
+ * in the folders above it. Undefined when some path is a glob or the whole repository (git's pathspec
+ * globs are not picomatch's, so nothing narrower is safe to give git).
+ */
+export function selectionInputs(paths: readonly string[]): string[] | undefined {
+  const plain = paths.map(cleanPath).map((path) => path.replace(/\/$/, ""));
+  if (plain.some((path) => path === "" || path === "." || picomatch.scan(path).isGlob)) return undefined;
+  const inputs = new Set(plain);
+  for (const path of plain) {
+    for (const folder of ["", ...ancestors(path)]) {
+      for (const marker of RENDERER_MARKERS.keys())
+        inputs.add(folder === "" ? marker : `${folder}/${marker}`);
+    }
+  }
+  return [...inputs];
+}
+
+function cleanPath(raw: string): string {
+  return raw
     .trim()
     .replace(/^(\.\/)+/, "")
     .replace(/^\/+/, "")
     .replace(/\/+/g, "/");
+}
+
+function compilePath(raw: string): Matcher {
+  const path = cleanPath(raw);
   if (picomatch.scan(path).isGlob) {
     const glob = picomatch(path.replace(/\/$/, ""), { dot: false });
     // A glob may name the files or the folders that hold them (`envs/*/deploy`).
@@ -58,7 +80,7 @@ function compilePath(raw: string): Matcher {
     file === folder || (file.startsWith(`${folder}/`) && !hasDotSegment(file.slice(folder.length + 1)));
 }
 
-function hasManifestExtension(file: string): boolean {
+export function hasManifestExtension(file: string): boolean {
   return MANIFEST_EXTENSIONS.some((extension) => file.endsWith(extension));
 }
 

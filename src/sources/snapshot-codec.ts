@@ -1,11 +1,15 @@
-// The on-disk form of a served revision. Pure. Decoding trusts nothing: a snapshot file may be
-// truncated, hand-edited, or written by another version or configuration.
+// The on-disk form of a served revision and the history read for it. Pure. Decoding trusts nothing: a
+// snapshot file may be truncated, hand-edited, or written by another version or configuration.
 import type { JsonObject } from "../core/types.js";
+import type { StoredHistory } from "./object-history.js";
 import type { FileNotices } from "./revision-builder.js";
-import { SourceError } from "./source-error.js";
+import { array, invalid, number, object, parseJson, string } from "./snapshot-fields.js";
+import { decodeHistory, encodeHistory } from "./snapshot-history.js";
 import type { FileState, ManifestDoc, Notice, ParseError, SourceRevision } from "./types.js";
 
-const FORMAT = "driftguard.io/source-snapshot/v1";
+// v2 adds `history`. v1 (no history) is still read: the revision serves, the history is read again.
+const FORMAT = "driftguard.io/source-snapshot/v2";
+const READABLE = new Set(["driftguard.io/source-snapshot/v1", FORMAT]);
 
 /** What a snapshot must match to be served: same source, same configuration, same parser. */
 export interface SnapshotIdentity {
@@ -15,10 +19,16 @@ export interface SnapshotIdentity {
   parserVersion: number;
 }
 
+export interface DecodedSnapshot {
+  revision: SourceRevision;
+  history: StoredHistory | undefined;
+}
+
 export function encodeSnapshot(
   identity: SnapshotIdentity,
   revision: SourceRevision,
   notices: FileNotices,
+  history?: StoredHistory,
 ): string {
   const fileNotices = new Set<Notice>();
   const files = [...revision.files.values()].map((state) => {
@@ -41,7 +51,16 @@ export function encodeSnapshot(
   });
   const treeNotices = revision.notices.filter((notice) => !fileNotices.has(notice));
   const { commit, fetchedAt } = revision;
-  return JSON.stringify({ format: FORMAT, ...identity, commit, fetchedAt, treeNotices, files });
+  const past = encodeHistory(history, commit);
+  return JSON.stringify({
+    format: FORMAT,
+    ...identity,
+    commit,
+    fetchedAt,
+    treeNotices,
+    files,
+    history: past,
+  });
 }
 
 /** Throws a SourceError (SNAPSHOT_INVALID) saying what is wrong. Fills `notices` for the states it makes. */
@@ -49,9 +68,10 @@ export function decodeSnapshot(
   identity: SnapshotIdentity,
   text: string,
   notices: FileNotices,
-): SourceRevision {
+): DecodedSnapshot {
   const data = object(parseJson(text), "snapshot");
-  if (data.format !== FORMAT) invalid(`unknown format ${JSON.stringify(data.format)}`);
+  if (typeof data.format !== "string" || !READABLE.has(data.format))
+    invalid(`unknown format ${JSON.stringify(data.format)}`);
   for (const key of ["source", "fingerprint", "parserVersion"] as const) {
     if (data[key] !== identity[key]) invalid(`made for another ${key === "parserVersion" ? "parser" : key}`);
   }
@@ -63,13 +83,15 @@ export function decodeSnapshot(
     notices.set(state, own);
     fileNotices.push(...own);
   }
-  return Object.freeze({
+  const commit = string(data.commit, "commit");
+  const revision: SourceRevision = Object.freeze({
     source: identity.source,
-    commit: string(data.commit, "commit"),
+    commit,
     fetchedAt: number(data.fetchedAt, "fetchedAt"),
     files,
     notices: Object.freeze([...array(data.treeNotices, "treeNotices").map(decodeNotice), ...fileNotices]),
   });
+  return { revision, history: decodeHistory(data.history, commit) };
 }
 
 function decodeFile(raw: JsonObject): { state: FileState; own: readonly Notice[] } {
@@ -103,33 +125,4 @@ function decodeError(file: string, raw: JsonObject): ParseError {
 function decodeNotice(raw: unknown): Notice {
   const notice = object(raw, "notice");
   return { file: string(notice.file, "notice.file"), message: string(notice.message, "notice.message") };
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    return invalid(`not JSON (${error instanceof Error ? error.message : String(error)})`);
-  }
-}
-
-function object(value: unknown, what: string): JsonObject {
-  if (typeof value === "object" && value !== null && !Array.isArray(value)) return value as JsonObject;
-  return invalid(`${what} is not an object`);
-}
-
-function array(value: unknown, what: string): unknown[] {
-  return Array.isArray(value) ? value : invalid(`${what} is not a list`);
-}
-
-function string(value: unknown, what: string): string {
-  return typeof value === "string" && value !== "" ? value : invalid(`${what} is not a non-empty string`);
-}
-
-function number(value: unknown, what: string): number {
-  return typeof value === "number" && Number.isFinite(value) ? value : invalid(`${what} is not a number`);
-}
-
-function invalid(reason: string): never {
-  throw new SourceError("SNAPSHOT_INVALID", `snapshot ignored: ${reason}`);
 }

@@ -4,22 +4,33 @@
 import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Logger } from "pino";
+import type { StoredHistory } from "./object-history.js";
 import { describeError } from "./redact.js";
 import type { FileNotices } from "./revision-builder.js";
-import { decodeSnapshot, encodeSnapshot, type SnapshotIdentity } from "./snapshot-codec.js";
+import {
+  type DecodedSnapshot,
+  decodeSnapshot,
+  encodeSnapshot,
+  type SnapshotIdentity,
+} from "./snapshot-codec.js";
 import type { SourceRevision } from "./types.js";
 
 export interface SnapshotStore {
-  /** The stored revision, or undefined when there is none or it cannot be used (logged). */
-  load(notices: FileNotices): Promise<SourceRevision | undefined>;
-  /** Queues a write of `revision`; never throws (failures are logged). */
+  /** The stored revision and history, or undefined when there is none or it cannot be used (logged). */
+  load(notices: FileNotices): Promise<DecodedSnapshot | undefined>;
+  /** Queues a write of `revision` (and of the history, when read for it); never throws (failures are logged). */
   save(revision: SourceRevision, notices: FileNotices): void;
   /** Resolves when every queued write is done. */
   flush(): Promise<void>;
 }
 
-export function createSnapshotStore(path: string, identity: SnapshotIdentity, logger: Logger): SnapshotStore {
-  return new FileSnapshotStore(path, identity, logger);
+export function createSnapshotStore(
+  path: string,
+  identity: SnapshotIdentity,
+  logger: Logger,
+  history: () => StoredHistory | undefined = () => undefined,
+): SnapshotStore {
+  return new FileSnapshotStore(path, identity, logger, history);
 }
 
 class FileSnapshotStore implements SnapshotStore {
@@ -30,9 +41,10 @@ class FileSnapshotStore implements SnapshotStore {
     private readonly path: string,
     private readonly identity: SnapshotIdentity,
     private readonly logger: Logger,
+    private readonly history: () => StoredHistory | undefined,
   ) {}
 
-  async load(notices: FileNotices): Promise<SourceRevision | undefined> {
+  async load(notices: FileNotices): Promise<DecodedSnapshot | undefined> {
     const text = await this.read();
     if (text === undefined) return undefined;
     try {
@@ -70,7 +82,8 @@ class FileSnapshotStore implements SnapshotStore {
       const { revision, notices } = this.pending;
       this.pending = undefined;
       try {
-        await writeAtomically(this.path, encodeSnapshot(this.identity, revision, notices));
+        const text = encodeSnapshot(this.identity, revision, notices, this.history());
+        await writeAtomically(this.path, text);
         this.logger.debug({ commit: revision.commit }, "snapshot saved");
       } catch (error) {
         this.logger.warn({ err: describeError(error) }, "snapshot could not be saved");

@@ -22,6 +22,8 @@ export interface GitSourceDeps {
   fetchTimeoutMs?: number;
   /** Environment git starts from (PATH, HOME, proxies). Default: this process's environment. */
   env?: Readonly<Record<string, string | undefined>>;
+  /** Commits touching the source's paths walked at most when reading history. Default 1,000. */
+  historyMaxCommits?: number;
 }
 
 export interface PreparedRepo {

@@ -7,8 +7,11 @@ import type { ParseError, SourceConfig, SourceRevision, SourceStatus, SyncState 
 export interface SourceState {
   current(): SourceRevision | undefined;
   history(): readonly SourceRevision[];
-  /** Makes `revision` the current one; the oldest beyond `keep` is forgotten. */
-  install(revision: SourceRevision): void;
+  /**
+   * Makes `revision` the current one; the oldest beyond `keep` is forgotten, and all the others with
+   * `forget` (a force-push: they are no longer in the ref's history).
+   */
+  install(revision: SourceRevision, forget?: boolean): void;
   /** The current revision came from disk, not from a fetch of this process. */
   markRestored(): void;
   attempted(at: number): void;
@@ -46,8 +49,9 @@ class SourceStateTracker implements SourceState {
     return this.revisions;
   }
 
-  install(revision: SourceRevision): void {
-    this.revisions = Object.freeze([revision, ...this.revisions].slice(0, this.keep));
+  install(revision: SourceRevision, forget = false): void {
+    const older = forget ? [] : this.revisions;
+    this.revisions = Object.freeze([revision, ...older].slice(0, this.keep));
     this.restored = false;
   }
 

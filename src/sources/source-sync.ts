@@ -17,8 +17,8 @@ export interface SyncContext {
   state: SourceState;
   notices: FileNotices;
   prepare: () => Promise<PreparedRepo>;
-  /** Makes a built revision current (history, snapshot, listeners). */
-  install: (revision: SourceRevision, previous: SourceRevision | undefined) => void;
+  /** Makes a built revision current (history, snapshot, listeners); `forget`: the history before it. */
+  install: (revision: SourceRevision, previous: SourceRevision | undefined, forget: boolean) => void;
 }
 
 export async function syncSource(context: SyncContext, reason: string): Promise<RefreshResult> {
@@ -36,7 +36,9 @@ export async function syncSource(context: SyncContext, reason: string): Promise<
       return { kind: "unchanged", commit };
     }
     const { revision, changedFiles, parsed } = await buildNext(context, prepared, commit, previous);
-    context.install(revision, previous);
+    // A force-push: what was served before is no longer in the ref's history (SPEC §2).
+    const forget = previous !== undefined && !(await prepared.repo.isAncestor(previous.commit, commit));
+    context.install(revision, previous, forget);
     state.succeeded();
     const ms = now() - started;
     logger.info({ reason, from: previous?.commit, to: commit, changedFiles, parsed, ms }, "source updated");

@@ -1,7 +1,7 @@
 // Contract between the Git adapter (this folder) and the rest of driftguard.
 // The Git adapter turns a repository into parsed Deployment manifests per file; the pure core
 // (src/core) turns those into normalized desired objects. Nothing here knows about admission.
-import type { JsonObject } from "../core/types.js";
+import type { JsonObject, ObjectKey } from "../core/types.js";
 
 /** One source as configured (SPEC §2). Durations are in milliseconds. */
 export interface SourceConfig {
@@ -61,6 +61,13 @@ export interface FileState {
   error?: ParseError | undefined;
 }
 
+/** An object's manifest documents at one commit of the ref's history. */
+export interface ObjectVersion {
+  commit: string;
+  /** Every document claiming the object there; none when the object was absent (a prune). */
+  docs: readonly ManifestDoc[];
+}
+
 /** One fetched commit of one source, ready to serve. Immutable once built. */
 export interface SourceRevision {
   source: string;
@@ -106,8 +113,20 @@ export interface GitSource {
   refresh(reason: string): Promise<RefreshResult>;
   /** Newest revision being served, or undefined before the first success. */
   current(): SourceRevision | undefined;
-  /** Recent revisions, newest first (current first), at most `revisions` long. */
+  /**
+   * Revisions fetched by this process, newest first (current first), at most `revisions` long; cleared
+   * to the current one when the ref is force-pushed to a commit not descending from the previous one.
+   */
   history(): readonly SourceRevision[];
+  /**
+   * Up to `limit` distinct contents of the object's manifest in the first-parent history of the current
+   * revision's commit, newest first (the current content first), each named by the commit that wrote
+   * it. Read from Git lazily (one walk per head commit, shared by every object, at most 1,000 commits
+   * that touch `paths`), remembered per object and kept in the snapshot. An entry with no docs means
+   * the object was absent at that commit (a prune). Never throws: on failure returns what is known (the
+   * snapshot's history, or the walk so far) and logs once.
+   */
+  objectHistory(key: ObjectKey, limit: number): Promise<readonly ObjectVersion[]>;
   status(): SourceStatus;
   /** Called after every change of `current()`. */
   onChange(listener: (revision: SourceRevision) => void): void;

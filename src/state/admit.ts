@@ -12,6 +12,7 @@ import type { GitSource } from "../sources/types.js";
 import type { ClusterView } from "./cluster-view.js";
 import type { AdmissionHandler } from "./contract.js";
 import type { DesiredState } from "./desired-state.js";
+import { isGitOpsMiss, loadHistoryWithin } from "./history-hook.js";
 import { type FetchOutcome, refreshWithin } from "./on-demand-fetch.js";
 
 export interface AdmitDependencies {
@@ -57,6 +58,13 @@ export function createAdmit(deps: AdmitDependencies): AdmissionHandler {
         // The sources' change listener has already rebuilt the desired state: decide on it.
         if (outcome === "fresh") decision = decideNow(request, subject);
       }
+    }
+    // An older commit's content (a rollback): read the object's past from Git and decide again. Bounded
+    // like the fetch, so a GitOps request waits at most twice refresh.timeout.
+    const log = context?.log ?? deps.logger;
+    if (typeof subject !== "string" && isGitOpsMiss(decision)) {
+      if (await loadHistoryWithin(deps.state, subject.key, deps.refresh.timeoutMs, log))
+        decision = decideNow(request, subject);
     }
     const response = respond(request.uid, decision);
     deps.onDecision?.(decision, request, (elapsedClock() - started) / 1000);

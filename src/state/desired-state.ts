@@ -7,7 +7,7 @@ import { jsonEqual } from "../core/json.js";
 import type { Lookup, RecentRevision } from "../core/lookup.js";
 import type { Policy } from "../core/policy.js";
 import { keyString, type ObjectKey, type Origin } from "../core/types.js";
-import type { GitSource, ManifestDoc, SourceRevision } from "../sources/types.js";
+import type { GitSource, ManifestDoc, ObjectVersion, SourceRevision } from "../sources/types.js";
 
 type Entry =
   /** `copies`: other places that hold the same content (fine, but worth one notice). */
@@ -19,9 +19,14 @@ export interface Conflict {
   origins: readonly Origin[];
 }
 
+// Objects whose history was read and is kept ready for lookup(): those GitOps identities roll back.
+const MAX_LOADED = 256;
+
 export class DesiredState {
   private readonly prepared = new WeakMap<ManifestDoc, Desired>();
   private readonly revisionIndexes = new WeakMap<SourceRevision, Map<string, Entry>>();
+  /** Per object, its history read from Git for the head commit it was read at. */
+  private readonly loaded = new Map<string, { head: string; recent: readonly RecentRevision[] }>();
   private index = new Map<string, Entry>();
   private unsynced: string[] = [];
   private rebuildCount = 0;
@@ -29,6 +34,8 @@ export class DesiredState {
   constructor(
     private readonly sources: readonly GitSource[],
     private readonly policy: Policy,
+    /** How many distinct past states of an object count for GitOps identities (gitops.revisions). */
+    private readonly revisions = 10,
   ) {}
 
   /** Recomputes the index from every source's current revision. Cheap when little changed. */
@@ -61,6 +68,28 @@ export class DesiredState {
     return { kind: "managed", desired, recent: () => this.recent(key, desired.origin.source) };
   }
 
+  /**
+   * The object's past desired states from its source's first-parent history in Git (newest first, the
+   * current commit first, at most `revisions`), each normalized once. From then on lookup(key) includes
+   * them while the source's commit stays the same. Never throws (the source answers with what it knows).
+   */
+  async loadHistory(key: ObjectKey): Promise<readonly RecentRevision[]> {
+    const entry = this.index.get(keyString(key));
+    const source = entry?.kind === "desired" ? this.sourceNamed(entry.desired.origin.source) : undefined;
+    const head = source?.current()?.commit;
+    if (source === undefined || head === undefined) return [];
+    const versions = await source.objectHistory(key, this.revisions);
+    const recent = versions.flatMap((version) => this.pastRevision(source.name, version));
+    const name = keyString(key);
+    this.loaded.delete(name);
+    this.loaded.set(name, { head, recent });
+    for (const oldest of this.loaded.keys()) {
+      if (this.loaded.size <= MAX_LOADED) break;
+      this.loaded.delete(oldest);
+    }
+    return recent;
+  }
+
   conflicts(): Conflict[] {
     const out: Conflict[] = [];
     for (const [key, entry] of this.index)
@@ -86,13 +115,33 @@ export class DesiredState {
     return this.rebuildCount;
   }
 
+  /** Revisions fetched by this process, then the history read from Git for the current commit. */
   private recent(key: ObjectKey, sourceName: string): RecentRevision[] {
-    const source = this.sources.find((s) => s.name === sourceName);
+    const source = this.sourceNamed(sourceName);
     if (!source) return [];
-    return source.history().map((revision) => {
+    const fetched = source.history().map((revision) => {
       const entry = this.revisionIndex(revision).get(keyString(key));
       return { commit: revision.commit, desired: entry?.kind === "desired" ? entry.desired : undefined };
     });
+    const loaded = this.loaded.get(keyString(key));
+    if (loaded === undefined || loaded.head !== source.current()?.commit) return fetched;
+    const commits = new Set(fetched.map((revision) => revision.commit));
+    return [...fetched, ...loaded.recent.filter((revision) => !commits.has(revision.commit))];
+  }
+
+  /** A version as the core sees it; none when its documents conflict (no desired state there). */
+  private pastRevision(source: string, { commit, docs }: ObjectVersion): RecentRevision[] {
+    let entry: Entry | undefined;
+    for (const doc of docs) {
+      const desired = this.prepare(doc, { source, commit, file: doc.file });
+      entry = mergeEntries(entry, { kind: "desired", desired });
+    }
+    if (entry?.kind === "conflict") return [];
+    return [{ commit, desired: entry?.desired }];
+  }
+
+  private sourceNamed(name: string): GitSource | undefined {
+    return this.sources.find((source) => source.name === name);
   }
 
   private revisionIndex(revision: SourceRevision): Map<string, Entry> {

@@ -44,8 +44,10 @@ describe("snapshot codec", () => {
   test("a decoded snapshot equals what was encoded, notices per file included", () => {
     const { revision, notices } = sample();
     const restoredNotices: FileNotices = new WeakMap();
-    const restored = decodeSnapshot(identity, encodeSnapshot(identity, revision, notices), restoredNotices);
+    const decoded = decodeSnapshot(identity, encodeSnapshot(identity, revision, notices), restoredNotices);
+    const restored = decoded.revision;
     expect(restored).toEqual(revision);
+    expect(decoded.history).toBeUndefined();
     const api = restored.files.get("apps/api.yaml");
     expect(api && restoredNotices.get(api)).toEqual([revision.notices[1]]);
   });
@@ -73,5 +75,63 @@ describe("snapshot codec", () => {
     const { revision, notices } = sample();
     const text = encodeSnapshot(identity, revision, notices);
     expect(() => decodeSnapshot(identity, text.slice(0, text.length / 2), new WeakMap())).toThrow(/not JSON/);
+  });
+});
+
+describe("snapshot codec: history (v2)", () => {
+  const version = (commit: string, name: string) => ({
+    commit,
+    docs: [{ namespace: "shop", name, file: "apps/web.yaml", docIndex: "0", object: { kind: "Deployment" } }],
+  });
+  const history = (head: string, name = "web") => ({
+    head,
+    objects: new Map([["shop/web", [version("c1", name), { commit: "c0", docs: [] }]]]),
+  });
+
+  test("the history read for the served commit round-trips", () => {
+    const { revision, notices } = sample();
+    const decoded = decodeSnapshot(
+      identity,
+      encodeSnapshot(identity, revision, notices, history("c1")),
+      new WeakMap(),
+    );
+    expect(decoded.history).toEqual(history("c1"));
+  });
+
+  test("a history read for another commit is not written", () => {
+    const { revision, notices } = sample();
+    const text = encodeSnapshot(identity, revision, notices, history("c9"));
+    expect(JSON.parse(text).history).toBeUndefined();
+    expect(decodeSnapshot(identity, text, new WeakMap()).history).toBeUndefined();
+  });
+
+  test.each([
+    [
+      "another commit's history",
+      (j: Record<string, unknown>) => ({ ...j, history: { head: "c9", objects: [] } }),
+      /another commit/,
+    ],
+    [
+      "objects not a list",
+      (j: Record<string, unknown>) => ({ ...j, history: { head: "c1", objects: {} } }),
+      /not a list/,
+    ],
+    [
+      "a version of another object",
+      (j: Record<string, unknown>) => {
+        const past = j.history as { objects: Array<{ versions: Array<{ docs: Array<{ name: string }> }> }> };
+        const doc = past.objects[0]?.versions[0]?.docs[0];
+        if (doc) doc.name = "api";
+        return j;
+      },
+      /names another object/,
+    ],
+  ])("refuses %s", (_, change, reason) => {
+    const { revision, notices } = sample();
+    const json = JSON.parse(encodeSnapshot(identity, revision, notices, history("c1"))) as Record<
+      string,
+      unknown
+    >;
+    expect(() => decodeSnapshot(identity, JSON.stringify(change(json)), new WeakMap())).toThrow(reason);
   });
 });

@@ -53,6 +53,8 @@ export function fakeSource(name: string, now: () => number = Date.now): FakeSour
       restored: false,
     }),
     onChange: (listener) => void listeners.push(listener),
+    // Past states come from Git; a stand-in knows only the revisions it was handed.
+    objectHistory: async () => [],
   };
   return source;
 }
