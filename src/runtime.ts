@@ -1,14 +1,14 @@
 // Wires the parts together from a Config: Git sources → desired state → admission service (+ metrics).
 // Used by `serve`, `check` and `diff`, so that all three decide exactly alike.
 import type pino from "pino";
+import { createAdmit } from "./admission/admit.js";
+import type { AdmissionHandler, ClusterParts, Readiness } from "./admission/contract.js";
+import { DesiredState } from "./admission/desired-state.js";
+import { createMetrics, type Metrics } from "./admission/metrics.js";
 import type { Config } from "./config/types.js";
 import { auditEventFor } from "./core/audit-event.js";
 import { createGitSource } from "./sources/git-source.js";
 import type { GitSource } from "./sources/types.js";
-import { createAdmit } from "./state/admit.js";
-import type { AdmissionHandler, ClusterParts, Readiness } from "./state/contract.js";
-import { DesiredState } from "./state/desired-state.js";
-import { createMetrics, type Metrics } from "./state/metrics.js";
 
 export interface Runtime {
   sources: readonly GitSource[];

@@ -1,10 +1,10 @@
 // `driftguard check`: decide one AdmissionReview offline, exactly as the webhook would (Git synced once).
 
+import { staticClusterView } from "../admission/cluster-view.js";
 import { wrapResponse } from "../core/admission.js";
 import { DriftguardError, describeError } from "../errors.js";
 import { parseReview } from "../http/review-schema.js";
 import { type LoadedRbac, loadRbacDir, RbacLoadError } from "../rbac/load-dir.js";
-import { staticClusterView } from "../state/cluster-view.js";
 import { parse } from "./args.js";
 import { inputName, readInput } from "./input.js";
 import { withSyncedRuntime } from "./synced-runtime.js";

@@ -1,7 +1,8 @@
 // `check` and `diff` work on Git synced once: load the config, start the sources, run, stop.
+
+import type { ClusterParts } from "../admission/contract.js";
 import { loadConfig } from "../config/load-config.js";
 import { createRuntime, type Runtime } from "../runtime.js";
-import type { ClusterParts } from "../state/contract.js";
 import { requireConfig } from "./input.js";
 import { createLogger } from "./logger.js";
 

@@ -1,8 +1,8 @@
 // What the HTTP adapter (this folder) needs to be built. The handler and readiness types are the
-// service's (src/state/contract.ts): the adapter depends on the service, not the other way round.
-import type { AdmissionHandler, Readiness } from "../state/contract.js";
+// service's (src/admission/contract.ts): the adapter depends on the service, not the other way round.
+import type { AdmissionHandler, Readiness } from "../admission/contract.js";
 
-export type { AdmissionContext, AdmissionHandler, Readiness } from "../state/contract.js";
+export type { AdmissionContext, AdmissionHandler, Readiness } from "../admission/contract.js";
 
 export interface AppDependencies {
   admit: AdmissionHandler;

@@ -10,11 +10,11 @@ import {
   type V1Namespace,
 } from "@kubernetes/client-node";
 import type pino from "pino";
+import type { ClusterView } from "../admission/contract.js";
 import type { GrantResolver } from "../core/exemptions.js";
 import type { ObjectKey, Requester } from "../core/types.js";
 import { buildGrantIndex, type GrantIndex, grantResolverFor } from "../rbac/grant-index.js";
 import type { ClusterRole, ClusterRoleBinding, RbacObjects, Role, RoleBinding } from "../rbac/types.js";
-import type { ClusterView } from "../state/contract.js";
 import { type CollectionStatus, type WatchedCollection, watchCollection } from "./watched-collection.js";
 
 export interface ClusterWatchOptions {

@@ -2,8 +2,8 @@
 // its service account; elsewhere a kubeconfig. `auto` connects only when one of the two is at hand,
 // so that the demo and offline use never need a cluster.
 import type pino from "pino";
+import type { ClusterParts } from "../admission/contract.js";
 import type { KubernetesConfig } from "../config/types.js";
-import type { ClusterParts } from "../state/contract.js";
 import { watchCluster } from "./cluster-watch.js";
 import { createEventRecorder } from "./event-recorder.js";
 import { loadKubeConfig, runningInPod } from "./kubeconfig.js";

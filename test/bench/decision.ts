@@ -2,6 +2,7 @@
 // JSON.parse: the schema check (parseReview), the desired-state lookup, decide (normalizes old and new
 // object, diffs, judges) and respond (messages, warnings, audit annotations).
 import pino from "pino";
+import type { DesiredState } from "../../src/admission/desired-state.js";
 import { loadConfig } from "../../src/config/load-config.js";
 import { decide } from "../../src/core/decide.js";
 import type { Policy } from "../../src/core/policy.js";
@@ -9,7 +10,6 @@ import { respond } from "../../src/core/respond.js";
 import type { JsonObject } from "../../src/core/types.js";
 import { parseReview } from "../../src/http/review-schema.js";
 import { createRuntime } from "../../src/runtime.js";
-import type { DesiredState } from "../../src/state/desired-state.js";
 import { createFixture } from "./fixture.js";
 import { below, info, type Row } from "./report.js";
 import { checkAnswer, type ReviewKind } from "./reviews.js";

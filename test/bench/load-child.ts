@@ -6,10 +6,10 @@
 //   2. after the parent committed one change: refresh() + rebuild()
 // and reports times and process.resourceUsage().maxRSS (KB) after each step.
 import pino from "pino";
+import { DesiredState } from "../../src/admission/desired-state.js";
 import { loadConfig } from "../../src/config/load-config.js";
 import { createGitSource } from "../../src/sources/git-source.js";
 import type { GitSource, SourceConfig } from "../../src/sources/types.js";
-import { DesiredState } from "../../src/state/desired-state.js";
 
 export type ChildMessage =
   | { type: "ready"; baselineRssKb: number }

@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { staticClusterView } from "../../src/admission/cluster-view.js";
 import type { AdmissionRequest } from "../../src/core/admission.js";
 import { decide } from "../../src/core/decide.js";
 import type { Lookup, RecentRevision } from "../../src/core/lookup.js";
@@ -17,7 +18,6 @@ import { respond } from "../../src/core/respond.js";
 import type { JsonObject, Origin } from "../../src/core/types.js";
 import { parseReview } from "../../src/http/review-schema.js";
 import { loadRbacDir } from "../../src/rbac/load-dir.js";
-import { staticClusterView } from "../../src/state/cluster-view.js";
 import { testPolicy } from "../support/policy.js";
 import { desiredFor, managed } from "../support/reviews.js";
 

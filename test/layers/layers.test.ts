@@ -25,17 +25,23 @@ const allow = (folder: string, ...sources: string[]): Case[] =>
 const CASES: Case[] = [
   ...forbid("src/core", "node:fs", "fs", "path", "node:child_process", "fastify", "pino", "simple-git"),
   ...forbid("src/core", "@kubernetes/client-node", "../http/types.js", "../sources/types.js"),
-  ...forbid("src/core", "../kube/connect.js", "../cli/main.js", "../state/admit.js", "../runtime.js"),
+  ...forbid("src/core", "../kube/connect.js", "../cli/main.js", "../admission/admit.js", "../runtime.js"),
   ...allow("src/core", "./types.js", "../errors.js", "yaml"),
-  ...forbid("src/rbac", "node:fs/promises", "pino", "../sources/types.js", "../state/cluster-view.js"),
+  ...forbid("src/rbac", "node:fs/promises", "pino", "../sources/types.js", "../admission/cluster-view.js"),
   // The YAML reader is pure and shared with the Git adapter; the RBAC files are read as kubectl reads them.
   ...allow("src/rbac", "../sources/yaml-reader.js", "../core/types.js"),
-  ...forbid("src/state", "../http/types.js", "../cli/main.js", "../runtime.js"),
-  ...allow("src/state", "../core/types.js", "../sources/types.js", "pino"),
-  ...forbid("src/kube", "../runtime.js", "../state/admit.js", "../state/cluster-view.js", "../http/types.js"),
-  ...allow("src/kube", "../state/contract.js", "@kubernetes/client-node", "node:os"),
+  ...forbid("src/admission", "../http/types.js", "../cli/main.js", "../runtime.js"),
+  ...allow("src/admission", "../core/types.js", "../sources/types.js", "pino"),
+  ...forbid(
+    "src/kube",
+    "../runtime.js",
+    "../admission/admit.js",
+    "../admission/cluster-view.js",
+    "../http/types.js",
+  ),
+  ...allow("src/kube", "../admission/contract.js", "@kubernetes/client-node", "node:os"),
   // Adapters may use Node and their libraries: the rules are scoped, not global.
-  ...allow("src/http", "node:fs", "fastify", "../state/contract.js"),
+  ...allow("src/http", "node:fs", "fastify", "../admission/contract.js"),
 ];
 
 // src/errors.ts is covered by name, so its probe has to be that very file: checked separately below.

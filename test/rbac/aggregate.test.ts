@@ -2,9 +2,9 @@
 // clusterrole-aggregation controller would store: the union of the rules of every other ClusterRole
 // whose labels one of the selectors matches.
 import { describe, expect, it } from "vitest";
+import { staticClusterView } from "../../src/admission/cluster-view.js";
 import { aggregateClusterRoles, selects } from "../../src/rbac/aggregate.js";
 import type { ClusterRole, LabelSelector, PolicyRule } from "../../src/rbac/types.js";
-import { staticClusterView } from "../../src/state/cluster-view.js";
 
 const rule = (resource: string): PolicyRule => ({
   apiGroups: ["driftguard.io"],

@@ -2,12 +2,12 @@
 // failing fetch leaves, the GitOps miss, and that the request-bound logger and metrics hooks are fed.
 // No Git and no sleeps: refreshes are answered by the test, time is the test's clock.
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { createAdmit } from "../../src/admission/admit.js";
+import { DesiredState } from "../../src/admission/desired-state.js";
+import type { FetchOutcome } from "../../src/admission/on-demand-fetch.js";
 import type { AdmissionRequest } from "../../src/core/admission.js";
 import type { Decision } from "../../src/core/decision.js";
 import type { JsonObject } from "../../src/core/types.js";
-import { createAdmit } from "../../src/state/admit.js";
-import { DesiredState } from "../../src/state/desired-state.js";
-import type { FetchOutcome } from "../../src/state/on-demand-fetch.js";
 import { memoryLogger } from "../http/helpers.js";
 import { storedByApiServer } from "../support/apiserver-standin.js";
 import { type FakeSource, fakeRevision, fakeSource } from "../support/fake-source.js";

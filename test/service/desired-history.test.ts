@@ -3,10 +3,10 @@
 // history read that takes too long never holds a request past refresh.timeout.
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { createAdmit } from "../../src/admission/admit.js";
+import { DesiredState } from "../../src/admission/desired-state.js";
+import { loadHistoryWithin } from "../../src/admission/history-hook.js";
 import type { AdmissionRequest } from "../../src/core/admission.js";
-import { createAdmit } from "../../src/state/admit.js";
-import { DesiredState } from "../../src/state/desired-state.js";
-import { loadHistoryWithin } from "../../src/state/history-hook.js";
 import { createSourceFixture, type SourceFixture } from "../sources/source-fixture.js";
 import { deploymentYaml } from "../support/git/test-repo.js";
 import { testPolicy } from "../support/policy.js";

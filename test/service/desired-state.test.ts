@@ -1,8 +1,8 @@
 // DesiredState: one index over every source. Identical copies are one desired state with a notice;
 // different content is a conflict (desired state unknown).
 import { describe, expect, it } from "vitest";
+import { DesiredState } from "../../src/admission/desired-state.js";
 import type { JsonObject } from "../../src/core/types.js";
-import { DesiredState } from "../../src/state/desired-state.js";
 import { fakeRevision, fakeSource } from "../support/fake-source.js";
 import { testPolicy } from "../support/policy.js";
 

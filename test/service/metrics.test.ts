@@ -1,9 +1,9 @@
 // The Prometheus metrics read the verdict: decisions by outcome and kind, admission latency in buckets
 // fine enough to read a p99 near 1 ms, and on-demand fetches by outcome (all four present from start).
 import { describe, expect, it } from "vitest";
+import { DesiredState } from "../../src/admission/desired-state.js";
+import { createMetrics } from "../../src/admission/metrics.js";
 import { decide } from "../../src/core/decide.js";
-import { DesiredState } from "../../src/state/desired-state.js";
-import { createMetrics } from "../../src/state/metrics.js";
 import { fakeSource } from "../support/fake-source.js";
 import { testPolicy } from "../support/policy.js";
 import { request } from "../support/reviews.js";
