@@ -1,5 +1,5 @@
-// What the admission service asks of the cluster, answered from memory: RBAC grants (SPEC §5) and
-// whether a namespace is being deleted (SPEC §4). Informers (src/kube) or RBAC files (check --rbac)
+// What the admission service asks of the cluster, answered from memory: RBAC grants (docs/contract.md §5) and
+// whether a namespace is being deleted (docs/contract.md §4). Informers (src/kube) or RBAC files (check --rbac)
 // provide it; without either, nobody holds an RBAC grant and no namespace is terminating.
 import { aggregateClusterRoles } from "../rbac/aggregate.js";
 import { buildGrantIndex, grantResolverFor } from "../rbac/grant-index.js";

@@ -20,7 +20,7 @@ export type AdmissionHandler = (
   context?: AdmissionContext,
 ) => Promise<AdmissionResponse>;
 
-/** What /readyz reports. Ready means "can answer", never "Git is synced" (SPEC §6). */
+/** What /readyz reports. Ready means "can answer", never "Git is synced" (docs/contract.md §6). */
 export interface Readiness {
   ready: boolean;
   /** Shown as JSON under `details`: sync state per source, file errors, notices. */
@@ -28,8 +28,8 @@ export interface Readiness {
 }
 
 /**
- * What the admission service asks of the cluster, answered from memory: RBAC grants (SPEC §5) and
- * whether a namespace is being deleted (SPEC §4).
+ * What the admission service asks of the cluster, answered from memory: RBAC grants (docs/contract.md §5) and
+ * whether a namespace is being deleted (docs/contract.md §4).
  */
 export interface ClusterView {
   grantsFor(requester: Requester, key: ObjectKey): GrantResolver | undefined;
@@ -46,7 +46,7 @@ export interface ClusterParts {
   /**
    * False until the watches have listed once (or a grace period has passed): before that, nobody's RBAC
    * grant is known and a replica would deny what a break-glass binding allows. Git is not waited for
-   * (SPEC §6).
+   * (docs/contract.md §6).
    */
   synced?: () => boolean;
 }

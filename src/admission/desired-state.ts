@@ -97,7 +97,7 @@ export class DesiredState {
     return out;
   }
 
-  /** Objects held with identical content in more than one place (SPEC §2: fine, one notice). */
+  /** Objects held with identical content in more than one place (docs/contract.md §2: fine, one notice). */
   duplicates(): Conflict[] {
     const out: Conflict[] = [];
     for (const [key, entry] of this.index)

@@ -1,5 +1,5 @@
 // For admit.ts: a GitOps identity whose request matches no revision known in memory may be rolling
-// back to an older commit. Its object's history is read from Git (SPEC §2 History), bounded like the
+// back to an older commit. Its object's history is read from Git (docs/contract.md §2 History), bounded like the
 // on-demand fetch; a read that takes longer goes on and serves the next request (the controller retries).
 import type pino from "pino";
 import type { Decision } from "../core/decision.js";

@@ -1,5 +1,5 @@
 // Prometheus metrics: decisions and their latency, on-demand fetches, and the sync state of every
-// source (SPEC §2: errors show in metrics). Labels stay few and bounded: no user or object names.
+// source (docs/contract.md §2: errors show in metrics). Labels stay few and bounded: no user or object names.
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Decision } from "../core/decision.js";
 import type { Outcome } from "../core/verdict.js";

@@ -57,7 +57,7 @@ async function startParts(config: Config, logger: Logger, parts: StartedParts): 
   const runtime = createRuntime(config, logger, cluster?.parts);
   parts.add("Git sources", () => runtime.stop());
   const server = await listen(config, runtime, logger, parts);
-  // Readiness does not wait for Git (SPEC §6): sync in the background, then poll.
+  // Readiness does not wait for Git (docs/contract.md §6): sync in the background, then poll.
   void runtime.started.then(() => {
     for (const source of runtime.sources) source.startPolling();
   });

@@ -76,7 +76,7 @@ function checkAuth(auth: Fields, path: ConfigPath): Problem[] {
   }
   if (https && !("tokenFile" in auth))
     return [{ path: [...path, "tokenFile"], message: "is required with usernameFile" }];
-  // Host keys are always checked (SPEC §2): an SSH key alone is not enough.
+  // Host keys are always checked (docs/contract.md §2): an SSH key alone is not enough.
   const missing = SSH_KEYS.filter((key) => !(key in auth));
   return ssh ? missing.map((key) => ({ path: [...path, key], message: "is required for SSH" })) : [];
 }

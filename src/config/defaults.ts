@@ -1,5 +1,5 @@
 // What driftguard assumes when the config says nothing: the keys that tools write at apply time
-// (SPEC §3), and the controllers that must be able to delete Deployments (SPEC §5).
+// (docs/contract.md §3), and the controllers that must be able to delete Deployments (docs/contract.md §5).
 import type { Exemption } from "../core/policy.js";
 
 /** Replaced as a whole by `ignoreAnnotations` in the config. */

@@ -50,7 +50,7 @@ function readConfigFile(file: string): string {
 }
 
 /**
- * YAML 1.2, unlike the manifests (SPEC §2 reads those as kubectl does, YAML 1.1): here `mode: off` must
+ * YAML 1.2, unlike the manifests (docs/contract.md §2 reads those as kubectl does, YAML 1.1): here `mode: off` must
  * stay the string "off", which YAML 1.1 would turn into false. Duplicate keys are errors.
  */
 function parseYaml(text: string, file: string): unknown {

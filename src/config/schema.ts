@@ -133,7 +133,7 @@ export const configSchema = closed(
       [],
       {},
     ),
-    // RBAC grants and terminating namespaces come from watches on the API server (SPEC §4, §5).
+    // RBAC grants and terminating namespaces come from watches on the API server (docs/contract.md §4, §5).
     // `auto` watches when running in a pod or when a kubeconfig is given.
     kubernetes: closed(
       {

@@ -51,11 +51,11 @@ export interface Config {
   readonly policy: Policy;
   readonly sources: readonly SourceConfig[];
   readonly server: ServerConfig;
-  /** Absolute folder for the last good snapshots (SPEC §2, Restarts). */
+  /** Absolute folder for the last good snapshots (docs/contract.md §2, Restarts). */
   readonly stateDir: string;
   readonly refresh: RefreshConfig;
   readonly logLevel: LogLevel;
-  /** How many recent revisions per source stay known for GitOps identities (SPEC §5). */
+  /** How many recent revisions per source stay known for GitOps identities (docs/contract.md §5). */
   readonly revisions: number;
   readonly kubernetes: KubernetesConfig;
   readonly certificates: CertificatesConfig;

@@ -1,4 +1,4 @@
-// AdmissionReview v1 as driftguard reads and writes it (K8S-FACTS §5.1). Only the fields we use are typed;
+// AdmissionReview v1 as driftguard reads and writes it (docs/kubernetes-facts.md §5.1). Only the fields we use are typed;
 // the JSON schema in src/http/review-schema.ts checks the wire body before anything reads it.
 import type { JsonObject } from "./types.js";
 

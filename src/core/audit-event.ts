@@ -1,4 +1,4 @@
-// Which answers leave a Kubernetes Event on the Deployment (SPEC §1, audit mode: "warnings, audit
+// Which answers leave a Kubernetes Event on the Deployment (docs/contract.md §1, audit mode: "warnings, audit
 // annotations and events"), and what it says. Pure: the recorder in src/kube writes it, off the
 // request path. Denials leave none: the requester already has the message, and the API server's audit
 // log records the refusal.

@@ -1,4 +1,4 @@
-// Canonical forms, as the API server serializes a Deployment (K8S-FACTS §3): quantities by value,
+// Canonical forms, as the API server serializes a Deployment (docs/kubernetes-facts.md §3): quantities by value,
 // empty values collapsed exactly where Go's omitempty collapses them, keyed lists turned into objects
 // addressed by merge key, with their order kept apart where order matters.
 import {

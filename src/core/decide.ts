@@ -1,4 +1,4 @@
-// decide: the pure decision of SPEC §4. Given the admission request, what the desired state knows about
+// decide: the pure decision of docs/contract.md §4. Given the admission request, what the desired state knows about
 // its object, the policy and who asks, say what drifted and what to answer (the Verdict). No I/O.
 import type { AdmissionRequest } from "./admission.js";
 import type { Decision, Exempted, Subject } from "./decision.js";

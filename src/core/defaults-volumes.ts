@@ -1,4 +1,4 @@
-// Volume defaults of the pod template (K8S-FACTS §2.4).
+// Volume defaults of the pod template (docs/kubernetes-facts.md §2.4).
 import { asObject, fill, fillNil, objects } from "./json.js";
 import type { JsonObject } from "./types.js";
 

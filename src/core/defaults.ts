@@ -1,7 +1,7 @@
-// The API server's defaults for apps/v1 Deployment and its pod template (K8S-FACTS §2), applied to a
+// The API server's defaults for apps/v1 Deployment and its pod template (docs/kubernetes-facts.md §2), applied to a
 // private copy of an object. Defaults only fill empty values, so applying them to an object the server
 // already defaulted changes nothing: that is what lets us run the same pipeline on every side.
-// Pod-only defaults (K8S-FACTS §2.6) are deliberately absent.
+// Pod-only defaults (docs/kubernetes-facts.md §2.6) are deliberately absent.
 import { defaultVolume } from "./defaults-volumes.js";
 import { defaultPullPolicy } from "./image.js";
 import { asObject, child, fill, fillNil, objects } from "./json.js";
@@ -58,7 +58,7 @@ function defaultContainer(container: JsonObject): Json[] | undefined {
   let lenient: Json[] | undefined;
   if (!container.imagePullPolicy) {
     // Defaults are sticky under PATCH: after `set image app:latest` the policy defaulted for the old
-    // tag stays. When Git leaves it out, either automatic value is Git's (K8S-FACTS §2.8).
+    // tag stays. When Git leaves it out, either automatic value is Git's (docs/kubernetes-facts.md §2.8).
     container.imagePullPolicy = defaultPullPolicy(typeof container.image === "string" ? container.image : "");
     lenient = ["Always", "IfNotPresent"];
   }
@@ -78,7 +78,7 @@ function defaultEnvSource(valueFrom: JsonObject | undefined): void {
   const fieldRef = asObject(valueFrom.fieldRef);
   if (fieldRef) fill(fieldRef, "apiVersion", "v1");
   const resourceFieldRef = asObject(valueFrom.resourceFieldRef);
-  // divisor is a non-pointer Quantity: always serialized, "0" when unset (K8S-FACTS §2.3).
+  // divisor is a non-pointer Quantity: always serialized, "0" when unset (docs/kubernetes-facts.md §2.3).
   if (resourceFieldRef) fillNil(resourceFieldRef, "divisor", "0");
   const fileKeyRef = asObject(valueFrom.fileKeyRef);
   if (fileKeyRef) fillNil(fileKeyRef, "optional", false);

@@ -1,4 +1,4 @@
-// Which field group a drifted path belongs to (SPEC §5), and which values must never be echoed.
+// Which field group a drifted path belongs to (docs/contract.md §5), and which values must never be echoed.
 import { isUnder, parsePathPattern } from "./paths.js";
 import type { FieldGroup, Json, Path } from "./types.js";
 

@@ -1,5 +1,5 @@
 // What the API server's Go types say about each field of a Deployment, by field name, as far as
-// comparison needs it (K8S-FACTS §3.1 and §4). Field names are unambiguous inside a Deployment except
+// comparison needs it (docs/kubernetes-facts.md §3.1 and §4). Field names are unambiguous inside a Deployment except
 // where a context is given.
 
 /** Lists matched element by element through their merge keys (SSA listMapKey). */

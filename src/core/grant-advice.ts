@@ -1,4 +1,4 @@
-// The grant that would let this requester make this change, ready to paste (SPEC §5, §6): a Role
+// The grant that would let this requester make this change, ready to paste (docs/contract.md §5, §6): a Role
 // limited to the Deployment by resourceNames, a RoleBinding for the requester alone, and the optional
 // break-glass expiry. The Role is printed as YAML for `kubectl apply` because `kubectl create role`
 // checks resources against the API server's discovery, and no API serves group driftguard.io.

@@ -1,4 +1,4 @@
-// imagePullPolicy's default depends on the image's tag (K8S-FACTS §2.3): `Always` for `latest` or no
+// imagePullPolicy's default depends on the image's tag (docs/kubernetes-facts.md §2.3): `Always` for `latest` or no
 // tag and no digest, else `IfNotPresent`; an image the server cannot parse defaults to `IfNotPresent`.
 // This mirrors the reference grammar the server uses (distribution/reference, ParseNormalizedNamed).
 

@@ -1,4 +1,4 @@
-// judge: the drift rule of SPEC §4 on one managed object. Given D, old and new (normalized), a path is a
+// judge: the drift rule of docs/contract.md §4 on one managed object. Given D, old and new (normalized), a path is a
 // violation when new ≠ D and new ≠ old; where new ≠ D but new = old the drift was already there.
 import { compare, driftAt, withPrevious } from "./compare.js";
 import type { Desired } from "./desired.js";

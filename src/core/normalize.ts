@@ -1,5 +1,5 @@
 // normalize: one pipeline for every side (Git's manifest, the old and the new object), so that two
-// objects the API server would store alike come out equal (SPEC §3):
+// objects the API server would store alike come out equal (docs/contract.md §3):
 //   prune (server-owned fields, tool-written keys, nulls) → API server defaults → canonical forms
 //   (quantities, omitempty collapse, keyed lists) → ignored paths removed.
 import { canonicalize } from "./canonical.js";
@@ -27,7 +27,7 @@ export interface Normalized {
 
 const KEPT_METADATA = ["labels", "annotations", "ownerReferences", "finalizers"] as const;
 
-// Template annotations the server drops in conversion (K8S-FACTS §2.2).
+// Template annotations the server drops in conversion (docs/kubernetes-facts.md §2.2).
 const DROPPED_TEMPLATE_ANNOTATIONS = [
   "pod.beta.kubernetes.io/init-containers",
   "pod.alpha.kubernetes.io/init-containers",
@@ -68,7 +68,7 @@ function prune(raw: JsonObject, options: NormalizeOptions): JsonObject {
   return { metadata, spec };
 }
 
-/** The server keeps one service account field and writes it to both names (K8S-FACTS §2.2). */
+/** The server keeps one service account field and writes it to both names (docs/kubernetes-facts.md §2.2). */
 function mirrorServiceAccount(pod: JsonObject | undefined): void {
   if (!pod) return;
   const name = pod.serviceAccountName || pod.serviceAccount;

@@ -1,4 +1,4 @@
-// Kubernetes resource quantities compared by value (K8S-FACTS §3.2, SPEC §3).
+// Kubernetes resource quantities compared by value (docs/kubernetes-facts.md §3.2, docs/contract.md §3).
 // The API server keeps the spelling it was given in some cases (`1000Mi`, `1e3`) and rewrites it in
 // others (`0.5` → `500m`), so strings are useless for comparison. We parse to an exact count of
 // nano-units (the server's own precision: parsing rounds up to 1e-9) and print one canonical string per

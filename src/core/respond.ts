@@ -1,4 +1,4 @@
-// respond: renders a Decision as the AdmissionResponse the API server expects (SPEC §6). Pure.
+// respond: renders a Decision as the AdmissionResponse the API server expects (docs/contract.md §6). Pure.
 import type { AdmissionResponse } from "./admission.js";
 import type { Decision, JudgedDecision, Subject } from "./decision.js";
 import { boundWarnings, describeDrift, describeOrigin, listWithMore } from "./format.js";

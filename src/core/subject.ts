@@ -21,7 +21,7 @@ export function subjectOf(request: AdmissionRequest): Subject | string {
 }
 
 /**
- * The object a request is about. `request.name` is empty on CREATE with generateName (K8S-FACTS §1), so
+ * The object a request is about. `request.name` is empty on CREATE with generateName (docs/kubernetes-facts.md §1), so
  * the object's own metadata fills in; DELETE carries only the stored object.
  */
 export function objectKeyOf(request: AdmissionRequest): ObjectKey {

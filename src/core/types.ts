@@ -9,7 +9,7 @@ export interface JsonObject {
 export type Mode = "off" | "audit" | "enforce";
 export const MODES: readonly Mode[] = ["off", "audit", "enforce"];
 
-/** Field groups that an exemption can cover (SPEC §5). `*` covers everything. */
+/** Field groups that an exemption can cover (docs/contract.md §5). `*` covers everything. */
 export type FieldGroup =
   | "replicas"
   | "image"

@@ -12,7 +12,7 @@ import { registerValidateRoute } from "./validate-route.js";
 /**
  * The API server refuses request bodies over 3 MiB, so a stored object is at most that as JSON. An UPDATE
  * review carries it twice (object and oldObject, managedFields included) plus the envelope: just over
- * 6 MiB at worst. 8 MiB reads the largest review the API server can send, with margin (SPEC §6).
+ * 6 MiB at worst. 8 MiB reads the largest review the API server can send, with margin (docs/contract.md §6).
  */
 export const DEFAULT_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
 

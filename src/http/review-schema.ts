@@ -1,4 +1,4 @@
-// The wire check for an AdmissionReview v1 as the API server sends it (K8S-FACTS §5.1). Nothing reads a
+// The wire check for an AdmissionReview v1 as the API server sends it (docs/kubernetes-facts.md §5.1). Nothing reads a
 // request body before this schema has accepted it. Unknown properties are allowed everywhere: newer API
 // servers add fields, and rejecting them would turn an upgrade into an outage.
 import { Ajv, type ErrorObject } from "ajv";

@@ -1,5 +1,5 @@
 // What driftguard knows of the cluster, kept in memory by watches: RBAC objects (for exemptions granted
-// with verb `override`, SPEC §5) and Namespaces (deletes in a terminating namespace pass, SPEC §4).
+// with verb `override`, docs/contract.md §5) and Namespaces (deletes in a terminating namespace pass, docs/contract.md §4).
 // Admission requests read the prebuilt grant index; nothing here is called on the request path.
 import {
   CoreV1Api,

@@ -1,4 +1,4 @@
-// The break-glass expiry of a binding (annotation driftguard.io/expires-at, SPEC §5): an RFC 3339 time.
+// The break-glass expiry of a binding (annotation driftguard.io/expires-at, docs/contract.md §5): an RFC 3339 time.
 // JavaScript's Date.parse is lenient where it matters here: it reads `2026-02-30` as March 2 and
 // `T24:00:00` as the next midnight, so a typo would silently stretch a grant. Every field is checked
 // against the calendar first, and anything that is not a valid RFC 3339 date-time is unparsable,

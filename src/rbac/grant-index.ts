@@ -1,4 +1,4 @@
-// RBAC grants of verb `override` on `deployments[/<field group>]` in API group driftguard.io (SPEC §5),
+// RBAC grants of verb `override` on `deployments[/<field group>]` in API group driftguard.io (docs/contract.md §5),
 // compiled once per change of the RBAC objects so that a request checks only the few bindings that
 // can matter. Pure: the informers (src/kube) and the offline loader (load-dir.ts) feed it.
 //

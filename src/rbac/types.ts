@@ -67,7 +67,7 @@ export interface RbacObjects {
 
 /** The annotation that makes a binding a break-glass grant: it stops counting at this RFC 3339 time. */
 export const EXPIRES_AT_ANNOTATION = "driftguard.io/expires-at";
-/** The API group, verb and resource of driftguard's grants (SPEC §5). */
+/** The API group, verb and resource of driftguard's grants (docs/contract.md §5). */
 export const OVERRIDE_GROUP = "driftguard.io";
 export const OVERRIDE_VERB = "override";
 export const OVERRIDE_RESOURCE = "deployments";

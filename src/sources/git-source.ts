@@ -1,4 +1,4 @@
-// One Git source that keeps itself fresh (SPEC §2): restores its snapshot, syncs on demand and on
+// One Git source that keeps itself fresh (docs/contract.md §2): restores its snapshot, syncs on demand and on
 // a timer (one fetch at a time), keeps the last few revisions and tells listeners about each new one.
 // A failing remote never takes away what is being served.
 import type { Logger } from "pino";

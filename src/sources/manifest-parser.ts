@@ -1,6 +1,6 @@
-// Turns one file of a Git source into the apps/v1 Deployments it holds (SPEC §2). Pure: no I/O.
+// Turns one file of a Git source into the apps/v1 Deployments it holds (docs/contract.md §2). Pure: no I/O.
 // A file is all or nothing: one bad document makes the whole file an error, so that the caller keeps
-// serving the file's last good content rather than half of a broken one (SPEC §9).
+// serving the file's last good content rather than half of a broken one (docs/contract.md §9).
 import type { JsonObject } from "../core/types.js";
 import type { ManifestDoc, Notice, ParseError } from "./types.js";
 import { readYamlDocuments } from "./yaml-reader.js";

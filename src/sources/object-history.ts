@@ -1,4 +1,4 @@
-// The past desired states of objects, for GitOps identities (SPEC §2 History, §5): read from the ref's
+// The past desired states of objects, for GitOps identities (docs/contract.md §2 History, §5): read from the ref's
 // first-parent history in Git, so a fresh replica answers as an old one does. Read lazily (a GitOps
 // request that matches nothing known), one walk per head commit shared by every object, and remembered
 // per object for the snapshot: a replica restarted while Git is away still knows what it had read.

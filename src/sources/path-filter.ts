@@ -1,4 +1,4 @@
-// Chooses which files of a repository are manifests, from a source's `paths` (SPEC §2). Pure.
+// Chooses which files of a repository are manifests, from a source's `paths` (docs/contract.md §2). Pure.
 import picomatch from "picomatch";
 import type { Notice } from "./types.js";
 

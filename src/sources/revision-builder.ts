@@ -1,6 +1,6 @@
 // Builds the SourceRevision of one commit from its tree and the previous revision. Files whose blob
 // did not change keep their FileState object as is (the core caches per ManifestDoc object); a file
-// whose new content does not parse keeps serving its last good docs (SPEC §2, per-file last good).
+// whose new content does not parse keeps serving its last good docs (docs/contract.md §2, per-file last good).
 import type { BlobContent } from "./blob-reader.js";
 import type { TreeEntry } from "./git-repo.js";
 import { fileTooLarge, parseManifestFile } from "./manifest-parser.js";

@@ -1,5 +1,5 @@
 // Keeps the served revision on local disk so that a restarted replica serves it while Git is away
-// (SPEC §2, restarts). Writes are atomic (temp file + rename) and coalesced: when revisions come
+// (docs/contract.md §2, restarts). Writes are atomic (temp file + rename) and coalesced: when revisions come
 // faster than the disk, only the newest is written.
 import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";

@@ -14,7 +14,7 @@ import type { SourceConfig } from "./types.js";
 
 export interface GitSourceDeps {
   stateDir: string;
-  /** How many revisions history() keeps (SPEC §5, gitops.revisions). */
+  /** How many revisions history() keeps (docs/contract.md §5, gitops.revisions). */
   revisions: number;
   logger: Logger;
   now?: () => number;

@@ -36,7 +36,7 @@ export async function syncSource(context: SyncContext, reason: string): Promise<
       return { kind: "unchanged", commit };
     }
     const { revision, changedFiles, parsed } = await buildNext(context, prepared, commit, previous);
-    // A force-push: what was served before is no longer in the ref's history (SPEC §2).
+    // A force-push: what was served before is no longer in the ref's history (docs/contract.md §2).
     const forget = previous !== undefined && !(await prepared.repo.isAncestor(previous.commit, commit));
     context.install(revision, previous, forget);
     state.succeeded();

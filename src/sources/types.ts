@@ -3,7 +3,7 @@
 // (src/core) turns those into normalized desired objects. Nothing here knows about admission.
 import type { JsonObject, ObjectKey } from "../core/types.js";
 
-/** One source as configured (SPEC §2). Durations are in milliseconds. */
+/** One source as configured (docs/contract.md §2). Durations are in milliseconds. */
 export interface SourceConfig {
   name: string;
   /** https://, ssh://, git@host:path, file:// or a local path. May carry credentials: always redact. */

@@ -1,6 +1,6 @@
 // Part 4: RBAC grants. A cluster's RBAC objects change often (every chart install, every namespace);
 // driftguard rebuilds its grant index after each burst, and every admission request asks it once.
-// Measured: the rebuild for 10,000 bindings (the budget is the SPEC's "within a second"), and the
+// Measured: the rebuild for 10,000 bindings (the budget is the README's "within a second"), and the
 // per-request lookup (it runs inside the decision, so it must stay in microseconds), over a cluster
 // where grants are spread thin and over one namespace dense with the per-user, per-Deployment grants
 // that denials suggest (the lookup must not grow with the number of grants).

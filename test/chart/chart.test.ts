@@ -1,5 +1,5 @@
 // The Helm chart, rendered by a real helm for every scenario under charts/driftguard/ci: lint clean,
-// what a cluster admin relies on is there (HA, safe failure, least privilege, the webhook shape of SPEC
+// what a cluster admin relies on is there (HA, safe failure, least privilege, the webhook shape of docs/contract.md
 // §8), and the config the chart writes is one that driftguard itself accepts.
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -74,7 +74,7 @@ describe.skipIf(!hasGo)("Helm chart", () => {
     expect(result.code, result.stdout + result.stderr).toBe(0);
   });
 
-  it.each(SCENARIOS)("%s: the webhook is registered as SPEC §8 says", async (scenario) => {
+  it.each(SCENARIOS)("%s: the webhook is registered as docs/contract.md §8 says", async (scenario) => {
     const docs = await render(scenario);
     const webhook = dig(one(docs, "ValidatingWebhookConfiguration"), "webhooks.0");
     expect(webhook).toMatchObject({

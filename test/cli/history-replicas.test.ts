@@ -1,4 +1,4 @@
-// SPEC §2 History, end to end: two `driftguard serve` processes over HTTPS on one Git remote served over
+// docs/contract.md §2 History, end to end: two `driftguard serve` processes over HTTPS on one Git remote served over
 // smart HTTP, one started before three commits and one after. A GitOps controller rolling back to any of
 // those commits gets the same answer from both; content that no commit holds is denied by both.
 // `driftguard check` on a fresh state directory answers alike.

@@ -1,4 +1,4 @@
-// No misses on real manifests: each manual edit of SPEC §4 / issue #2, made on every corpus Deployment as
+// No misses on real manifests: each manual edit of docs/contract.md §4 / issue #2, made on every corpus Deployment as
 // the API server would store it, is caught with the right path; edits that Git allows are not.
 import { describe, expect, it } from "vitest";
 import { decide } from "../../src/core/decide.js";

@@ -1,4 +1,4 @@
-// Table of SPEC §4–§6 rules through decide + respond.
+// Table of docs/contract.md §4–§6 rules through decide + respond.
 import { describe, expect, it } from "vitest";
 import type { AdmissionRequest } from "../../src/core/admission.js";
 import { decide } from "../../src/core/decide.js";
@@ -213,7 +213,7 @@ describe("decide: who and which mode", () => {
         .response.allowed,
     ).toBe(true);
   });
-  it("an RBAC grant (SPEC §5) exempts its field group: a warning names the binding, the rest is still denied", () => {
+  it("an RBAC grant (docs/contract.md §5) exempts its field group: a warning names the binding, the rest is still denied", () => {
     const index = buildGrantIndex({
       roles: [
         {

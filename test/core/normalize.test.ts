@@ -1,4 +1,4 @@
-// Table of SPEC §3 rules: Git's spelling vs what the API server stores, compared after normalize.
+// Table of docs/contract.md §3 rules: Git's spelling vs what the API server stores, compared after normalize.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { prepareDesired } from "../../src/core/desired.js";
@@ -392,7 +392,7 @@ const CASES: [string, O, O, string[]][] = [
   ],
 ];
 
-describe("normalize: SPEC §3 rules", () => {
+describe("normalize: docs/contract.md §3 rules", () => {
   it.each(CASES)("%s", (_rule, git, live, expected) => {
     expect(drifts(git, live)).toEqual(expected);
   });

@@ -1,4 +1,4 @@
-// Every row of K8S-FACTS §3.2: what Git may write and what the API server stores compare equal.
+// Every row of docs/kubernetes-facts.md §3.2: what Git may write and what the API server stores compare equal.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { canonicalQuantity, formatQuantity, parseQuantity } from "../../src/core/quantity.js";
@@ -76,7 +76,7 @@ const SERVER_ROWS: [string | number, string][] = [
   [1024, "1024"],
 ];
 
-describe("quantities compare by value (K8S-FACTS §3.2)", () => {
+describe("quantities compare by value (docs/kubernetes-facts.md §3.2)", () => {
   it.each(SERVER_ROWS)("Git %s = server %s", (git, server) => {
     expect(canonicalQuantity(git, true)).toBe(canonicalQuantity(server, true));
     expect(canonicalQuantity(git, true)).toBeDefined();

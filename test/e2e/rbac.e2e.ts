@@ -1,4 +1,4 @@
-// RBAC-derived exemptions (SPEC §5) through the real API server: the grant a denial offers, pasted by
+// RBAC-derived exemptions (docs/contract.md §5) through the real API server: the grant a denial offers, pasted by
 // an admin, exempts within a second and stops within a second of its deletion; break-glass expiry
 // without a restart; aggregated ClusterRoles as the controller fills them; agreement with the API
 // server's own SubjectAccessReview on a generated set; no API call per admission request; and the

@@ -1,4 +1,4 @@
-// SPEC §5 RBAC grants, as a table: which bindings let which requester override which field group of
+// docs/contract.md §5 RBAC grants, as a table: which bindings let which requester override which field group of
 // Deployment shop/web. Every case builds a fresh index from plain RBAC objects.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -471,7 +471,7 @@ const WILDCARD_RULES: [string, PolicyRule][] = [
   ["resources [deployments, deployments/*]", rule(["deployments", "deployments/*"])],
 ];
 
-describe("RBAC grants of override (SPEC §5)", () => {
+describe("RBAC grants of override (docs/contract.md §5)", () => {
   it.each(CASES)("$name", ({ rbac, requester, group, granted }) => {
     expect(grantOf(rbac, requester, group)).toBe(granted);
   });
@@ -614,7 +614,7 @@ describe("RBAC grants: properties", () => {
   });
 });
 
-// SPEC §5 read directly, binding by binding, with no index: the reference the index must agree with.
+// docs/contract.md §5 read directly, binding by binding, with no index: the reference the index must agree with.
 function referenceGrants(
   rbac: RbacObjects,
   requester: Requester,
@@ -669,7 +669,7 @@ function bindingLabel(binding: RoleBinding): string {
   return namespace ? `RoleBinding ${namespace}/${name} (` : `ClusterRoleBinding ${name} (`;
 }
 
-describe("RBAC grants: the index agrees with SPEC §5 read binding by binding (property)", () => {
+describe("RBAC grants: the index agrees with docs/contract.md §5 read binding by binding (property)", () => {
   const NAMESPACES = ["shop", "ci"];
   const requesters: Requester[] = [ALICE, SHOP_SA, BOB, { username: "carol", groups: [] }];
   const arbitraryRequester = fc.oneof(

@@ -1,5 +1,5 @@
 // STAND-IN for the API server, for core tests that run without a cluster: what a Deployment manifest
-// looks like once the server has decoded, defaulted and stored it (K8S-FACTS §1–§3), written
+// looks like once the server has decoded, defaulted and stored it (docs/kubernetes-facts.md §1–§3), written
 // independently of src/core (it imports nothing from it) so that the core is checked against a second
 // reading of the facts, not against itself. The real API server replaces it in the test bed (issue 3).
 type J = null | boolean | number | string | J[] | { [k: string]: J };
@@ -111,7 +111,7 @@ function container(c: O) {
 }
 
 // Serialization: Go's encoding/json omitempty rules for the fields that occur in the corpus, and the
-// quantity spellings of K8S-FACTS §3.2 for the forms that occur there (decimals become milli).
+// quantity spellings of docs/kubernetes-facts.md §3.2 for the forms that occur there (decimals become milli).
 const KEEP_ZERO = new Set([
   "replicas",
   "shareProcessNamespace",

@@ -168,7 +168,7 @@ webhooks:
         operations: [CREATE, UPDATE, DELETE]
         scope: Namespaced
     matchPolicy: Equivalent
-    # driftguard writes nothing for a dry-run request (SPEC §4).
+    # driftguard writes nothing for a dry-run request (docs/contract.md §4).
     sideEffects: NoneOnDryRun
     failurePolicy: Fail
     timeoutSeconds: 10

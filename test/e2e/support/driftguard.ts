@@ -45,7 +45,7 @@ export async function startDriftguard(workDir: string, configFor: (server: Serve
   await waitFor(
     "driftguard /readyz",
     async () => {
-      // Ready answers at once (SPEC §6); wait until every source has synced, so tests see Git's state.
+      // Ready answers at once (docs/contract.md §6); wait until every source has synced, so tests see Git's state.
       // Ready also means the RBAC watches have listed once.
       const body = (await sendHttps({ url: `${url}/readyz`, ca: certs.caCert })).json() as ReadyBody;
       const sources = body.details?.sources ?? [];
