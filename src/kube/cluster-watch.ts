@@ -44,14 +44,15 @@ export function watchCluster(options: ClusterWatchOptions): ClusterWatch {
   let rebuilds = 0;
   let pending: NodeJS.Timeout | undefined;
 
+  const rebuildNow = () => {
+    clearTimeout(pending);
+    pending = undefined;
+    index = buildGrantIndex(rbacObjects());
+    rebuilds++;
+  };
   // Changes arrive in bursts (a chart install, a relist): rebuild once per burst, within a second.
   const scheduleRebuild = () => {
-    if (pending) return;
-    pending = setTimeout(() => {
-      pending = undefined;
-      index = buildGrantIndex(rbacObjects());
-      rebuilds++;
-    }, 50);
+    pending ??= setTimeout(rebuildNow, 50);
   };
   const watch = <T extends KubernetesObject>(
     name: string,
@@ -115,7 +116,8 @@ export function watchCluster(options: ClusterWatchOptions): ClusterWatch {
   }
 
   return {
-    firstSync: Promise.all(collections.map((c) => c.firstSync)).then(() => undefined),
+    // Readiness waits for this: the index must hold every listed grant by then, not 50 ms later.
+    firstSync: Promise.all(collections.map((c) => c.firstSync)).then(rebuildNow),
     grantsFor(requester: Requester, key: ObjectKey): GrantResolver | undefined {
       return grantResolverFor(index, requester, key, now());
     },
