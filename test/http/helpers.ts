@@ -1,33 +1,8 @@
-// Shared pieces of the HTTP tests: a logger that keeps its lines, stand-in dependencies, a sample review.
-import { type Logger, pino } from "pino";
+// Shared pieces of the HTTP tests: stand-in dependencies, a sample review, an app with a memory logger.
 import type { AdmissionRequest, AdmissionResponse } from "../../src/core/admission.js";
 import { buildApp } from "../../src/http/app.js";
 import type { AppDependencies, Readiness } from "../../src/http/types.js";
-
-export interface LogLine {
-  level: number;
-  msg?: string;
-  [key: string]: unknown;
-}
-
-export interface MemoryLogger {
-  logger: Logger;
-  lines: LogLine[];
-  /** Every line as written, to check that something never appears in the log. */
-  text(): string;
-}
-
-export function memoryLogger(): MemoryLogger {
-  const raw: string[] = [];
-  const logger = pino({ level: "debug" }, { write: (line: string) => void raw.push(line) });
-  return {
-    logger,
-    get lines() {
-      return raw.map((line) => JSON.parse(line) as LogLine);
-    },
-    text: () => raw.join(""),
-  };
-}
+import { memoryLogger } from "../support/memory-logger.js";
 
 /** A value placed inside request objects; it must never reach a log line. */
 export const SECRET_MARKER = "s3cr3t-value-that-must-not-be-logged";

@@ -8,9 +8,9 @@ import type { FetchOutcome } from "../../src/admission/on-demand-fetch.js";
 import type { AdmissionRequest } from "../../src/core/admission.js";
 import type { Decision } from "../../src/core/decision.js";
 import type { JsonObject } from "../../src/core/types.js";
-import { memoryLogger } from "../http/helpers.js";
 import { storedByApiServer } from "../support/apiserver-standin.js";
 import { type FakeSource, fakeRevision, fakeSource } from "../support/fake-source.js";
+import { memoryLogger } from "../support/memory-logger.js";
 import { testPolicy } from "../support/policy.js";
 import { clone, request } from "../support/reviews.js";
 

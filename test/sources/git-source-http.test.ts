@@ -151,7 +151,7 @@ describe("an unreachable remote", () => {
     const second = fx.createSource({ url: server.url("remote"), auth, paths: ["other"] });
     await second.start();
     expect(second.current()).toBeUndefined();
-    expect(fx.log.entries().find((e) => e.msg === "snapshot ignored")?.err).toMatch(/another fingerprint/);
+    expect(fx.log.lines.find((e) => e.msg === "snapshot ignored")?.err).toMatch(/another fingerprint/);
   });
 });
 

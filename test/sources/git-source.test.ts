@@ -98,7 +98,7 @@ describe("refresh", () => {
       else expect(state).toBe(before?.files.get(path));
     }
     expect(image(file(after, "apps/app-3.yaml"))).toBe("nginx:2");
-    const updates = fx.log.entries().filter((e) => e.msg === "source updated");
+    const updates = fx.log.lines.filter((e) => e.msg === "source updated");
     expect(updates.map((e) => e.parsed)).toEqual([20, 1]);
   });
 
@@ -162,7 +162,7 @@ describe("per-file last good", () => {
     expect(failing).toMatchObject({ goodCommit: good, error: { file: "apps/web.yaml", line: 4 } });
     expect(source.status().fileErrors).toEqual([failing.error]);
     expect(source.status().state).toMatchObject({ kind: "synced", commit: broken });
-    const warning = fx.log.entries().find((e) => e.msg === "file does not parse");
+    const warning = fx.log.lines.find((e) => e.msg === "file does not parse");
     expect(warning).toMatchObject({ file: "apps/web.yaml", line: 4, servingFrom: good });
     const fixed = await fx.repo.commit("fixed", { "apps/web.yaml": deploymentYaml("web", { image: "v2" }) });
     await source.refresh("test");
@@ -284,6 +284,6 @@ describe("lifecycle", () => {
     const source = fx.createSource();
     await source.start();
     expect(source.current()?.commit).toBe(commit);
-    expect(fx.log.entries().find((e) => e.msg === "snapshot ignored")?.err).toMatch(/not JSON/);
+    expect(fx.log.lines.find((e) => e.msg === "snapshot ignored")?.err).toMatch(/not JSON/);
   });
 });

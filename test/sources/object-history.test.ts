@@ -158,9 +158,9 @@ describe("objectHistory across restarts", () => {
     await restarted.start();
     expect(restarted.status()).toMatchObject({ restored: true, state: { kind: "failing" } });
     const warned = () =>
-      fx.log
-        .entries()
-        .filter((e) => e.msg === "history could not be read from Git; answering with what is known");
+      fx.log.lines.filter(
+        (e) => e.msg === "history could not be read from Git; answering with what is known",
+      );
     // As many states as asked for were read before: the answer, without asking Git.
     expect(summary(await restarted.objectHistory(WEB, 2))).toEqual(summary(versions));
     expect(warned()).toHaveLength(0);
@@ -191,6 +191,6 @@ describe("objectHistory across restarts", () => {
     await restarted.start();
     expect(restarted.current()).toBeUndefined();
     expect(await restarted.objectHistory(WEB, 10)).toEqual([]);
-    expect(fx.log.entries().some((e) => e.msg === "snapshot ignored")).toBe(true);
+    expect(fx.log.lines.some((e) => e.msg === "snapshot ignored")).toBe(true);
   });
 });

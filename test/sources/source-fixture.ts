@@ -7,7 +7,7 @@ import { createGitSource, type GitSourceDeps } from "../../src/sources/git-sourc
 import type { GitSource, SourceConfig } from "../../src/sources/types.js";
 import { sourceBaseEnv } from "../support/git/git-cli.js";
 import { createTestRepo, type TestRepo } from "../support/git/test-repo.js";
-import { type CapturedLogger, captureLogger } from "./log-capture.js";
+import { type MemoryLogger, memoryLogger } from "../support/memory-logger.js";
 
 export interface SourceFixture {
   tmp: string;
@@ -15,7 +15,7 @@ export interface SourceFixture {
   serveRoot: string;
   repo: TestRepo;
   stateDir: string;
-  log: CapturedLogger;
+  log: MemoryLogger;
   createSource(config?: Partial<SourceConfig>, deps?: Partial<GitSourceDeps>): GitSource;
   cleanup(): Promise<void>;
 }
@@ -25,7 +25,7 @@ export async function createSourceFixture(): Promise<SourceFixture> {
   const serveRoot = join(tmp, "served");
   const repo = await createTestRepo(join(serveRoot, "remote"), tmp);
   const stateDir = join(tmp, "state");
-  const log = captureLogger();
+  const log = memoryLogger();
   const sources: GitSource[] = [];
   return {
     tmp,
