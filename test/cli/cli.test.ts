@@ -4,7 +4,7 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestRepo } from "../support/git/test-repo.js";
-import { deploymentReview } from "../support/review-body.js";
+import { deploymentReview } from "../support/reviews.js";
 import { makeTempDir } from "../support/tls/cert-dir.js";
 import { driftguard } from "./run-cli.js";
 

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type GitHttpServer, startGitHttpServer } from "../support/git/http-git-server.js";
 import { createTestRepo, type TestRepo } from "../support/git/test-repo.js";
 import { freePort } from "../support/net.js";
-import { deploymentReview } from "../support/review-body.js";
+import { deploymentReview } from "../support/reviews.js";
 import { type CertDir, makeCertDir, makeTempDir } from "../support/tls/cert-dir.js";
 import { postJson } from "../support/tls/https-client.js";
 import { type ServeProcess, startServe } from "./serve-child.js";

@@ -3,25 +3,22 @@ import type { AdmissionRequest, AdmissionResponse } from "../../src/core/admissi
 import { buildApp } from "../../src/http/app.js";
 import type { AppDependencies, Readiness } from "../../src/http/types.js";
 import { memoryLogger } from "../support/memory-logger.js";
+import { clone, request, wireReview } from "../support/reviews.js";
 
 /** A value placed inside request objects; it must never reach a log line. */
 export const SECRET_MARKER = "s3cr3t-value-that-must-not-be-logged";
 
+/** The wire review the HTTP tests post: an UPDATE of shop/web whose objects carry SECRET_MARKER. */
 export function sampleReview(overrides: Partial<AdmissionRequest> = {}) {
-  const request: AdmissionRequest = {
-    uid: "705ab4f5-6393-11e8-b7cc-42010a800002",
-    kind: { group: "apps", version: "v1", kind: "Deployment" },
-    resource: { group: "apps", version: "v1", resource: "deployments" },
+  const object = { apiVersion: "apps/v1", kind: "Deployment", spec: { token: SECRET_MARKER } };
+  const base = request({
+    operation: "UPDATE",
+    object,
+    oldObject: clone(object),
     name: "web",
     namespace: "shop",
-    operation: "UPDATE",
-    userInfo: { username: "alice", groups: ["team-a", "system:authenticated"] },
-    object: { apiVersion: "apps/v1", kind: "Deployment", spec: { token: SECRET_MARKER } },
-    oldObject: { apiVersion: "apps/v1", kind: "Deployment", spec: { token: SECRET_MARKER } },
-    dryRun: false,
-    ...overrides,
-  };
-  return { apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview", request };
+  });
+  return wireReview({ ...base, ...overrides });
 }
 
 export interface FakeDeps extends AppDependencies {

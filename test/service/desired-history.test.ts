@@ -10,7 +10,7 @@ import type { AdmissionRequest } from "../../src/core/admission.js";
 import { createSourceFixture, type SourceFixture } from "../sources/source-fixture.js";
 import { deploymentYaml } from "../support/git/test-repo.js";
 import { testPolicy } from "../support/policy.js";
-import { deploymentReview } from "../support/review-body.js";
+import { deploymentReview } from "../support/reviews.js";
 
 let fx: SourceFixture;
 beforeEach(async () => {

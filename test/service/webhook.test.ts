@@ -5,11 +5,12 @@ import { join } from "node:path";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/load-config.js";
+import type { JsonObject } from "../../src/core/types.js";
 import { buildApp } from "../../src/http/app.js";
 import { type RunningServer, startServer } from "../../src/http/server.js";
 import { createRuntime, type Runtime } from "../../src/runtime.js";
 import { createTestRepo, type TestRepo } from "../support/git/test-repo.js";
-import { deploymentReview } from "../support/review-body.js";
+import { deploymentReview } from "../support/reviews.js";
 import { type CertDir, makeCertDir, makeTempDir } from "../support/tls/cert-dir.js";
 import { postJson } from "../support/tls/https-client.js";
 
@@ -26,7 +27,7 @@ spec:
         - {name: web, image: "${image}", resources: {limits: {cpu: 0.5, memory: 1024Mi}}}
 `;
 
-function live(image: string, extra: Record<string, unknown> = {}) {
+function live(image: string, extra: JsonObject = {}): JsonObject {
   return {
     apiVersion: "apps/v1",
     kind: "Deployment",
@@ -62,8 +63,8 @@ function live(image: string, extra: Record<string, unknown> = {}) {
 
 const review = (
   username: string,
-  object: unknown,
-  oldObject: unknown,
+  object: JsonObject | null,
+  oldObject: JsonObject,
   operation: "UPDATE" | "DELETE" = "UPDATE",
 ) => deploymentReview({ username, object, oldObject, operation });
 
