@@ -6,8 +6,9 @@ import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { createGitSource } from "../../src/sources/git-source.js";
 import { sourceBaseEnv } from "../support/git/git-cli.js";
-import { createTestRepo, deploymentYaml, writeFiles } from "../support/git/test-repo.js";
+import { createTestRepo, writeFiles } from "../support/git/test-repo.js";
 import { memoryLogger } from "../support/memory-logger.js";
+import { appYaml } from "./source-fixture.js";
 
 const count = Number(process.env.DRIFTGUARD_SCALE ?? "0");
 
@@ -15,7 +16,7 @@ const count = Number(process.env.DRIFTGUARD_SCALE ?? "0");
 const manifest = (
   i: number,
   image = "nginx:1.25",
-) => `${deploymentYaml(`app-${i}`, { image, namespace: `team-${i % 50}` })}\
+) => `${appYaml(`app-${i}`, { image, namespace: `team-${i % 50}` })}\
           ports:
             - {containerPort: 8080, name: http}
           env:

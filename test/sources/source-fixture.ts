@@ -5,9 +5,18 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createGitSource, type GitSourceDeps } from "../../src/sources/git-source.js";
 import type { GitSource, SourceConfig } from "../../src/sources/types.js";
+import { type DeploymentParts, deploymentYaml } from "../support/deployments.js";
 import { sourceBaseEnv } from "../support/git/git-cli.js";
 import { createTestRepo, type TestRepo } from "../support/git/test-repo.js";
 import { type MemoryLogger, memoryLogger } from "../support/memory-logger.js";
+
+/**
+ * A Deployment file as the sources tests commit it: without a namespace, so the source's own ("default")
+ * applies, and with its one container named main.
+ */
+export function appYaml(name: string, parts: Omit<DeploymentParts, "name"> = {}): string {
+  return deploymentYaml({ name, namespace: null, container: "main", ...parts });
+}
 
 export interface SourceFixture {
   tmp: string;
