@@ -3,32 +3,16 @@ import { existsSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { deploymentManifest, deploymentYaml } from "../support/deployments.js";
 import { createTestRepo } from "../support/git/test-repo.js";
-import { deploymentReview } from "../support/review-body.js";
+import { deploymentReview } from "../support/reviews.js";
 import { makeTempDir } from "../support/tls/cert-dir.js";
 import { driftguard } from "./run-cli.js";
 
-const MANIFEST = `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: shop}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec: {containers: [{name: web, image: "nginx:1.25"}]}
-`;
+const MANIFEST = deploymentYaml({ replicas: 2 });
 
-const live = (image: string) => ({
-  apiVersion: "apps/v1",
-  kind: "Deployment",
-  metadata: { name: "web", namespace: "shop", uid: "1" },
-  spec: {
-    replicas: 2,
-    selector: { matchLabels: { app: "web" } },
-    template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "web", image }] } },
-  },
-});
+// The live object as a user would hand it to check/diff: the manifest with a uid, no server defaults.
+const live = (image: string) => deploymentManifest({ image, replicas: 2, metadata: { uid: "1" } });
 
 const review = (image: string) =>
   deploymentReview({ username: "alice", object: live(image), oldObject: live("nginx:1.25") });

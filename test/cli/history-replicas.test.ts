@@ -6,10 +6,11 @@ import { execFile } from "node:child_process";
 import { rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { deploymentManifest, deploymentYaml } from "../support/deployments.js";
 import { type GitHttpServer, startGitHttpServer } from "../support/git/http-git-server.js";
 import { createTestRepo, type TestRepo } from "../support/git/test-repo.js";
 import { freePort } from "../support/net.js";
-import { deploymentReview } from "../support/review-body.js";
+import { deploymentReview } from "../support/reviews.js";
 import { type CertDir, makeCertDir, makeTempDir } from "../support/tls/cert-dir.js";
 import { postJson } from "../support/tls/https-client.js";
 import { type ServeProcess, startServe } from "./serve-child.js";
@@ -17,27 +18,8 @@ import { type ServeProcess, startServe } from "./serve-child.js";
 const ROOT = resolve(import.meta.dirname, "../..");
 const CONTROLLER = "system:serviceaccount:argocd:argocd-application-controller";
 
-const manifest = (image: string) => `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: shop}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec: {containers: [{name: web, image: "${image}"}]}
-`;
-
-const live = (image: string) => ({
-  apiVersion: "apps/v1",
-  kind: "Deployment",
-  metadata: { name: "web", namespace: "shop", uid: "u-1" },
-  spec: {
-    replicas: 2,
-    selector: { matchLabels: { app: "web" } },
-    template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "web", image }] } },
-  },
-});
+const manifest = (image: string) => deploymentYaml({ image, replicas: 2 });
+const live = (image: string) => deploymentManifest({ image, replicas: 2, metadata: { uid: "u-1" } });
 
 /** The controller applying `image` over the live `from`. */
 const apply = (image: string, from: string) =>
@@ -93,7 +75,12 @@ kubernetes: {watch: "off"}
   const commitWeb = async (image: string) => {
     for (let i = 0; i < 3; i += 1) {
       await repo.commit(`api ${image} ${i}`, {
-        "apps/api.yaml": manifest(`api:${image}-${i}`).replace(/web/g, "api"),
+        "apps/api.yaml": deploymentYaml({
+          name: "api",
+          container: "api",
+          image: `api:${image}-${i}`.replace(/web/g, "api"),
+          replicas: 2,
+        }),
       });
       await repo.commit(`notes ${image} ${i}`, { "notes/changes.txt": `${image} ${i}\n` });
     }

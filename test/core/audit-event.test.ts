@@ -3,25 +3,13 @@ import { describe, expect, it } from "vitest";
 import { auditEventFor, EVENT_MESSAGE_LIMIT } from "../../src/core/audit-event.js";
 import { decide } from "../../src/core/decide.js";
 import type { JsonObject } from "../../src/core/types.js";
-import { storedByApiServer } from "../support/apiserver-standin.js";
+import { deploymentManifest, storedDeployment } from "../support/deployments.js";
 import { testPolicy } from "../support/policy.js";
-import { clone, desiredFor, managed, request } from "../support/reviews.js";
+import { desiredFor, managed, request } from "../support/reviews.js";
 
 type O = JsonObject;
-const GIT: O = {
-  apiVersion: "apps/v1",
-  kind: "Deployment",
-  metadata: { name: "web", namespace: "shop" },
-  spec: {
-    replicas: 2,
-    selector: { matchLabels: { app: "web" } },
-    template: {
-      metadata: { labels: { app: "web" } },
-      spec: { containers: [{ name: "web", image: "nginx:1.25", env: [{ name: "TOKEN", value: "s3cret" }] }] },
-    },
-  },
-};
-const live = () => storedByApiServer(clone(GIT) as never, "shop") as O;
+const GIT = deploymentManifest({ replicas: 2, env: [{ name: "TOKEN", value: "s3cret" }] });
+const live = () => storedDeployment(GIT);
 const containerOf = (o: O) => ((((o.spec as O).template as O).spec as O).containers as O[])[0] as O;
 
 function eventFor(edit: (o: O) => void, options: { mode?: "audit" | "enforce"; dryRun?: boolean } = {}) {

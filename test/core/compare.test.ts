@@ -4,11 +4,12 @@ import { describe, expect, it } from "vitest";
 import { compare, inSync, withPrevious } from "../../src/core/compare.js";
 import { liveObject } from "../../src/core/live-object.js";
 import { type JsonObject, MASKED } from "../../src/core/types.js";
-import { storedByApiServer } from "../support/apiserver-standin.js";
+import { storedDeployment } from "../support/deployments.js";
 import { testPolicy } from "../support/policy.js";
 import { clone, desiredFor } from "../support/reviews.js";
 
 type O = JsonObject;
+// Its own manifest, not the shared builder's: the tier label and the password env are what it reads.
 const GIT: O = {
   apiVersion: "apps/v1",
   kind: "Deployment",
@@ -26,7 +27,7 @@ const GIT: O = {
 };
 const policy = testPolicy();
 const desired = desiredFor(GIT, policy, "shop");
-const stored = () => storedByApiServer(clone(GIT) as never, "shop") as O;
+const stored = () => storedDeployment(GIT);
 const container = (object: O) => ((((object.spec as O).template as O).spec as O).containers as O[])[0]!;
 
 describe("compare", () => {

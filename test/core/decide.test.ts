@@ -8,11 +8,12 @@ import type { Policy } from "../../src/core/policy.js";
 import { respond } from "../../src/core/respond.js";
 import type { JsonObject } from "../../src/core/types.js";
 import { buildGrantIndex, grantResolverFor } from "../../src/rbac/grant-index.js";
-import { storedByApiServer } from "../support/apiserver-standin.js";
+import { storedDeployment } from "../support/deployments.js";
 import { testPolicy } from "../support/policy.js";
 import { ALICE, clone, desiredFor, managed, request, scaleObject } from "../support/reviews.js";
 
 type O = JsonObject;
+// Its own manifest, not the shared builder's: the password env is what the secret cases read.
 const GIT: O = {
   apiVersion: "apps/v1",
   kind: "Deployment",
@@ -28,7 +29,7 @@ const GIT: O = {
     },
   },
 };
-const live = () => storedByApiServer(clone(GIT) as never, "shop") as O;
+const live = () => storedDeployment(GIT);
 const withImage = (image: string, from = live()) => {
   const next = clone(from);
   ((((next.spec as O).template as O).spec as O).containers as O[])[0]!.image = image;
@@ -273,8 +274,8 @@ describe("decide: who and which mode", () => {
     (git.metadata as O).annotations = { "driftguard.io/mode": "audit" };
     const policy = testPolicy({ mode: "enforce", namespaceModes: new Map([["shop", "enforce"]]) });
     const lookup = managed(desiredFor(git, policy));
-    const object = withImage("nginx:6.6", storedByApiServer(clone(git) as never, "shop") as O);
-    const oldObject = storedByApiServer(clone(git) as never, "shop") as O;
+    const object = withImage("nginx:6.6", storedDeployment(git));
+    const oldObject = storedDeployment(git);
     expect(
       run(request({ operation: "UPDATE", object, oldObject }), { policy, lookup }).response.allowed,
     ).toBe(true);

@@ -8,26 +8,14 @@ import type { Policy } from "../../src/core/policy.js";
 import { respond } from "../../src/core/respond.js";
 import type { JsonObject, Mode } from "../../src/core/types.js";
 import type { Outcome, VerdictReason } from "../../src/core/verdict.js";
-import { storedByApiServer } from "../support/apiserver-standin.js";
+import { deploymentManifest, storedDeployment } from "../support/deployments.js";
 import { testPolicy } from "../support/policy.js";
 import { clone, desiredFor, managed, request } from "../support/reviews.js";
 
 type O = JsonObject;
-const GIT: O = {
-  apiVersion: "apps/v1",
-  kind: "Deployment",
-  metadata: { name: "web", namespace: "shop" },
-  spec: {
-    replicas: 2,
-    selector: { matchLabels: { app: "web" } },
-    template: {
-      metadata: { labels: { app: "web" } },
-      spec: { containers: [{ name: "web", image: "nginx:1" }] },
-    },
-  },
-};
+const GIT = deploymentManifest({ replicas: 2, image: "nginx:1" });
 const live = (image = "nginx:1", labels: O = {}) => {
-  const object = storedByApiServer(clone(GIT) as never, "shop") as O;
+  const object = storedDeployment(GIT);
   ((((object.spec as O).template as O).spec as O).containers as O[])[0]!.image = image;
   (object.metadata as O).labels = labels;
   return object;

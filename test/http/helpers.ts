@@ -1,52 +1,24 @@
-// Shared pieces of the HTTP tests: a logger that keeps its lines, stand-in dependencies, a sample review.
-import { type Logger, pino } from "pino";
+// Shared pieces of the HTTP tests: stand-in dependencies, a sample review, an app with a memory logger.
 import type { AdmissionRequest, AdmissionResponse } from "../../src/core/admission.js";
 import { buildApp } from "../../src/http/app.js";
 import type { AppDependencies, Readiness } from "../../src/http/types.js";
-
-export interface LogLine {
-  level: number;
-  msg?: string;
-  [key: string]: unknown;
-}
-
-export interface MemoryLogger {
-  logger: Logger;
-  lines: LogLine[];
-  /** Every line as written, to check that something never appears in the log. */
-  text(): string;
-}
-
-export function memoryLogger(): MemoryLogger {
-  const raw: string[] = [];
-  const logger = pino({ level: "debug" }, { write: (line: string) => void raw.push(line) });
-  return {
-    logger,
-    get lines() {
-      return raw.map((line) => JSON.parse(line) as LogLine);
-    },
-    text: () => raw.join(""),
-  };
-}
+import { memoryLogger } from "../support/memory-logger.js";
+import { clone, request, wireReview } from "../support/reviews.js";
 
 /** A value placed inside request objects; it must never reach a log line. */
 export const SECRET_MARKER = "s3cr3t-value-that-must-not-be-logged";
 
+/** The wire review the HTTP tests post: an UPDATE of shop/web whose objects carry SECRET_MARKER. */
 export function sampleReview(overrides: Partial<AdmissionRequest> = {}) {
-  const request: AdmissionRequest = {
-    uid: "705ab4f5-6393-11e8-b7cc-42010a800002",
-    kind: { group: "apps", version: "v1", kind: "Deployment" },
-    resource: { group: "apps", version: "v1", resource: "deployments" },
+  const object = { apiVersion: "apps/v1", kind: "Deployment", spec: { token: SECRET_MARKER } };
+  const base = request({
+    operation: "UPDATE",
+    object,
+    oldObject: clone(object),
     name: "web",
     namespace: "shop",
-    operation: "UPDATE",
-    userInfo: { username: "alice", groups: ["team-a", "system:authenticated"] },
-    object: { apiVersion: "apps/v1", kind: "Deployment", spec: { token: SECRET_MARKER } },
-    oldObject: { apiVersion: "apps/v1", kind: "Deployment", spec: { token: SECRET_MARKER } },
-    dryRun: false,
-    ...overrides,
-  };
-  return { apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview", request };
+  });
+  return wireReview({ ...base, ...overrides });
 }
 
 export interface FakeDeps extends AppDependencies {

@@ -3,9 +3,10 @@ import { afterEach, describe, expect, it } from "vitest";
 import { DriftguardError } from "../../src/errors.js";
 import { buildApp } from "../../src/http/app.js";
 import { startServer } from "../../src/http/server.js";
+import { memoryLogger } from "../support/memory-logger.js";
 import { type CertDir, makeCertDir } from "../support/tls/cert-dir.js";
 import { postJson, sendHttps } from "../support/tls/https-client.js";
-import { eventually, fakeDeps, memoryLogger, sampleReview } from "./helpers.js";
+import { eventually, fakeDeps, sampleReview } from "./helpers.js";
 import { startTestServer } from "./test-server.js";
 
 const dirs: CertDir[] = [];

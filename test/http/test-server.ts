@@ -2,9 +2,10 @@
 import { buildApp } from "../../src/http/app.js";
 import { type RunningServer, startServer } from "../../src/http/server.js";
 import type { AppDependencies } from "../../src/http/types.js";
+import { type MemoryLogger, memoryLogger } from "../support/memory-logger.js";
 import { type CertDir, makeCertDir } from "../support/tls/cert-dir.js";
 import { postJson } from "../support/tls/https-client.js";
-import { type MemoryLogger, memoryLogger, sampleReview } from "./helpers.js";
+import { sampleReview } from "./helpers.js";
 
 export interface TestServer {
   server: RunningServer;

@@ -7,25 +7,14 @@ import { DesiredState } from "../../src/admission/desired-state.js";
 import type { FetchOutcome } from "../../src/admission/on-demand-fetch.js";
 import type { AdmissionRequest } from "../../src/core/admission.js";
 import type { Decision } from "../../src/core/decision.js";
-import type { JsonObject } from "../../src/core/types.js";
-import { memoryLogger } from "../http/helpers.js";
-import { storedByApiServer } from "../support/apiserver-standin.js";
+import { deploymentManifest, storedDeployment } from "../support/deployments.js";
 import { type FakeSource, fakeRevision, fakeSource } from "../support/fake-source.js";
+import { memoryLogger } from "../support/memory-logger.js";
 import { testPolicy } from "../support/policy.js";
-import { clone, request } from "../support/reviews.js";
+import { request } from "../support/reviews.js";
 
-type O = JsonObject;
-const manifest = (image: string, name = "web"): O => ({
-  apiVersion: "apps/v1",
-  kind: "Deployment",
-  metadata: { name, namespace: "shop" },
-  spec: {
-    replicas: 2,
-    selector: { matchLabels: { app: name } },
-    template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: "web", image }] } },
-  },
-});
-const live = (image: string) => storedByApiServer(clone(manifest(image)) as never, "shop") as O;
+const manifest = (image: string, name = "web") => deploymentManifest({ name, image, replicas: 2 });
+const live = (image: string) => storedDeployment(manifest(image));
 const update = (image: string, user?: { username: string; groups: string[] }) =>
   request({
     operation: "UPDATE",

@@ -9,20 +9,13 @@ import { staticClusterView } from "../../src/admission/cluster-view.js";
 import { parseConfig } from "../../src/config/load-config.js";
 import type { AuditEvent } from "../../src/core/audit-event.js";
 import { createRuntime, type Runtime } from "../../src/runtime.js";
-import { createTestRepo, deploymentYaml } from "../support/git/test-repo.js";
+import { deploymentManifest, deploymentYaml } from "../support/deployments.js";
+import { createTestRepo } from "../support/git/test-repo.js";
 import { request } from "../support/reviews.js";
 import { makeTempDir } from "../support/tls/cert-dir.js";
 
-const live = (image: string) => ({
-  apiVersion: "apps/v1",
-  kind: "Deployment",
-  metadata: { name: "web", namespace: "shop", uid: "uid-web-1" },
-  spec: {
-    replicas: 1,
-    selector: { matchLabels: { app: "web" } },
-    template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "main", image }] } },
-  },
-});
+const live = (image: string) =>
+  deploymentManifest({ image, container: "main", replicas: 1, metadata: { uid: "uid-web-1" } });
 
 describe("the runtime with cluster parts", () => {
   let tmp: string;
@@ -34,7 +27,7 @@ describe("the runtime with cluster parts", () => {
   beforeAll(async () => {
     tmp = await makeTempDir();
     const repo = await createTestRepo(join(tmp, "remote"), tmp);
-    await repo.commit("web", { "apps/web.yaml": deploymentYaml("web", { namespace: "shop" }) });
+    await repo.commit("web", { "apps/web.yaml": deploymentYaml({ container: "main" }) });
     const config = parseConfig(
       `mode: audit\nnamespaces: {prod: {mode: enforce}}\nsources: [{name: apps, url: "${repo.dir}", paths: [apps]}]\nstateDir: state\n`,
       { file: "driftguard.yaml", dir: tmp },

@@ -8,9 +8,9 @@ import { DesiredState } from "../../src/admission/desired-state.js";
 import { loadHistoryWithin } from "../../src/admission/history-hook.js";
 import type { AdmissionRequest } from "../../src/core/admission.js";
 import { createSourceFixture, type SourceFixture } from "../sources/source-fixture.js";
-import { deploymentYaml } from "../support/git/test-repo.js";
+import { deploymentManifest, deploymentYaml } from "../support/deployments.js";
 import { testPolicy } from "../support/policy.js";
-import { deploymentReview } from "../support/review-body.js";
+import { deploymentReview } from "../support/reviews.js";
 
 let fx: SourceFixture;
 beforeEach(async () => {
@@ -22,16 +22,8 @@ afterEach(async () => {
 
 const WEB = { namespace: "shop", name: "web" };
 const CONTROLLER = "system:serviceaccount:argocd:argocd-application-controller";
-const yaml = (image: string) => deploymentYaml("web", { image, namespace: "shop" });
-const live = (image: string) => ({
-  apiVersion: "apps/v1",
-  kind: "Deployment",
-  metadata: { name: "web", namespace: "shop" },
-  spec: {
-    selector: { matchLabels: { app: "web" } },
-    template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "main", image }] } },
-  },
-});
+const yaml = (image: string) => deploymentYaml({ image, container: "main" });
+const live = (image: string) => deploymentManifest({ image, container: "main" });
 const rollback = (image: string) =>
   deploymentReview({ username: CONTROLLER, object: live(image), oldObject: live("web:3") })
     .request as AdmissionRequest;
@@ -92,9 +84,9 @@ describe("DesiredState.loadHistory", () => {
     const slow = Object.assign(Object.create(state) as DesiredState, { loadHistory: () => never });
     expect(await loadHistoryWithin(slow, WEB, 20, fx.log.logger)).toBe(false);
     expect(
-      fx.log
-        .entries()
-        .some((e) => e.msg === "Git history took too long; deciding on the revisions already known"),
+      fx.log.lines.some(
+        (e) => e.msg === "Git history took too long; deciding on the revisions already known",
+      ),
     ).toBe(true);
     expect(await loadHistoryWithin(state, WEB, 10_000, fx.log.logger)).toBe(true);
   });

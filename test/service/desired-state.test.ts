@@ -2,19 +2,11 @@
 // different content is a conflict (desired state unknown).
 import { describe, expect, it } from "vitest";
 import { DesiredState } from "../../src/admission/desired-state.js";
-import type { JsonObject } from "../../src/core/types.js";
+import { deploymentManifest } from "../support/deployments.js";
 import { fakeRevision, fakeSource } from "../support/fake-source.js";
 import { testPolicy } from "../support/policy.js";
 
-const manifest = (image: string): JsonObject => ({
-  apiVersion: "apps/v1",
-  kind: "Deployment",
-  metadata: { name: "web", namespace: "shop" },
-  spec: {
-    selector: { matchLabels: { app: "web" } },
-    template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "web", image }] } },
-  },
-});
+const manifest = (image: string) => deploymentManifest({ image });
 
 function twoSources(left: string, right: string) {
   const apps = fakeSource("apps");

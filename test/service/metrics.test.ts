@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { DesiredState } from "../../src/admission/desired-state.js";
 import { createMetrics } from "../../src/admission/metrics.js";
 import { decide } from "../../src/core/decide.js";
+import type { Policy } from "../../src/core/policy.js";
 import { fakeSource } from "../support/fake-source.js";
 import { testPolicy } from "../support/policy.js";
 import { request } from "../support/reviews.js";
@@ -13,27 +14,26 @@ function sample(text: string, name: string, labels: string): number | undefined 
   return line === undefined ? undefined : Number(line.split(" ").pop());
 }
 
+/** The decision on a CREATE that no source manages: a bare object, since only its name is read. */
+const createUnmanaged = (policy: Policy) =>
+  decide({
+    request: request({ operation: "CREATE", object: { metadata: { name: "x", namespace: "shop" } } }),
+    lookup: { kind: "unmanaged" },
+    policy,
+    namespaceTerminating: false,
+  });
+
 describe("metrics", () => {
   it("counts decisions by outcome, times them, and counts on-demand fetches", async () => {
     const source = fakeSource("apps");
     const policy = testPolicy({ unmanaged: "deny" });
     const metrics = createMetrics([source], new DesiredState([source], policy));
-    const denied = decide({
-      request: request({ operation: "CREATE", object: { metadata: { name: "x", namespace: "shop" } } }),
-      lookup: { kind: "unmanaged" },
-      policy,
-      namespaceTerminating: false,
-    });
+    const denied = createUnmanaged(policy);
     metrics.recordDecision(denied, 0.0008);
     metrics.recordDecision(denied, 0.004);
     metrics.recordOnDemandFetch("timed_out");
     const audit = testPolicy({ mode: "audit", unmanaged: "deny" });
-    const warned = decide({
-      request: request({ operation: "CREATE", object: { metadata: { name: "x", namespace: "shop" } } }),
-      lookup: { kind: "unmanaged" },
-      policy: audit,
-      namespaceTerminating: false,
-    });
+    const warned = createUnmanaged(audit);
     metrics.recordDecision(warned, 0.0001);
     const text = await metrics.registry.metrics();
     expect(sample(text, "driftguard_admission_decisions_total", 'outcome="denied",kind="unmanaged"')).toBe(2);

@@ -5,65 +5,33 @@ import { join } from "node:path";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/load-config.js";
+import type { JsonObject } from "../../src/core/types.js";
 import { buildApp } from "../../src/http/app.js";
 import { type RunningServer, startServer } from "../../src/http/server.js";
 import { createRuntime, type Runtime } from "../../src/runtime.js";
+import { deploymentYaml, storedDeployment } from "../support/deployments.js";
 import { createTestRepo, type TestRepo } from "../support/git/test-repo.js";
-import { deploymentReview } from "../support/review-body.js";
+import { deploymentReview } from "../support/reviews.js";
 import { type CertDir, makeCertDir, makeTempDir } from "../support/tls/cert-dir.js";
 import { postJson } from "../support/tls/https-client.js";
 
-const manifest = (image: string) => `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: shop}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-        - {name: web, image: "${image}", resources: {limits: {cpu: 0.5, memory: 1024Mi}}}
-`;
-
-function live(image: string, extra: Record<string, unknown> = {}) {
-  return {
-    apiVersion: "apps/v1",
-    kind: "Deployment",
-    metadata: {
-      name: "web",
-      namespace: "shop",
-      uid: "u-1",
-      resourceVersion: "7",
-      generation: 2,
-      managedFields: [{ manager: "kubectl" }],
-      ...extra,
+// Git spells the limits 0.5 and 1024Mi; the live object holds the server's spellings (500m, 1Gi), its
+// defaults and the fields it owns: a no-op update must still compare equal.
+const manifest = (image: string) =>
+  deploymentYaml({ image, replicas: 2, resources: { limits: { cpu: 0.5, memory: "1024Mi" } } });
+const live = (image: string) =>
+  storedDeployment(
+    { image, replicas: 2, resources: { limits: { cpu: "500m", memory: "1Gi" } } },
+    {
+      metadata: { uid: "u-1", resourceVersion: "7", generation: 2, managedFields: [{ manager: "kubectl" }] },
+      status: { replicas: 2 },
     },
-    spec: {
-      replicas: 2,
-      selector: { matchLabels: { app: "web" } },
-      template: {
-        metadata: { labels: { app: "web" } },
-        spec: {
-          containers: [
-            {
-              name: "web",
-              image,
-              imagePullPolicy: "IfNotPresent",
-              resources: { limits: { cpu: "500m", memory: "1Gi" } },
-            },
-          ],
-        },
-      },
-    },
-    status: { replicas: 2 },
-  };
-}
+  );
 
 const review = (
   username: string,
-  object: unknown,
-  oldObject: unknown,
+  object: JsonObject | null,
+  oldObject: JsonObject,
   operation: "UPDATE" | "DELETE" = "UPDATE",
 ) => deploymentReview({ username, object, oldObject, operation });
 

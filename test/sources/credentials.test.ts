@@ -12,8 +12,7 @@ import {
   writeAskpassScript,
 } from "../../src/sources/credentials.js";
 import { buildGitEnv } from "../../src/sources/git-env.js";
-import { deploymentYaml } from "../support/git/test-repo.js";
-import { createSourceFixture } from "./source-fixture.js";
+import { appYaml, createSourceFixture } from "./source-fixture.js";
 
 const run = promisify(execFile);
 
@@ -86,7 +85,7 @@ describe("ssh transport", () => {
   test("git runs our ssh command (simple-git lets it through) and fails without prompting", async () => {
     const fx = await createSourceFixture();
     try {
-      await fx.repo.commit("c1", { "apps/web.yaml": deploymentYaml("web") });
+      await fx.repo.commit("c1", { "apps/web.yaml": appYaml("web") });
       await writeFile(join(fx.tmp, "known_hosts"), "");
       await writeFile(join(fx.tmp, "key"), "not a key\n", { mode: 0o600 });
       const auth = {

@@ -6,8 +6,7 @@ import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { repoDir } from "../../src/sources/state-paths.js";
 import type { GitSource, SourceAuth } from "../../src/sources/types.js";
 import { type GitHttpServer, startGitHttpServer } from "../support/git/http-git-server.js";
-import { deploymentYaml } from "../support/git/test-repo.js";
-import { createSourceFixture, type SourceFixture } from "./source-fixture.js";
+import { appYaml, createSourceFixture, type SourceFixture } from "./source-fixture.js";
 
 const TOKEN = "tok-9f8e7d6c5b4a";
 
@@ -35,7 +34,7 @@ const exposed = (source: GitSource) => JSON.stringify(source.status()) + fx.log.
 
 describe("credentials", () => {
   test("the right token from files works, and appears nowhere", async () => {
-    const commit = await fx.repo.commit("c1", { "apps/web.yaml": deploymentYaml("web") });
+    const commit = await fx.repo.commit("c1", { "apps/web.yaml": appYaml("web") });
     const source = fx.createSource({ url: server.url("remote"), auth });
     await source.start();
     expect(source.status().state).toMatchObject({ kind: "synced", commit });
@@ -44,7 +43,7 @@ describe("credentials", () => {
   });
 
   test("a wrong token fails the fetch without a prompt, and appears nowhere", async () => {
-    await fx.repo.commit("c1", { "apps/web.yaml": deploymentYaml("web") });
+    await fx.repo.commit("c1", { "apps/web.yaml": appYaml("web") });
     await writeFile(join(fx.tmp, "token"), "wrong-token-123\n");
     const source = fx.createSource({ url: server.url("remote"), auth });
     await source.start();
@@ -56,14 +55,14 @@ describe("credentials", () => {
   });
 
   test("no credentials at all fail at once instead of waiting for a terminal", async () => {
-    await fx.repo.commit("c1", { "apps/web.yaml": deploymentYaml("web") });
+    await fx.repo.commit("c1", { "apps/web.yaml": appYaml("web") });
     const source = fx.createSource({ url: server.url("remote") });
     await source.start();
     expect(source.status().state).toMatchObject({ kind: "failing" });
   });
 
   test("a missing token file is named in the error", async () => {
-    await fx.repo.commit("c1", { "apps/web.yaml": deploymentYaml("web") });
+    await fx.repo.commit("c1", { "apps/web.yaml": appYaml("web") });
     const missing = join(fx.tmp, "no-such-token");
     const source = fx.createSource({
       url: server.url("remote"),
@@ -77,7 +76,7 @@ describe("credentials", () => {
   });
 
   test("credentials inside the URL are redacted everywhere and never written to disk", async () => {
-    await fx.repo.commit("c1", { "apps/web.yaml": deploymentYaml("web") });
+    await fx.repo.commit("c1", { "apps/web.yaml": appYaml("web") });
     const url = server.url("remote").replace("http://", `http://bot:${TOKEN}@`);
     const source = fx.createSource({ url });
     await source.start();
@@ -95,12 +94,12 @@ describe("credentials", () => {
 
 describe("an unreachable remote", () => {
   test("keeps serving the last revision while failing, and recovers", async () => {
-    const c1 = await fx.repo.commit("c1", { "apps/web.yaml": deploymentYaml("web") });
+    const c1 = await fx.repo.commit("c1", { "apps/web.yaml": appYaml("web") });
     const source = fx.createSource({ url: server.url("remote"), auth });
     await source.start();
     const served = source.current();
     await server.goAway();
-    const c2 = await fx.repo.commit("c2", { "apps/api.yaml": deploymentYaml("api") });
+    const c2 = await fx.repo.commit("c2", { "apps/api.yaml": appYaml("api") });
     const failed = await source.refresh("test");
     expect(failed).toMatchObject({ kind: "failed", error: expect.stringMatching(/127\.0\.0\.1/) });
     expect(source.current()).toBe(served);
@@ -116,10 +115,10 @@ describe("an unreachable remote", () => {
 
   test("a restarted source serves the snapshot from disk while the remote is away", async () => {
     const commit = await fx.repo.commit("c1", {
-      "apps/web.yaml": deploymentYaml("web"),
+      "apps/web.yaml": appYaml("web"),
       "apps/bad.yaml": "a: [\n",
       "apps/base/kustomization.yaml": "resources: []\n",
-      "apps/base/x.yaml": deploymentYaml("x"),
+      "apps/base/x.yaml": appYaml("x"),
     });
     const first = fx.createSource({ url: server.url("remote"), auth });
     await first.start();
@@ -143,7 +142,7 @@ describe("an unreachable remote", () => {
   });
 
   test("a snapshot made for another configuration is not served", async () => {
-    await fx.repo.commit("c1", { "apps/web.yaml": deploymentYaml("web") });
+    await fx.repo.commit("c1", { "apps/web.yaml": appYaml("web") });
     const first = fx.createSource({ url: server.url("remote"), auth });
     await first.start();
     await first.stop();
@@ -151,16 +150,16 @@ describe("an unreachable remote", () => {
     const second = fx.createSource({ url: server.url("remote"), auth, paths: ["other"] });
     await second.start();
     expect(second.current()).toBeUndefined();
-    expect(fx.log.entries().find((e) => e.msg === "snapshot ignored")?.err).toMatch(/another fingerprint/);
+    expect(fx.log.lines.find((e) => e.msg === "snapshot ignored")?.err).toMatch(/another fingerprint/);
   });
 });
 
 describe("fetching", () => {
   test("concurrent refreshes share one fetch", async () => {
-    await fx.repo.commit("c1", { "apps/web.yaml": deploymentYaml("web") });
+    await fx.repo.commit("c1", { "apps/web.yaml": appYaml("web") });
     const source = fx.createSource({ url: server.url("remote"), auth });
     await source.start();
-    await fx.repo.commit("c2", { "apps/api.yaml": deploymentYaml("api") });
+    await fx.repo.commit("c2", { "apps/api.yaml": appYaml("api") });
     const fetchesBefore = server.fetches;
     const [a, b] = await Promise.all([source.refresh("one"), source.refresh("two")]);
     expect(a).toBe(b);
@@ -169,7 +168,7 @@ describe("fetching", () => {
   });
 
   test("a remote that never answers is cut off at the fetch timeout", async () => {
-    await fx.repo.commit("c1", { "apps/web.yaml": deploymentYaml("web") });
+    await fx.repo.commit("c1", { "apps/web.yaml": appYaml("web") });
     const source = fx.createSource({ url: server.url("remote"), auth }, { fetchTimeoutMs: 500 });
     await source.start();
     server.hang(true);

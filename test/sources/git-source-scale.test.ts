@@ -6,8 +6,9 @@ import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { createGitSource } from "../../src/sources/git-source.js";
 import { sourceBaseEnv } from "../support/git/git-cli.js";
-import { createTestRepo, deploymentYaml, writeFiles } from "../support/git/test-repo.js";
-import { captureLogger } from "./log-capture.js";
+import { createTestRepo, writeFiles } from "../support/git/test-repo.js";
+import { memoryLogger } from "../support/memory-logger.js";
+import { appYaml } from "./source-fixture.js";
 
 const count = Number(process.env.DRIFTGUARD_SCALE ?? "0");
 
@@ -15,7 +16,7 @@ const count = Number(process.env.DRIFTGUARD_SCALE ?? "0");
 const manifest = (
   i: number,
   image = "nginx:1.25",
-) => `${deploymentYaml(`app-${i}`, { image, namespace: `team-${i % 50}` })}\
+) => `${appYaml(`app-${i}`, { image, namespace: `team-${i % 50}` })}\
           ports:
             - {containerPort: 8080, name: http}
           env:
@@ -53,7 +54,7 @@ describe.skipIf(count === 0)(title, () => {
     for (let i = 0; i < count; i++) files[`apps/team-${i % 100}/app-${i}.yaml`] = manifest(i);
     await writeFiles(repo.dir, files);
     await repo.commit("many", {});
-    const log = captureLogger();
+    const log = memoryLogger();
     const source = createGitSource(
       { name: "scale", url: repo.dir, paths: ["apps"], namespace: "default", intervalMs: 60_000 },
       { stateDir: join(tmp, "state"), revisions: 10, logger: log.logger, env: sourceBaseEnv(tmp) },
@@ -67,7 +68,7 @@ describe.skipIf(count === 0)(title, () => {
     const result = await source.refresh("test");
     const changeMs = performance.now() - started;
     expect(result).toMatchObject({ kind: "updated", changedFiles: 1 });
-    const updated = log.entries().filter((entry) => entry.msg === "source updated");
+    const updated = log.lines.filter((entry) => entry.msg === "source updated");
     expect(updated.at(-1)?.parsed).toBe(1);
     await source.stop();
     await rename(repo.dir, `${repo.dir}-away`);

@@ -5,8 +5,7 @@ import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { MAX_FILE_BYTES } from "../../src/sources/manifest-parser.js";
 import { repoDir, snapshotPath } from "../../src/sources/state-paths.js";
 import type { FileState, SourceRevision } from "../../src/sources/types.js";
-import { deploymentYaml } from "../support/git/test-repo.js";
-import { createSourceFixture, type SourceFixture } from "./source-fixture.js";
+import { appYaml, createSourceFixture, type SourceFixture } from "./source-fixture.js";
 
 let fx: SourceFixture;
 beforeEach(async () => {
@@ -27,11 +26,11 @@ const image = (state: FileState) =>
 describe("first sync", () => {
   test("serves the Deployments of the selected files, with notices", async () => {
     const commit = await fx.repo.commit("first", {
-      "apps/web.yaml": deploymentYaml("web"),
-      "apps/api.yaml": `${deploymentYaml("api", { namespace: "shop" })}---\napiVersion: v1\nkind: Service\nmetadata: {name: api}\n`,
+      "apps/web.yaml": appYaml("web"),
+      "apps/api.yaml": `${appYaml("api", { namespace: "shop" })}---\napiVersion: v1\nkind: Service\nmetadata: {name: api}\n`,
       "apps/base/kustomization.yaml": "resources: [d.yaml]\n",
-      "apps/base/d.yaml": deploymentYaml("base"),
-      "other/ignored.yaml": deploymentYaml("ignored"),
+      "apps/base/d.yaml": appYaml("base"),
+      "other/ignored.yaml": appYaml("ignored"),
     });
     const source = fx.createSource();
     await source.start();
@@ -66,12 +65,12 @@ describe("first sync", () => {
 
 describe("refresh", () => {
   test("picks up a new commit, then reports unchanged", async () => {
-    const first = await fx.repo.commit("first", { "apps/web.yaml": deploymentYaml("web") });
+    const first = await fx.repo.commit("first", { "apps/web.yaml": appYaml("web") });
     const source = fx.createSource();
     const seen: string[] = [];
     source.onChange((revision) => seen.push(revision.commit));
     await source.start();
-    const second = await fx.repo.commit("second", { "apps/api.yaml": deploymentYaml("api") });
+    const second = await fx.repo.commit("second", { "apps/api.yaml": appYaml("api") });
     expect(await source.refresh("test")).toEqual({
       kind: "updated",
       from: first,
@@ -85,12 +84,12 @@ describe("refresh", () => {
 
   test("a one-file commit parses one file and keeps every other FileState object", async () => {
     const files: Record<string, string> = {};
-    for (let i = 0; i < 20; i++) files[`apps/app-${i}.yaml`] = deploymentYaml(`app-${i}`);
+    for (let i = 0; i < 20; i++) files[`apps/app-${i}.yaml`] = appYaml(`app-${i}`);
     await fx.repo.commit("many", files);
     const source = fx.createSource();
     await source.start();
     const before = source.current();
-    await fx.repo.commit("one", { "apps/app-3.yaml": deploymentYaml("app-3", { image: "nginx:2" }) });
+    await fx.repo.commit("one", { "apps/app-3.yaml": appYaml("app-3", { image: "nginx:2" }) });
     expect(await source.refresh("test")).toMatchObject({ kind: "updated", changedFiles: 1 });
     const after = source.current();
     for (const [path, state] of after?.files ?? []) {
@@ -98,19 +97,19 @@ describe("refresh", () => {
       else expect(state).toBe(before?.files.get(path));
     }
     expect(image(file(after, "apps/app-3.yaml"))).toBe("nginx:2");
-    const updates = fx.log.entries().filter((e) => e.msg === "source updated");
+    const updates = fx.log.lines.filter((e) => e.msg === "source updated");
     expect(updates.map((e) => e.parsed)).toEqual([20, 1]);
   });
 
   test("follows a force-push to an older commit and to a rewritten history", async () => {
-    const first = await fx.repo.commit("first", { "apps/web.yaml": deploymentYaml("web", { image: "v1" }) });
-    await fx.repo.commit("second", { "apps/web.yaml": deploymentYaml("web", { image: "v2" }) });
+    const first = await fx.repo.commit("first", { "apps/web.yaml": appYaml("web", { image: "v1" }) });
+    await fx.repo.commit("second", { "apps/web.yaml": appYaml("web", { image: "v2" }) });
     const source = fx.createSource();
     await source.start();
     await fx.repo.git("reset", "--hard", "--quiet", first);
     expect(await source.refresh("test")).toMatchObject({ kind: "updated", to: first });
     expect(image(file(source.current(), "apps/web.yaml"))).toBe("v1");
-    await fx.repo.commit("rewritten", { "apps/web.yaml": deploymentYaml("web", { image: "v3" }) });
+    await fx.repo.commit("rewritten", { "apps/web.yaml": appYaml("web", { image: "v3" }) });
     await fx.repo.git("commit", "--amend", "--quiet", "-m", "rewritten again");
     const rewritten = await fx.repo.head();
     expect(await source.refresh("test")).toMatchObject({ kind: "updated", to: rewritten });
@@ -118,12 +117,12 @@ describe("refresh", () => {
   });
 
   test("history keeps the last N revisions, newest first", async () => {
-    await fx.repo.commit("c1", { "apps/web.yaml": deploymentYaml("web", { image: "v1" }) });
+    await fx.repo.commit("c1", { "apps/web.yaml": appYaml("web", { image: "v1" }) });
     const source = fx.createSource({}, { revisions: 2 });
     await source.start();
-    const c2 = await fx.repo.commit("c2", { "apps/web.yaml": deploymentYaml("web", { image: "v2" }) });
+    const c2 = await fx.repo.commit("c2", { "apps/web.yaml": appYaml("web", { image: "v2" }) });
     await source.refresh("test");
-    const c3 = await fx.repo.commit("c3", { "apps/web.yaml": deploymentYaml("web", { image: "v3" }) });
+    const c3 = await fx.repo.commit("c3", { "apps/web.yaml": appYaml("web", { image: "v3" }) });
     await source.refresh("test");
     expect(source.history().map((r) => r.commit)).toEqual([c3, c2]);
     expect(source.history()[0]).toBe(source.current());
@@ -131,8 +130,8 @@ describe("refresh", () => {
 
   test("two files holding the same Deployment are two docs (the core resolves conflicts)", async () => {
     await fx.repo.commit("dup", {
-      "apps/a.yaml": deploymentYaml("web", { image: "a" }),
-      "apps/b.yaml": deploymentYaml("web", { image: "b" }),
+      "apps/a.yaml": appYaml("web", { image: "a" }),
+      "apps/b.yaml": appYaml("web", { image: "b" }),
     });
     const source = fx.createSource();
     await source.start();
@@ -147,8 +146,8 @@ describe("refresh", () => {
 describe("per-file last good", () => {
   test("a file that stops parsing keeps its last good docs until it is fixed", async () => {
     const good = await fx.repo.commit("good", {
-      "apps/web.yaml": deploymentYaml("web", { image: "v1" }),
-      "apps/api.yaml": deploymentYaml("api"),
+      "apps/web.yaml": appYaml("web", { image: "v1" }),
+      "apps/api.yaml": appYaml("api"),
     });
     const source = fx.createSource();
     await source.start();
@@ -162,9 +161,9 @@ describe("per-file last good", () => {
     expect(failing).toMatchObject({ goodCommit: good, error: { file: "apps/web.yaml", line: 4 } });
     expect(source.status().fileErrors).toEqual([failing.error]);
     expect(source.status().state).toMatchObject({ kind: "synced", commit: broken });
-    const warning = fx.log.entries().find((e) => e.msg === "file does not parse");
+    const warning = fx.log.lines.find((e) => e.msg === "file does not parse");
     expect(warning).toMatchObject({ file: "apps/web.yaml", line: 4, servingFrom: good });
-    const fixed = await fx.repo.commit("fixed", { "apps/web.yaml": deploymentYaml("web", { image: "v2" }) });
+    const fixed = await fx.repo.commit("fixed", { "apps/web.yaml": appYaml("web", { image: "v2" }) });
     await source.refresh("test");
     expect(file(source.current(), "apps/web.yaml").goodCommit).toBe(fixed);
     expect(file(source.current(), "apps/web.yaml").error).toBeUndefined();
@@ -173,7 +172,7 @@ describe("per-file last good", () => {
   });
 
   test("a file that never parsed serves nothing", async () => {
-    await fx.repo.commit("bad", { "apps/web.yaml": "a: [1\n", "apps/api.yaml": deploymentYaml("api") });
+    await fx.repo.commit("bad", { "apps/web.yaml": "a: [1\n", "apps/api.yaml": appYaml("api") });
     const source = fx.createSource();
     await source.start();
     expect(file(source.current(), "apps/web.yaml")).toMatchObject({
@@ -197,7 +196,7 @@ describe("odd files", () => {
     await mkdir(join(fx.repo.dir, "apps"), { recursive: true });
     await writeFile(join(fx.repo.dir, "apps/latin1.yaml"), Buffer.from([0x61, 0x3a, 0x20, 0xe9, 0x0a]));
     await symlink("web.yaml", join(fx.repo.dir, "apps/link.yaml"));
-    await fx.repo.commit("odd", { "apps/web.yaml": deploymentYaml("web"), "apps/empty.yaml": "" });
+    await fx.repo.commit("odd", { "apps/web.yaml": appYaml("web"), "apps/empty.yaml": "" });
     const source = fx.createSource();
     await source.start();
     const current = source.current();
@@ -213,10 +212,10 @@ describe("odd files", () => {
 
 describe("refs", () => {
   test("a branch, a tag, a commit id; no ref is the remote's default branch", async () => {
-    const c1 = await fx.repo.commit("c1", { "apps/web.yaml": deploymentYaml("web", { image: "v1" }) });
+    const c1 = await fx.repo.commit("c1", { "apps/web.yaml": appYaml("web", { image: "v1" }) });
     await fx.repo.git("tag", "-a", "-m", "release", "v1");
     await fx.repo.git("checkout", "--quiet", "-b", "feature");
-    const c2 = await fx.repo.commit("c2", { "apps/web.yaml": deploymentYaml("web", { image: "v2" }) });
+    const c2 = await fx.repo.commit("c2", { "apps/web.yaml": appYaml("web", { image: "v2" }) });
     await fx.repo.git("checkout", "--quiet", "main");
     const cases: Array<[string | undefined, string]> = [
       ["feature", c2],
@@ -233,7 +232,7 @@ describe("refs", () => {
   });
 
   test("a remote whose HEAD names a missing branch still serves an explicit branch", async () => {
-    const commit = await fx.repo.commit("c1", { "apps/web.yaml": deploymentYaml("web") });
+    const commit = await fx.repo.commit("c1", { "apps/web.yaml": appYaml("web") });
     await fx.repo.git("symbolic-ref", "HEAD", "refs/heads/gone");
     const explicit = fx.createSource({ name: "explicit", ref: "main" });
     await explicit.start();
@@ -244,7 +243,7 @@ describe("refs", () => {
   });
 
   test("an unknown ref fails with a clear error", async () => {
-    await fx.repo.commit("c1", { "apps/web.yaml": deploymentYaml("web") });
+    await fx.repo.commit("c1", { "apps/web.yaml": appYaml("web") });
     const source = fx.createSource({ ref: "nope" });
     await source.start();
     expect(source.status().state).toMatchObject({
@@ -256,20 +255,20 @@ describe("refs", () => {
 
 describe("lifecycle", () => {
   test("polling picks up commits; stop() ends it", async () => {
-    await fx.repo.commit("c1", { "apps/web.yaml": deploymentYaml("web") });
+    await fx.repo.commit("c1", { "apps/web.yaml": appYaml("web") });
     const source = fx.createSource({ intervalMs: 50 });
     await source.start();
     source.startPolling();
-    const c2 = await fx.repo.commit("c2", { "apps/api.yaml": deploymentYaml("api") });
+    const c2 = await fx.repo.commit("c2", { "apps/api.yaml": appYaml("api") });
     await expect.poll(() => source.current()?.commit, { timeout: 5_000 }).toBe(c2);
     await source.stop();
-    await fx.repo.commit("c3", { "apps/db.yaml": deploymentYaml("db") });
+    await fx.repo.commit("c3", { "apps/db.yaml": appYaml("db") });
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(source.current()?.commit).toBe(c2);
   });
 
   test("a damaged local clone is made again", async () => {
-    const commit = await fx.repo.commit("c1", { "apps/web.yaml": deploymentYaml("web") });
+    const commit = await fx.repo.commit("c1", { "apps/web.yaml": appYaml("web") });
     await mkdir(repoDir(fx.stateDir, "demo"), { recursive: true });
     await writeFile(join(repoDir(fx.stateDir, "demo"), "HEAD"), "garbage");
     const source = fx.createSource();
@@ -278,12 +277,12 @@ describe("lifecycle", () => {
   });
 
   test("a corrupt snapshot is ignored with a log line", async () => {
-    const commit = await fx.repo.commit("c1", { "apps/web.yaml": deploymentYaml("web") });
+    const commit = await fx.repo.commit("c1", { "apps/web.yaml": appYaml("web") });
     await mkdir(join(fx.stateDir, "snapshots"), { recursive: true });
     await writeFile(snapshotPath(fx.stateDir, "demo"), "{not json");
     const source = fx.createSource();
     await source.start();
     expect(source.current()?.commit).toBe(commit);
-    expect(fx.log.entries().find((e) => e.msg === "snapshot ignored")?.err).toMatch(/not JSON/);
+    expect(fx.log.lines.find((e) => e.msg === "snapshot ignored")?.err).toMatch(/not JSON/);
   });
 });

@@ -4,8 +4,7 @@ import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { repoDir, snapshotPath } from "../../src/sources/state-paths.js";
 import type { ObjectVersion } from "../../src/sources/types.js";
-import { deploymentYaml } from "../support/git/test-repo.js";
-import { createSourceFixture, type SourceFixture } from "./source-fixture.js";
+import { appYaml, createSourceFixture, type SourceFixture } from "./source-fixture.js";
 
 let fx: SourceFixture;
 beforeEach(async () => {
@@ -16,7 +15,7 @@ afterEach(async () => {
 });
 
 const WEB = { namespace: "default", name: "web" };
-const web = (image: string) => ({ "apps/web.yaml": deploymentYaml("web", { image }) });
+const web = (image: string) => ({ "apps/web.yaml": appYaml("web", { image }) });
 
 /** commit → image of each doc ("-" when the object is absent there). */
 const summary = (versions: readonly ObjectVersion[]) =>
@@ -30,7 +29,7 @@ async function unrelated(count: number, tag: string): Promise<void> {
   for (let i = 0; i < count; i += 1) {
     const files =
       i % 2 === 0
-        ? { "apps/api.yaml": deploymentYaml("api", { image: `api:${tag}-${i}` }) }
+        ? { "apps/api.yaml": appYaml("api", { image: `api:${tag}-${i}` }) }
         : { "notes/readme.txt": `${tag} ${i}\n` };
     await fx.repo.commit(`unrelated ${tag} ${i}`, files);
   }
@@ -38,7 +37,7 @@ async function unrelated(count: number, tag: string): Promise<void> {
 
 describe("objectHistory", () => {
   test("three states of web among 20 unrelated commits, each named by the commit that wrote it", async () => {
-    const c0 = await fx.repo.commit("api first", { "apps/api.yaml": deploymentYaml("api") });
+    const c0 = await fx.repo.commit("api first", { "apps/api.yaml": appYaml("api") });
     const c1 = await fx.repo.commit("web v1", web("web:1"));
     await unrelated(7, "a");
     const c2 = await fx.repo.commit("web v2", web("web:2"));
@@ -61,7 +60,7 @@ describe("objectHistory", () => {
     const p1 = await fx.repo.commit("web v1", web("web:1"));
     const p2 = await fx.repo.commit("prune web", {
       "apps/web.yaml": null,
-      "apps/api.yaml": deploymentYaml("api"),
+      "apps/api.yaml": appYaml("api"),
     });
     const p3 = await fx.repo.commit("web v2", web("web:2"));
     await fx.repo.commit("web v1 again", web("web:1"));
@@ -79,7 +78,7 @@ describe("objectHistory", () => {
     await fx.repo.commit("side draft", web("web:draft"));
     await fx.repo.commit("side final", web("web:side"));
     await fx.repo.git("checkout", "--quiet", "main");
-    await fx.repo.commit("main moves on", { "apps/api.yaml": deploymentYaml("api") });
+    await fx.repo.commit("main moves on", { "apps/api.yaml": appYaml("api") });
     await fx.repo.git("merge", "--quiet", "--no-ff", "-m", "merge side", "side");
     const merge = await fx.repo.head();
     const source = fx.createSource();
@@ -121,7 +120,7 @@ describe("objectHistory", () => {
     const v2 = await fx.repo.commit("web v2", web("web:2"));
     for (let i = 0; i < 30; i += 1) await fx.repo.commit(`notes ${i}`, { "notes/readme.txt": `${i}\n` });
     for (let i = 0; i < 6; i += 1)
-      await fx.repo.commit(`api ${i}`, { "apps/api.yaml": deploymentYaml("api", { image: `a:${i}` }) });
+      await fx.repo.commit(`api ${i}`, { "apps/api.yaml": appYaml("api", { image: `a:${i}` }) });
     // web v2 is the 7th commit back that touches apps: a cap of 6 never gets past it.
     const capped = fx.createSource({ name: "capped" }, { historyMaxCommits: 6 });
     await capped.start();
@@ -158,9 +157,9 @@ describe("objectHistory across restarts", () => {
     await restarted.start();
     expect(restarted.status()).toMatchObject({ restored: true, state: { kind: "failing" } });
     const warned = () =>
-      fx.log
-        .entries()
-        .filter((e) => e.msg === "history could not be read from Git; answering with what is known");
+      fx.log.lines.filter(
+        (e) => e.msg === "history could not be read from Git; answering with what is known",
+      );
     // As many states as asked for were read before: the answer, without asking Git.
     expect(summary(await restarted.objectHistory(WEB, 2))).toEqual(summary(versions));
     expect(warned()).toHaveLength(0);
@@ -191,6 +190,6 @@ describe("objectHistory across restarts", () => {
     await restarted.start();
     expect(restarted.current()).toBeUndefined();
     expect(await restarted.objectHistory(WEB, 10)).toEqual([]);
-    expect(fx.log.entries().some((e) => e.msg === "snapshot ignored")).toBe(true);
+    expect(fx.log.lines.some((e) => e.msg === "snapshot ignored")).toBe(true);
   });
 });

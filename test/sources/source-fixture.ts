@@ -5,9 +5,18 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createGitSource, type GitSourceDeps } from "../../src/sources/git-source.js";
 import type { GitSource, SourceConfig } from "../../src/sources/types.js";
+import { type DeploymentParts, deploymentYaml } from "../support/deployments.js";
 import { sourceBaseEnv } from "../support/git/git-cli.js";
 import { createTestRepo, type TestRepo } from "../support/git/test-repo.js";
-import { type CapturedLogger, captureLogger } from "./log-capture.js";
+import { type MemoryLogger, memoryLogger } from "../support/memory-logger.js";
+
+/**
+ * A Deployment file as the sources tests commit it: without a namespace, so the source's own ("default")
+ * applies, and with its one container named main.
+ */
+export function appYaml(name: string, parts: Omit<DeploymentParts, "name"> = {}): string {
+  return deploymentYaml({ name, namespace: null, container: "main", ...parts });
+}
 
 export interface SourceFixture {
   tmp: string;
@@ -15,7 +24,7 @@ export interface SourceFixture {
   serveRoot: string;
   repo: TestRepo;
   stateDir: string;
-  log: CapturedLogger;
+  log: MemoryLogger;
   createSource(config?: Partial<SourceConfig>, deps?: Partial<GitSourceDeps>): GitSource;
   cleanup(): Promise<void>;
 }
@@ -25,7 +34,7 @@ export async function createSourceFixture(): Promise<SourceFixture> {
   const serveRoot = join(tmp, "served");
   const repo = await createTestRepo(join(serveRoot, "remote"), tmp);
   const stateDir = join(tmp, "state");
-  const log = captureLogger();
+  const log = memoryLogger();
   const sources: GitSource[] = [];
   return {
     tmp,

@@ -1,4 +1,5 @@
-// Builders for admission requests and lookups in core tests.
+// Builders for admission requests and lookups: request() is the one place that knows an AdmissionRequest's
+// shape; the wire review the API server posts is that request in an envelope (wireReview).
 import type { AdmissionRequest, Operation } from "../../src/core/admission.js";
 import { type Desired, prepareDesired } from "../../src/core/desired.js";
 import type { Lookup, RecentRevision } from "../../src/core/lookup.js";
@@ -30,6 +31,7 @@ export function managed(
 
 interface RequestParts {
   operation: Operation;
+  uid?: string;
   object?: JsonObject | null;
   oldObject?: JsonObject | null;
   subResource?: string;
@@ -44,7 +46,7 @@ export function request(parts: RequestParts): AdmissionRequest {
   const metadata = (source.metadata ?? {}) as JsonObject;
   const scale = parts.subResource === "scale";
   return {
-    uid: "705ab4f5-6393-11e8-b7cc-42010a800002",
+    uid: parts.uid ?? "705ab4f5-6393-11e8-b7cc-42010a800002",
     kind: scale
       ? { group: "autoscaling", version: "v1", kind: "Scale" }
       : { group: "apps", version: "v1", kind: "Deployment" },
@@ -58,6 +60,32 @@ export function request(parts: RequestParts): AdmissionRequest {
     oldObject: parts.oldObject ?? null,
     dryRun: parts.dryRun ?? false,
   };
+}
+
+/** The AdmissionReview v1 body the API server posts to the webhook, around `request`. */
+export function wireReview(request: AdmissionRequest) {
+  return { apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview", request };
+}
+
+/** A wire review of the Deployment shop/web by `username`, an authenticated user in no other group. */
+export function deploymentReview(parts: {
+  operation?: "CREATE" | "UPDATE" | "DELETE";
+  username: string;
+  object: JsonObject | null;
+  oldObject: JsonObject | null;
+}) {
+  return wireReview(
+    request({
+      operation: parts.operation ?? "UPDATE",
+      // The uid this review has always carried, so that the tests using it send what they always sent.
+      uid: "9a3f6f0e-1111-4222-8333-444455556666",
+      name: "web",
+      namespace: "shop",
+      user: { username: parts.username, groups: ["system:authenticated"] },
+      object: parts.object,
+      oldObject: parts.oldObject,
+    }),
+  );
 }
 
 export function scaleObject(name: string, namespace: string, replicas: number | undefined): JsonObject {

@@ -1,7 +1,7 @@
 // The caBundle keeper on its own: which webhooks it patches and how, and what its watch does.
 import { describe, expect, it, vi } from "vitest";
 import { createCaBundleKeeper } from "../../../src/kube/self-managed/ca-bundle-keeper.js";
-import { captureLogger } from "../../sources/log-capture.js";
+import { memoryLogger } from "../../support/memory-logger.js";
 import { FakeWebhookApi } from "./fake-apis.js";
 import { until } from "./replicas.js";
 
@@ -10,7 +10,7 @@ const B64 = Buffer.from(PEM).toString("base64");
 
 function keeper(webhooks = 3) {
   const api = new FakeWebhookApi([], webhooks);
-  const log = captureLogger();
+  const log = memoryLogger();
   return { api, log, keeper: createCaBundleKeeper({ api, name: "driftguard", logger: log.logger }) };
 }
 
@@ -34,7 +34,7 @@ describe("caBundle keeper", () => {
     api.caBundle = undefined;
     await k.sync(PEM);
     expect(api.patches).toEqual([]);
-    expect(log.entries().map((entry) => entry.msg)).toEqual([
+    expect(log.lines.map((entry) => entry.msg)).toEqual([
       "ValidatingWebhookConfiguration not found; caBundle not set",
     ]);
   });
@@ -63,7 +63,7 @@ describe("caBundle keeper", () => {
     k.watch();
     vi.spyOn(api, "patchCaBundle").mockRejectedValueOnce(new Error("etcdserver: request timed out"));
     api.dropCaBundle(0);
-    await until(() => log.entries().some((entry) => entry.msg === "could not restore the caBundle"));
-    expect(log.entries().at(-1)).toMatchObject({ error: "etcdserver: request timed out" });
+    await until(() => log.lines.some((entry) => entry.msg === "could not restore the caBundle"));
+    expect(log.lines.at(-1)).toMatchObject({ error: "etcdserver: request timed out" });
   });
 });

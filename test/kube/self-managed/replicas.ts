@@ -7,7 +7,7 @@ import {
   type SelfManagedCerts,
 } from "../../../src/kube/self-managed/certificate-loop.js";
 import { createSecretStore, decodeBundle } from "../../../src/kube/self-managed/secret-store.js";
-import { captureLogger } from "../../sources/log-capture.js";
+import { memoryLogger } from "../../support/memory-logger.js";
 import { FakeFiles, FakeSecretApi, FakeWebhookApi } from "./fake-apis.js";
 
 export const DAY = 86_400_000;
@@ -38,7 +38,8 @@ export class FakeCluster {
   private readonly started: SelfManagedCerts[] = [];
 
   replica(files = new FakeFiles(this.events)): Replica {
-    const { logger, entries } = captureLogger();
+    const log = memoryLogger();
+    const { logger } = log;
     const ref = { namespace: SETTINGS.secretNamespace, name: SETTINGS.secretName };
     const loop = runCertificateLoop({
       settings: SETTINGS,
@@ -49,7 +50,7 @@ export class FakeCluster {
       now: () => this.now,
     });
     this.started.push(loop);
-    return { loop, files, logger, logged: (level) => entries().filter((entry) => entry.level === level) };
+    return { loop, files, logger, logged: (level) => log.lines.filter((entry) => entry.level === level) };
   }
 
   /** The Secret's bundle as stored. */

@@ -42,23 +42,3 @@ export async function writeFiles(dir: string, files: Record<string, string | nul
     await writeFile(target, content);
   }
 }
-
-/** A minimal whole apps/v1 Deployment. */
-export function deploymentYaml(name: string, options: { image?: string; namespace?: string } = {}): string {
-  const namespace = options.namespace === undefined ? "" : `\n  namespace: ${options.namespace}`;
-  return `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: ${name}${namespace}
-spec:
-  selector:
-    matchLabels: {app: ${name}}
-  template:
-    metadata:
-      labels: {app: ${name}}
-    spec:
-      containers:
-        - name: main
-          image: ${options.image ?? "nginx:1.25"}
-`;
-}
