@@ -5,6 +5,7 @@ import type pino from "pino";
 import type { Decision } from "../core/decision.js";
 import type { ObjectKey } from "../core/types.js";
 import type { DesiredState } from "./desired-state.js";
+import { TIMED_OUT, within } from "./within.js";
 
 export function isGitOpsMiss(decision: Decision): boolean {
   return decision.kind === "judged" && decision.gitops === "no-matching-revision";
@@ -17,13 +18,7 @@ export async function loadHistoryWithin(
   timeoutMs: number,
   logger: pino.Logger,
 ): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<"timeout">((resolve) => {
-    timer = setTimeout(() => resolve("timeout"), timeoutMs);
-  });
-  const outcome = await Promise.race([state.loadHistory(key), timeout]);
-  clearTimeout(timer);
-  if (outcome !== "timeout") return true;
+  if ((await within(state.loadHistory(key), timeoutMs)) !== TIMED_OUT) return true;
   logger.warn(
     { timeoutMs, object: `${key.namespace}/${key.name}` },
     "Git history took too long; deciding on the revisions already known",

@@ -2,6 +2,7 @@
 // that the whole answer stays well inside the webhook's timeout. Never throws.
 import type pino from "pino";
 import type { GitSource } from "../sources/types.js";
+import { TIMED_OUT, within } from "./within.js";
 
 /** What an on-demand fetch brought: a new revision, nothing new, no answer in time, or only failures. */
 export type FetchOutcome = "fresh" | "unchanged" | "timed_out" | "failed";
@@ -12,14 +13,9 @@ export async function refreshWithin(
   timeoutMs: number,
   logger: pino.Logger,
 ): Promise<FetchOutcome> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<"timeout">((resolve) => {
-    timer = setTimeout(() => resolve("timeout"), timeoutMs);
-  });
   const results = Promise.all(sources.map((source) => source.refresh("on-demand before deny or warn")));
-  const outcome = await Promise.race([results, timeout]);
-  clearTimeout(timer);
-  if (outcome === "timeout") {
+  const outcome = await within(results, timeoutMs);
+  if (outcome === TIMED_OUT) {
     logger.warn({ timeoutMs }, "on-demand Git refresh took too long; deciding on the revision already known");
     return "timed_out";
   }
