@@ -1,16 +1,19 @@
 // Keeps the served revision on local disk so that a restarted replica serves it while Git is away
 // (docs/contract.md §2, restarts). Writes are atomic (temp file + rename) and coalesced: when revisions come
-// faster than the disk, only the newest is written.
-import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
+// faster than the disk, only the newest is written. Both ways go a line at a time (one line per file):
+// 10,000 manifests are never one string in memory.
+import { createReadStream } from "node:fs";
+import { mkdir, open, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
+import { createInterface } from "node:readline";
 import type { Logger } from "pino";
 import type { StoredHistory } from "./object-history.js";
 import { describeError } from "./redact.js";
 import type { FileNotices } from "./revision-builder.js";
 import {
   type DecodedSnapshot,
-  decodeSnapshot,
-  encodeSnapshot,
+  encodeSnapshotLines,
+  SnapshotDecoder,
   type SnapshotIdentity,
 } from "./snapshot-codec.js";
 import type { SourceRevision } from "./types.js";
@@ -45,10 +48,10 @@ class FileSnapshotStore implements SnapshotStore {
   ) {}
 
   async load(notices: FileNotices): Promise<DecodedSnapshot | undefined> {
-    const text = await this.read();
-    if (text === undefined) return undefined;
+    const decoder = new SnapshotDecoder(this.identity, notices);
     try {
-      return decodeSnapshot(this.identity, text, notices);
+      if (!(await this.readLines((line) => decoder.push(line)))) return undefined;
+      return decoder.finish();
     } catch (error) {
       this.logger.warn({ err: describeError(error) }, "snapshot ignored");
       return undefined;
@@ -64,15 +67,32 @@ class FileSnapshotStore implements SnapshotStore {
     while (this.writing !== undefined) await this.writing;
   }
 
-  private async read(): Promise<string | undefined> {
+  /**
+   * Feeds every line to `onLine`, whose errors (a snapshot that does not decode) are rethrown; false when
+   * there is no snapshot or the file cannot be read (logged).
+   */
+  private async readLines(onLine: (line: string) => void): Promise<boolean> {
+    const lines = createInterface({ input: createReadStream(this.path, "utf8"), crlfDelay: Infinity });
+    let undecodable: unknown;
     try {
-      return await readFile(this.path, "utf8");
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") {
-        this.logger.warn({ err: describeError(error) }, "snapshot could not be read; ignored");
+      for await (const line of lines) {
+        if (line === "") continue;
+        try {
+          onLine(line);
+        } catch (error) {
+          undecodable = error;
+          break;
+        }
       }
-      return undefined;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT")
+        this.logger.warn({ err: describeError(error) }, "snapshot could not be read; ignored");
+      return false;
+    } finally {
+      lines.close();
     }
+    if (undecodable !== undefined) throw undecodable;
+    return true;
   }
 
   private async drain(): Promise<void> {
@@ -82,8 +102,10 @@ class FileSnapshotStore implements SnapshotStore {
       const { revision, notices } = this.pending;
       this.pending = undefined;
       try {
-        const text = encodeSnapshot(this.identity, revision, notices, this.history());
-        await writeAtomically(this.path, text);
+        await writeAtomically(
+          this.path,
+          encodeSnapshotLines(this.identity, revision, notices, this.history()),
+        );
         this.logger.debug({ commit: revision.commit }, "snapshot saved");
       } catch (error) {
         this.logger.warn({ err: describeError(error) }, "snapshot could not be saved");
@@ -93,13 +115,27 @@ class FileSnapshotStore implements SnapshotStore {
   }
 }
 
-async function writeAtomically(path: string, text: string): Promise<void> {
+// Lines are gathered into writes of about this size: few system calls, little memory.
+const CHUNK_CHARS = 256 * 1024;
+
+async function writeAtomically(path: string, lines: Iterable<string>): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   const temporary = `${path}.${process.pid}.tmp`;
   try {
     const handle = await open(temporary, "w", 0o600);
     try {
-      await handle.writeFile(text, "utf8");
+      let chunk: string[] = [];
+      let size = 0;
+      for (const line of lines) {
+        chunk.push(line);
+        size += line.length;
+        if (size < CHUNK_CHARS) continue;
+        // Each write awaits the disk, so requests are served between chunks while 10,000 files encode.
+        await handle.write(chunk.join(""));
+        chunk = [];
+        size = 0;
+      }
+      await handle.write(chunk.join(""));
       // Without the sync, a crash after the rename can leave an empty file under the real name.
       await handle.sync();
     } finally {

@@ -172,9 +172,14 @@ describe("objectHistory across restarts", () => {
   test("an old (v1) snapshot still serves, without history", async () => {
     await readHistoryThenLoseGit();
     const path = snapshotPath(fx.stateDir, "demo");
-    const { history, ...rest } = JSON.parse(await readFile(path, "utf8")) as Record<string, unknown>;
+    // v1 was one JSON document holding its files; v3 writes a header line, then a line per file.
+    const [header, ...files] = (await readFile(path, "utf8"))
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const { history, ...rest } = header ?? {};
     expect(history).toBeDefined();
-    await writeFile(path, JSON.stringify({ ...rest, format: "driftguard.io/source-snapshot/v1" }));
+    await writeFile(path, JSON.stringify({ ...rest, format: "driftguard.io/source-snapshot/v1", files }));
     const restarted = fx.createSource();
     await restarted.start();
     expect(restarted.current()).toBeDefined();
@@ -184,8 +189,10 @@ describe("objectHistory across restarts", () => {
   test("a snapshot with a corrupted history is ignored as a whole, and nothing throws", async () => {
     await readHistoryThenLoseGit();
     const path = snapshotPath(fx.stateDir, "demo");
-    const json = JSON.parse(await readFile(path, "utf8")) as Record<string, unknown>;
-    await writeFile(path, JSON.stringify({ ...json, history: { head: json.commit, objects: {} } }));
+    const [first = "", ...files] = (await readFile(path, "utf8")).split("\n");
+    const header = JSON.parse(first) as Record<string, unknown>;
+    const broken = { ...header, history: { head: header.commit, objects: {} } };
+    await writeFile(path, [JSON.stringify(broken), ...files].join("\n"));
     const restarted = fx.createSource();
     await restarted.start();
     expect(restarted.current()).toBeUndefined();

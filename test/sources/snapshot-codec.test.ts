@@ -1,9 +1,28 @@
 import { describe, expect, test } from "vitest";
 import type { FileNotices } from "../../src/sources/revision-builder.js";
-import { decodeSnapshot, encodeSnapshot, type SnapshotIdentity } from "../../src/sources/snapshot-codec.js";
+import {
+  decodeSnapshot,
+  encodeSnapshot,
+  encodeSnapshotLines,
+  type SnapshotIdentity,
+} from "../../src/sources/snapshot-codec.js";
 import type { FileState, Notice, SourceRevision } from "../../src/sources/types.js";
 
 const identity: SnapshotIdentity = { source: "demo", fingerprint: "abc", parserVersion: 1 };
+
+type Json = Record<string, unknown>;
+/** The snapshot's lines as JSON: the header, then one object per file. */
+const linesOf = (text: string) =>
+  text
+    .trimEnd()
+    .split("\n")
+    .map((line) => JSON.parse(line) as Json);
+const textOf = (lines: readonly unknown[]) => lines.map((line) => `${JSON.stringify(line)}\n`).join("");
+/** The snapshot with its header changed. */
+const withHeader = (text: string, change: (header: Json) => unknown) => {
+  const [header, ...files] = linesOf(text);
+  return textOf([change(header ?? {}), ...files]);
+};
 
 function sample(): { revision: SourceRevision; notices: FileNotices } {
   const notices: FileNotices = new WeakMap();
@@ -52,29 +71,58 @@ describe("snapshot codec", () => {
     expect(api && restoredNotices.get(api)).toEqual([revision.notices[1]]);
   });
 
-  const broken: Array<[string, (json: Record<string, unknown>) => unknown, RegExp]> = [
+  const broken: Array<[string, (json: Json) => unknown, RegExp]> = [
     ["another source", (j) => ({ ...j, source: "other" }), /another source/],
     ["another configuration", (j) => ({ ...j, fingerprint: "zzz" }), /another fingerprint/],
     ["another parser", (j) => ({ ...j, parserVersion: 0 }), /another parser/],
     ["an unknown format", (j) => ({ ...j, format: "v0" }), /unknown format/],
-    ["files not a list", (j) => ({ ...j, files: {} }), /files is not a list/],
-    [
-      "a doc without object",
-      (j) => ({ ...j, files: [{ file: "f", blob: "b", goodCommit: "", notices: [], docs: [{}] }] }),
-      /is not/,
-    ],
+    ["a file count that is no number", (j) => ({ ...j, files: {} }), /files is not a number/],
     ["a missing commit", ({ commit: _, ...j }) => j, /commit/],
   ];
   test.each(broken)("refuses %s", (_, change, reason) => {
     const { revision, notices } = sample();
-    const json = JSON.parse(encodeSnapshot(identity, revision, notices)) as Record<string, unknown>;
-    expect(() => decodeSnapshot(identity, JSON.stringify(change(json)), new WeakMap())).toThrow(reason);
+    const text = withHeader(encodeSnapshot(identity, revision, notices), change);
+    expect(() => decodeSnapshot(identity, text, new WeakMap())).toThrow(reason);
   });
 
-  test("refuses a truncated file", () => {
+  test("refuses a file line that is not one, a doc without object, a file twice, lines beyond the count", () => {
+    const { revision, notices } = sample();
+    const [header, web, api] = linesOf(encodeSnapshot(identity, revision, notices));
+    const bad = { file: "f", blob: "b", goodCommit: "", notices: [], docs: [{}] };
+    expect(() => decodeSnapshot(identity, textOf([header, web, "x"]), new WeakMap())).toThrow(/file is not/);
+    expect(() => decodeSnapshot(identity, textOf([header, web, bad]), new WeakMap())).toThrow(/is not/);
+    const extra = textOf([header, web, api, api]);
+    expect(() => decodeSnapshot(identity, extra, new WeakMap())).toThrow(/more than the 2 files/);
+    const twice = textOf([header, web, web]);
+    expect(() => decodeSnapshot(identity, twice, new WeakMap())).toThrow(/apps\/web.yaml appears twice/);
+  });
+
+  test("refuses a truncated file: cut inside a line, or after a whole line", () => {
     const { revision, notices } = sample();
     const text = encodeSnapshot(identity, revision, notices);
-    expect(() => decodeSnapshot(identity, text.slice(0, text.length / 2), new WeakMap())).toThrow(/not JSON/);
+    expect(() => decodeSnapshot(identity, text.slice(0, text.length - 10), new WeakMap())).toThrow(
+      /not JSON/,
+    );
+    const lines = text.split("\n");
+    const cut = `${lines.slice(0, 2).join("\n")}\n`;
+    expect(() => decodeSnapshot(identity, cut, new WeakMap())).toThrow(/truncated: 1 of 2 files/);
+    expect(() => decodeSnapshot(identity, "", new WeakMap())).toThrow(/empty/);
+  });
+
+  test("writes one line per file, so that neither side ever holds the snapshot as one string", () => {
+    const { revision, notices } = sample();
+    const lines = [...encodeSnapshotLines(identity, revision, notices)];
+    expect(lines).toHaveLength(1 + revision.files.size);
+    expect(lines.every((line) => line.endsWith("\n") && line.indexOf("\n") === line.length - 1)).toBe(true);
+  });
+
+  test("still reads a v2 snapshot (one JSON document) written by an earlier release", () => {
+    const { revision, notices } = sample();
+    const [header, ...files] = linesOf(encodeSnapshot(identity, revision, notices));
+    const v2 = JSON.stringify({ ...header, format: "driftguard.io/source-snapshot/v2", files });
+    const restored = decodeSnapshot(identity, v2, new WeakMap()).revision;
+    expect([...restored.files.keys()]).toEqual([...revision.files.keys()]);
+    expect(restored.files.get("apps/web.yaml")?.docs).toEqual(revision.files.get("apps/web.yaml")?.docs);
   });
 });
 
@@ -101,7 +149,7 @@ describe("snapshot codec: history (v2)", () => {
   test("a history read for another commit is not written", () => {
     const { revision, notices } = sample();
     const text = encodeSnapshot(identity, revision, notices, history("c9"));
-    expect(JSON.parse(text).history).toBeUndefined();
+    expect(linesOf(text)[0]?.history).toBeUndefined();
     expect(decodeSnapshot(identity, text, new WeakMap()).history).toBeUndefined();
   });
 
@@ -128,10 +176,7 @@ describe("snapshot codec: history (v2)", () => {
     ],
   ])("refuses %s", (_, change, reason) => {
     const { revision, notices } = sample();
-    const json = JSON.parse(encodeSnapshot(identity, revision, notices, history("c1"))) as Record<
-      string,
-      unknown
-    >;
-    expect(() => decodeSnapshot(identity, JSON.stringify(change(json)), new WeakMap())).toThrow(reason);
+    const text = withHeader(encodeSnapshot(identity, revision, notices, history("c1")), change);
+    expect(() => decodeSnapshot(identity, text, new WeakMap())).toThrow(reason);
   });
 });
