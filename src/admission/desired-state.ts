@@ -36,7 +36,11 @@ export class DesiredState {
     private readonly policy: Policy,
     /** How many distinct past states of an object count for GitOps identities (gitops.revisions). */
     private readonly revisions = 10,
-  ) {}
+  ) {
+    // Until a source has synced, its objects are unknown, not unmanaged: a request that arrives before
+    // the first fetch must meet onUnsynced, never a silent allow.
+    this.rebuild();
+  }
 
   /** Recomputes the index from every source's current revision. Cheap when little changed. */
   rebuild(): void {

@@ -19,6 +19,19 @@ function twoSources(left: string, right: string) {
 }
 
 describe("desired state across sources", () => {
+  it("knows nothing before a source has synced: every object is unsynced, not unmanaged", () => {
+    const apps = fakeSource("apps");
+    const state = new DesiredState([apps], testPolicy());
+    expect(state.lookup({ namespace: "shop", name: "web" })).toEqual({
+      kind: "unsynced",
+      reason: "Git source apps has not synced yet",
+    });
+    apps.serve(fakeRevision("apps", "a1", [deploymentManifest({ image: "nginx:1" })]));
+    state.rebuild();
+    expect(state.lookup({ namespace: "shop", name: "web" }).kind).toBe("managed");
+    expect(state.lookup({ namespace: "shop", name: "other" }).kind).toBe("unmanaged");
+  });
+
   it("treats identical copies as one desired state, and lists them as duplicates", () => {
     const state = twoSources("nginx:1", "nginx:1");
     expect(state.lookup({ namespace: "shop", name: "web" }).kind).toBe("managed");
