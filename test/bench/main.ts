@@ -10,7 +10,7 @@ import { runGitScale } from "./git-scale.js";
 import { runLoad } from "./load.js";
 import { REPO_ROOT } from "./paths.js";
 import { runRbac } from "./rbac.js";
-import { printRows, type Row } from "./report.js";
+import { info, loadAverage, printRows, type Row } from "./report.js";
 
 const PARTS = ["load", "decision", "git", "rbac"] as const;
 type Part = (typeof PARTS)[number];
@@ -42,6 +42,9 @@ async function main(): Promise<number> {
   for (const part of parts) {
     log(`\n== ${part} ==`);
     const started = Date.now();
+    const loadAtStart = loadAverage();
+    log(`${part}: load average at start ${loadAtStart}`);
+    rows.push(info(part, "load average at start", loadAtStart));
     try {
       if (part === "load") {
         // The load part runs the built CLI, as deployed: build it from the current sources first.
@@ -56,6 +59,9 @@ async function main(): Promise<number> {
       log(`${part}: ERROR ${error instanceof Error ? error.message : String(error)}`);
       rows.push({ part, metric: "error", value: "see above", target: "", status: "ERROR" });
     }
+    const loadAtEnd = loadAverage();
+    log(`${part}: load average at end ${loadAtEnd}`);
+    rows.push(info(part, "load average at end", loadAtEnd));
     log(`${part}: done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   }
   printRows("== driftguard bench: results ==", rows);
