@@ -48,3 +48,27 @@ export function jsonEqual(a: Json | undefined, b: Json | undefined): boolean {
   if (keys.length !== Object.keys(b).length) return false;
   return keys.every((key) => key in b && jsonEqual(a[key], b[key]));
 }
+
+/**
+ * Equality that also counts object key order: two values it calls identical go through any pure
+ * function (normalize, diff) to identical results, order of reported paths included. Read-only: it
+ * allocates nothing beyond the key lists.
+ */
+export function identicalJson(a: Json | undefined, b: Json | undefined): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== "object" || typeof b !== "object") return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!identicalJson(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const keys = Object.keys(a);
+  const otherKeys = Object.keys(b);
+  if (keys.length !== otherKeys.length) return false;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    if (key !== otherKeys[i] || !identicalJson(a[key], b[key])) return false;
+  }
+  return true;
+}

@@ -13,6 +13,13 @@ export interface LiveObject {
   normalizedFor(desired: Desired): JsonObject;
 }
 
+/**
+ * Makes the LiveObject of a request's object or oldObject. decide uses `liveObject` unless its caller
+ * brings one that may reuse normalized forms across requests (the service layer's cache): the core
+ * itself keeps nothing between calls.
+ */
+export type LiveObjects = (raw: JsonObject, role: "object" | "oldObject") => LiveObject;
+
 export function liveObject(raw: JsonObject): LiveObject {
   const byOptions = new Map<string, JsonObject>();
   return {

@@ -12,6 +12,7 @@ import type { AdmissionHandler } from "../http/types.js";
 import type { GitSource } from "../sources/types.js";
 import type { ClusterView } from "./cluster-view.js";
 import type { DesiredState } from "./desired-state.js";
+import { createNormalizedCache } from "./normalized-cache.js";
 import { type FetchOutcome, refreshWithin } from "./on-demand-fetch.js";
 
 export interface AdmitDependencies {
@@ -35,6 +36,8 @@ export interface AdmitDependencies {
 export function createAdmit(deps: AdmitDependencies): AdmissionHandler {
   const now = deps.now ?? Date.now;
   const elapsedClock = deps.elapsedClock ?? (() => performance.now());
+  // Made for this service's one policy: the cache's key relies on it (see normalized-cache.ts).
+  const live = createNormalizedCache();
   const decideNow = (request: AdmissionRequest, subject: Subject): Decision =>
     decide({
       request,
@@ -43,6 +46,7 @@ export function createAdmit(deps: AdmitDependencies): AdmissionHandler {
       policy: deps.policy,
       namespaceTerminating: deps.cluster?.namespaceTerminating(subject.key.namespace) ?? false,
       grant: deps.cluster?.grantsFor(subject.requester, subject.key),
+      live,
     });
   return async (request, context) => {
     const started = elapsedClock();
