@@ -1,25 +1,35 @@
 // Normalized live objects kept across requests: the same stored object comes back again and again (the
 // oldObject of every retry of a denied write, of a controller's repeated no-op updates, the object of
-// each retry), and normalizing it is most of what a decision costs.
+// each retry), and normalizing it, then comparing it with Git, is most of what a decision costs.
 //
 // Why it can never serve a wrong form: (uid, resourceVersion, role, options) only says where to look.
 // An entry is used only when the request's object holds input identical to the entry's (the kept
 // metadata and the spec, key order included: `sameNormalizeInput`), so the cached form is exactly what
 // normalizing this object would give; a forged review naming another object's uid and version finds a
-// different input and misses. The options are in the key (`Desired.optionsKey`) and the ignore lists
-// are the one policy this cache is made for. Nothing mutates request objects or normalized forms:
-// normalize copies before it edits, and the desired objects are shared the same way.
+// different input and misses. The drift kept with a form is a pure function of that form and one
+// Desired object, held by identity (a new Git revision is a new Desired). The options are in the key
+// (`Desired.optionsKey`) and the ignore lists are the one policy this cache is made for. Nothing
+// mutates request objects or normalized forms: normalize copies before it edits, and the desired
+// objects are shared the same way.
+
+import { driftsOf } from "../core/compare.js";
 import type { Desired } from "../core/desired.js";
 import { isObject } from "../core/json.js";
 import type { LiveObject, LiveObjects } from "../core/live-object.js";
 import { normalize, normalizeInput, sameNormalizeInput } from "../core/normalize.js";
-import type { Json, JsonObject } from "../core/types.js";
+import type { Drift, Json, JsonObject } from "../core/types.js";
 
 interface Entry {
   input: JsonObject;
   normalized: JsonObject;
   /** JSON values in `input`: the normalized form is smaller, so twice this bounds what the entry holds. */
   size: number;
+  /**
+   * Drift of `normalized` from each desired object it was compared with. A pure function of the two,
+   * both never mutated; a new Git revision brings new Desired objects, so a new key. Frozen: a
+   * consumer that tried to edit a shared list would fail loudly instead of changing later answers.
+   */
+  drifts: WeakMap<Desired, readonly Drift[]>;
 }
 
 /**
@@ -38,9 +48,10 @@ const VARIANTS = 4;
 export function createNormalizedCache(budget = BUDGET): LiveObjects {
   const entries = new Map<string, Entry[]>();
   let held = 0;
-  const normalizedFor = (raw: JsonObject, role: string, desired: Desired, make: () => JsonObject) => {
+  const entryFor = (raw: JsonObject, role: string, desired: Desired): Entry => {
+    const make = () => normalize(raw, desired.options).object;
     const key = locator(raw, role, desired.optionsKey);
-    if (key === undefined) return make();
+    if (key === undefined) return transient(make());
     const variants = entries.get(key) ?? [];
     // Most recently used first, and the key moves to the end of the map's order (least recent first).
     entries.delete(key);
@@ -49,33 +60,48 @@ export function createNormalizedCache(budget = BUDGET): LiveObjects {
     if (hit >= 0) {
       const [entry] = variants.splice(hit, 1) as [Entry];
       variants.unshift(entry);
-      return entry.normalized;
+      return entry;
     }
-    const normalized = make();
     const input = normalizeInput(raw);
-    const size = countValues(input, MAX_VALUES);
-    if (size <= MAX_VALUES) {
-      variants.unshift({ input, normalized, size });
-      held += size;
+    const entry = { ...transient(make()), input, size: countValues(input, MAX_VALUES) };
+    if (entry.size <= MAX_VALUES) {
+      variants.unshift(entry);
+      held += entry.size;
       for (const dropped of variants.splice(VARIANTS)) held -= dropped.size;
       held = evict(entries, held, budget);
     }
-    return normalized;
+    return entry;
   };
-  return (raw, role): LiveObject => {
-    // As the core's liveObject: within one request, once per options key.
-    const seen = new Map<string, JsonObject>();
-    return {
-      raw,
-      normalizedFor(desired) {
-        let normalized = seen.get(desired.optionsKey);
-        if (normalized === undefined) {
-          normalized = normalizedFor(raw, role, desired, () => normalize(raw, desired.options).object);
-          seen.set(desired.optionsKey, normalized);
-        }
-        return normalized;
-      },
-    };
+  return (raw, role) => liveFrom(raw, (desired) => entryFor(raw, role, desired));
+}
+
+function transient(normalized: JsonObject): Entry {
+  return { input: {}, normalized, size: 0, drifts: new WeakMap() };
+}
+
+/** As the core's liveObject, with forms and drift from entries: within a request, one lookup each. */
+function liveFrom(raw: JsonObject, entryFor: (desired: Desired) => Entry): LiveObject {
+  const seen = new Map<string, Entry>();
+  const entry = (desired: Desired): Entry => {
+    let found = seen.get(desired.optionsKey);
+    if (found === undefined) {
+      found = entryFor(desired);
+      seen.set(desired.optionsKey, found);
+    }
+    return found;
+  };
+  return {
+    raw,
+    normalizedFor: (desired) => entry(desired).normalized,
+    driftFrom(desired) {
+      const { normalized, drifts } = entry(desired);
+      let found = drifts.get(desired);
+      if (found === undefined) {
+        found = Object.freeze(driftsOf(desired, normalized).map((drift) => Object.freeze(drift)));
+        drifts.set(desired, found);
+      }
+      return found;
+    },
   };
 }
 

@@ -117,3 +117,22 @@ describe("decide with the cache answers as decide without it (property)", () => 
     );
   });
 });
+
+describe("drift kept with a form", () => {
+  it("is the same list for an identical object, and read-only", () => {
+    const live = createNormalizedCache();
+    const first = live(withImage(stored(), "nginx:2"), "object").driftFrom(desired);
+    const again = live(withImage(stored(), "nginx:2"), "object").driftFrom(desired);
+    expect(again).toBe(first);
+    expect(first.length).toBe(1);
+    expect(Object.isFrozen(first) && Object.isFrozen(first[0])).toBe(true);
+  });
+
+  it("is computed anew for another desired object (a new Git revision)", () => {
+    const live = createNormalizedCache();
+    const object = withImage(stored(), "nginx:2");
+    live(object, "object").driftFrom(desired);
+    const next = desiredFor(withImage(GIT, "nginx:2"), policy, "shop");
+    expect(live(clone(object), "object").driftFrom(next)).toEqual([]);
+  });
+});
