@@ -105,7 +105,9 @@ export function registerValidateRoute(
       { parseAs: "string", bodyLimit },
       scope.getDefaultJsonParser("error", "error"),
     );
-    scope.post("/validate", { bodyLimit }, async (request, reply) => {
+    // No per-request child logger from fastify (its only binding is a request counter, and request logging
+    // is off): lines of this route bind the admission's own identity, lazily (requestContext).
+    scope.post("/validate", { bodyLimit, childLoggerFactory: (logger) => logger }, async (request, reply) => {
       const parsed = parseReview(request.body);
       if (!parsed.ok) {
         request.log.warn({ reason: parsed.error }, "rejected a body that is not an AdmissionReview v1");
