@@ -51,8 +51,8 @@ export function jsonEqual(a: Json | undefined, b: Json | undefined): boolean {
 
 /**
  * Equality that also counts object key order: two values it calls identical go through any pure
- * function (normalize, diff) to identical results, order of reported paths included. Read-only: it
- * allocates nothing beyond the key lists.
+ * function (normalize, diff) to identical results, order of reported paths included. Read-only, and it
+ * allocates one key list per object (for-in walks the other side): it runs on every cached lookup.
  */
 export function identicalJson(a: Json | undefined, b: Json | undefined): boolean {
   if (a === b) return true;
@@ -64,11 +64,11 @@ export function identicalJson(a: Json | undefined, b: Json | undefined): boolean
   }
   if (Array.isArray(b)) return false;
   const keys = Object.keys(a);
-  const otherKeys = Object.keys(b);
-  if (keys.length !== otherKeys.length) return false;
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i] as string;
-    if (key !== otherKeys[i] || !identicalJson(a[key], b[key])) return false;
+  let i = 0;
+  // A key inherited by `b` (a polluted prototype) is not in `keys`: the values are then called different.
+  for (const key in b) {
+    if (key !== keys[i] || !identicalJson(a[key], b[key])) return false;
+    i++;
   }
-  return true;
+  return i === keys.length;
 }
