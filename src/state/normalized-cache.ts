@@ -19,6 +19,9 @@ import type { LiveObject, LiveObjects } from "../core/live-object.js";
 import { normalize, normalizeInput, sameNormalizeInput } from "../core/normalize.js";
 import type { Drift, Json, JsonObject } from "../core/types.js";
 
+/** A Map while the entry lives for one request; a WeakMap once kept (Desired objects come and go). */
+type DriftMemo = Pick<WeakMap<Desired, readonly Drift[]>, "get" | "set">;
+
 interface Entry {
   input: JsonObject;
   normalized: JsonObject;
@@ -29,7 +32,7 @@ interface Entry {
    * both never mutated; a new Git revision brings new Desired objects, so a new key. Frozen: a
    * consumer that tried to edit a shared list would fail loudly instead of changing later answers.
    */
-  drifts: WeakMap<Desired, readonly Drift[]>;
+  drifts: DriftMemo;
 }
 
 /**
@@ -81,8 +84,10 @@ export function createNormalizedCache(budget = BUDGET): LiveObjects {
     if (key === undefined || !sightedBefore(sighted, key)) return entry;
     const input = normalizeInput(raw);
     const size = countValues(input, MAX_VALUES);
-    if (size <= MAX_VALUES) keep(key, { ...entry, input, size });
-    return entry;
+    if (size > MAX_VALUES) return entry;
+    const kept = { ...entry, input, size, drifts: new WeakMap() };
+    keep(key, kept);
+    return kept;
   };
   return (raw, role) => liveFrom(raw, (desired) => entryFor(raw, role, desired));
 }
@@ -96,7 +101,7 @@ function sightedBefore(sighted: Set<string>, key: string): boolean {
 }
 
 function transient(normalized: JsonObject): Entry {
-  return { input: {}, normalized, size: 0, drifts: new WeakMap() };
+  return { input: {}, normalized, size: 0, drifts: new Map() };
 }
 
 /** As the core's liveObject, with forms and drift from entries: within a request, one lookup each. */
