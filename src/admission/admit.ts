@@ -13,6 +13,7 @@ import type { ClusterView } from "./cluster-view.js";
 import type { AdmissionHandler } from "./contract.js";
 import type { DesiredState } from "./desired-state.js";
 import { isGitOpsMiss, loadHistoryWithin } from "./history-hook.js";
+import { createNormalizedCache } from "./normalized-cache.js";
 import { type FetchOutcome, refreshWithin } from "./on-demand-fetch.js";
 
 export interface AdmitDependencies {
@@ -36,6 +37,8 @@ export interface AdmitDependencies {
 export function createAdmit(deps: AdmitDependencies): AdmissionHandler {
   const now = deps.now ?? Date.now;
   const elapsedClock = deps.elapsedClock ?? (() => performance.now());
+  // Made for this service's one policy: the cache's key relies on it (see normalized-cache.ts).
+  const live = createNormalizedCache();
   const decideNow = (request: AdmissionRequest, subject: Subject): Decision =>
     decide({
       request,
@@ -44,6 +47,7 @@ export function createAdmit(deps: AdmitDependencies): AdmissionHandler {
       policy: deps.policy,
       namespaceTerminating: deps.cluster?.namespaceTerminating(subject.key.namespace) ?? false,
       grant: deps.cluster?.grantsFor(subject.requester, subject.key),
+      live,
     });
   return async (request, context) => {
     const started = elapsedClock();

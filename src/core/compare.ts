@@ -6,11 +6,15 @@ import { diff } from "./diff.js";
 import { groupOf, isSensitive } from "./field-groups.js";
 import type { LiveObject } from "./live-object.js";
 import { formatPath } from "./paths.js";
-import { type Drift, type DriftChange, type Json, MASKED, type Path } from "./types.js";
+import { type Drift, type DriftChange, type Json, type JsonObject, MASKED, type Path } from "./types.js";
 
 /** Every field where `live` differs from Git's desired object, in the order of the desired object. */
 export function compare(desired: Desired, live: LiveObject): Drift[] {
-  const normalized = live.normalizedFor(desired);
+  return [...live.driftFrom(desired)];
+}
+
+/** What compare returns, from the live object's normalized form (LiveObject.driftFrom memoizes it). */
+export function driftsOf(desired: Desired, normalized: JsonObject): Drift[] {
   return diff(desired.normalized, normalized, desired.lenient).map(({ path, left, right }) =>
     driftAt(path, left, right),
   );

@@ -5,7 +5,7 @@ import type { Decision, Exempted, Subject } from "./decision.js";
 import { exemptionFor, type GrantResolver } from "./exemptions.js";
 import { matchingRevision } from "./gitops.js";
 import { type Change, judge, scaleReplicas } from "./judge.js";
-import { liveObject } from "./live-object.js";
+import { type LiveObjects, liveObject } from "./live-object.js";
 import type { Lookup } from "./lookup.js";
 import type { Policy } from "./policy.js";
 import { subjectOf } from "./subject.js";
@@ -22,6 +22,8 @@ export interface DecideInput {
   /** True when the object's namespace is being deleted (its deletes are always allowed). */
   namespaceTerminating: boolean;
   grant?: GrantResolver | undefined;
+  /** Where live objects come from; `liveObject` (nothing shared between requests) by default. */
+  live?: LiveObjects | undefined;
 }
 
 export function decide(input: DecideInput): Decision {
@@ -65,7 +67,7 @@ function judgeManaged(
   mode: Mode,
 ): Decision {
   const { desired } = lookup;
-  const change = changeOf(input.request);
+  const change = changeOf(input.request, input.live ?? liveObject);
   const isGitOps = matchesSubjects(subject.requester, input.policy.gitops);
   if (isGitOps) {
     const commit = matchingRevision(lookup.recent(), change);
@@ -117,13 +119,13 @@ function applyExemptions(violations: readonly Drift[], input: DecideInput, subje
   return { kept, exempted };
 }
 
-function changeOf(request: AdmissionRequest): Change {
+function changeOf(request: AdmissionRequest, live: LiveObjects): Change {
   if (request.operation === "DELETE") return { kind: "delete" };
   if (request.subResource === "scale") {
     const oldReplicas = request.oldObject ? scaleReplicas(request.oldObject) : undefined;
     return { kind: "scale", oldReplicas, replicas: scaleReplicas(request.object) };
   }
-  const object = liveObject(request.object ?? {});
+  const object = live(request.object ?? {}, "object");
   if (request.operation === "CREATE" || !request.oldObject) return { kind: "create", object };
-  return { kind: "update", old: liveObject(request.oldObject), object };
+  return { kind: "update", old: live(request.oldObject, "oldObject"), object };
 }

@@ -48,3 +48,27 @@ export function jsonEqual(a: Json | undefined, b: Json | undefined): boolean {
   if (keys.length !== Object.keys(b).length) return false;
   return keys.every((key) => key in b && jsonEqual(a[key], b[key]));
 }
+
+/**
+ * Equality that also counts object key order: two values it calls identical go through any pure
+ * function (normalize, diff) to identical results, order of reported paths included. Read-only, and it
+ * allocates one key list per object (for-in walks the other side): it runs on every cached lookup.
+ */
+export function identicalJson(a: Json | undefined, b: Json | undefined): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== "object" || typeof b !== "object") return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!identicalJson(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const keys = Object.keys(a);
+  let i = 0;
+  // A key inherited by `b` (a polluted prototype) is not in `keys`: the values are then called different.
+  for (const key in b) {
+    if (key !== keys[i] || !identicalJson(a[key], b[key])) return false;
+    i++;
+  }
+  return i === keys.length;
+}

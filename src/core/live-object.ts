@@ -3,27 +3,47 @@
 // states of one object; they share the policy's ignore lists and differ at most in whether replicas
 // are managed, so the object is normalized once or twice per request, never once per revision.
 
+import { driftsOf } from "./compare.js";
 import type { Desired } from "./desired.js";
 import { normalize } from "./normalize.js";
-import type { JsonObject } from "./types.js";
+import type { Drift, JsonObject } from "./types.js";
 
 export interface LiveObject {
   readonly raw: JsonObject;
   /** The object normalized with the options `desired` was normalized with. */
   normalizedFor(desired: Desired): JsonObject;
+  /** What compare(desired, this) returns, computed once per desired object. Never to be mutated. */
+  driftFrom(desired: Desired): readonly Drift[];
 }
+
+/**
+ * Makes the LiveObject of a request's object or oldObject. decide uses `liveObject` unless its caller
+ * brings one that may reuse normalized forms across requests (the service layer's cache): the core
+ * itself keeps nothing between calls.
+ */
+export type LiveObjects = (raw: JsonObject, role: "object" | "oldObject") => LiveObject;
 
 export function liveObject(raw: JsonObject): LiveObject {
   const byOptions = new Map<string, JsonObject>();
+  const drifts = new Map<Desired, readonly Drift[]>();
+  const normalizedFor = (desired: Desired): JsonObject => {
+    let normalized = byOptions.get(desired.optionsKey);
+    if (normalized === undefined) {
+      normalized = normalize(raw, desired.options).object;
+      byOptions.set(desired.optionsKey, normalized);
+    }
+    return normalized;
+  };
   return {
     raw,
-    normalizedFor(desired) {
-      let normalized = byOptions.get(desired.optionsKey);
-      if (normalized === undefined) {
-        normalized = normalize(raw, desired.options).object;
-        byOptions.set(desired.optionsKey, normalized);
+    normalizedFor,
+    driftFrom(desired) {
+      let found = drifts.get(desired);
+      if (found === undefined) {
+        found = driftsOf(desired, normalizedFor(desired));
+        drifts.set(desired, found);
       }
-      return normalized;
+      return found;
     },
   };
 }

@@ -5,7 +5,7 @@
 import { canonicalize } from "./canonical.js";
 import { applyDeploymentDefaults, type Lenient } from "./defaults.js";
 import { MAP_FIELDS, VALUE_STRUCTS } from "./fields.js";
-import { asObject, isObject } from "./json.js";
+import { asObject, identicalJson, isObject } from "./json.js";
 import { isUnder } from "./paths.js";
 import type { Json, JsonObject, Path } from "./types.js";
 
@@ -44,6 +44,28 @@ export function normalize(raw: JsonObject, options: NormalizeOptions): Normalize
     object,
     lenient: lenient.filter((entry) => !options.ignorePaths.some((p) => isUnder(entry.path, p))),
   };
+}
+
+/**
+ * What normalize reads of `raw`, by reference (nothing is copied): the kept metadata and the spec.
+ * Holding it keeps no more of a request alive than what is compared (managedFields, status go).
+ */
+export function normalizeInput(raw: JsonObject): JsonObject {
+  const metadata: JsonObject = {};
+  const rawMetadata = asObject(raw.metadata);
+  for (const key of KEPT_METADATA) if (rawMetadata?.[key] !== undefined) metadata[key] = rawMetadata[key];
+  return raw.spec === undefined ? { metadata } : { metadata, spec: raw.spec };
+}
+
+/**
+ * True when `a` and `b` hold identical input for normalize (key order included): normalize gives them
+ * identical results for any options. Kept beside prune, which decides what that input is.
+ */
+export function sameNormalizeInput(a: JsonObject, b: JsonObject): boolean {
+  if (!identicalJson(a.spec, b.spec)) return false;
+  const left = asObject(a.metadata);
+  const right = asObject(b.metadata);
+  return KEPT_METADATA.every((key) => identicalJson(left?.[key], right?.[key]));
 }
 
 /** A fresh copy holding only what is compared; nulls are gone (the server decodes them as unset). */

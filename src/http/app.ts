@@ -22,12 +22,18 @@ const TIMEOUTS = {
   // been abandoned by the API server, and a slow sender must not hold the socket.
   requestTimeout: 30_000,
   connectionTimeout: 60_000,
-  // Same ceiling for our own work: a stuck handler answers 503 (failurePolicy applies) instead of piling up.
-  handlerTimeout: 30_000,
   // Longer than the API server's idle-connection timeout (Go's default, 90 s): the client must be the one to
   // close an idle keep-alive connection, or a POST sent as we close it fails and the failurePolicy applies.
   keepAliveTimeout: 120_000,
 } as const;
+
+/**
+ * Same ceiling for our own work: a stuck admission handler answers 503 (failurePolicy applies) instead
+ * of piling up. validate-route.ts keeps this deadline itself rather than through fastify's
+ * handlerTimeout, which builds an AbortController per request and aborts it (a DOMException with a
+ * stack trace) when each request closes; no other route waits on anything.
+ */
+const VALIDATE_DEADLINE_MS = 30_000;
 
 export interface TlsKeyPair {
   key: string | Buffer;
@@ -56,7 +62,7 @@ export function buildApp(deps: AppDependencies, options: AppOptions): FastifyIns
     ...TIMEOUTS,
   });
   installErrorReplies(app);
-  registerValidateRoute(app, deps.admit, bodyLimit);
+  registerValidateRoute(app, deps.admit, { bodyLimit, deadlineMs: VALIDATE_DEADLINE_MS });
   registerProbeRoutes(app, deps);
   registerRefreshRoute(app, deps, bodyLimit);
   return app;

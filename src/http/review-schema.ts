@@ -3,6 +3,7 @@
 // servers add fields, and rejecting them would turn an upgrade into an outage.
 import { Ajv, type ErrorObject } from "ajv";
 import type { AdmissionReview } from "../core/admission.js";
+import { comparedDeeperThan, MAX_DEPTH } from "./review-depth.js";
 
 const groupVersionKind = {
   type: "object",
@@ -87,7 +88,7 @@ export type ParseReviewResult = { ok: true; review: AdmissionReview } | { ok: fa
 /** Checks an already JSON-parsed body. The error names the path and the reason: `request.uid: must be string`. */
 export function parseReview(body: unknown): ParseReviewResult {
   if (validate(body)) {
-    if (deeperThan(body, MAX_DEPTH))
+    if (comparedDeeperThan(body.request))
       return { ok: false, error: `request: nested deeper than ${MAX_DEPTH} levels` };
     return { ok: true, review: body };
   }
@@ -132,22 +133,4 @@ function formatPath(segments: readonly string[]): string {
     else out += `[${JSON.stringify(segment)}]`;
   }
   return out === "" ? "body" : out;
-}
-
-/**
- * A real Deployment review nests about 25 levels (managedFields included). JSON.parse accepts any depth,
- * but the comparison walks objects recursively: bound the work before it starts. The recursion here is
- * itself bounded by the limit, and allocates nothing (it runs on every request).
- */
-const MAX_DEPTH = 100;
-
-function deeperThan(value: unknown, limit: number): boolean {
-  if (value === null || typeof value !== "object") return false;
-  if (limit === 0) return true;
-  if (Array.isArray(value)) {
-    for (const child of value) if (deeperThan(child, limit - 1)) return true;
-    return false;
-  }
-  for (const key in value) if (deeperThan((value as Record<string, unknown>)[key], limit - 1)) return true;
-  return false;
 }

@@ -33,22 +33,45 @@ function requestContext(parent: Logger, admission: AdmissionRequest): AdmissionC
   };
 }
 
+const TIMED_OUT = Symbol("timed out");
+
+/** The handler's answer, or TIMED_OUT once `ms` have passed; the timer goes with the answer. */
+async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<typeof TIMED_OUT>((resolve) => {
+    timer = setTimeout(resolve, ms, TIMED_OUT);
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function callHandler(
   admit: AdmissionHandler,
   admission: AdmissionRequest,
   request: FastifyRequest,
   reply: FastifyReply,
+  deadlineMs: number,
 ): Promise<FastifyReply> {
   const context = requestContext(request.log as Logger, admission);
-  let response: AdmissionResponse;
+  let response: AdmissionResponse | typeof TIMED_OUT;
   try {
-    response = await admit(admission, context);
+    response = await withDeadline(admit(admission, context), deadlineMs);
   } catch (error) {
     // The handler must never throw. If it does anyway, we do not invent a verdict: an HTTP 500 makes the
     // API server apply the webhook's failurePolicy, which is the operator's stated choice for "webhook broken".
     context.log.error({ err: error }, "admission handler threw; answering 500 so the failurePolicy applies");
     const reason = describeError(error);
     return reply.code(500).send({ error: `admission handler failed: ${reason}` } satisfies ErrorBody);
+  }
+  if (response === TIMED_OUT) {
+    context.log.error(
+      { deadlineMs },
+      "admission handler took too long; answering 503 so the failurePolicy applies",
+    );
+    return reply.code(503).send({ error: "request timed out" } satisfies ErrorBody);
   }
   const code = response.status?.code;
   if (!response.allowed) context.log.info({ allowed: false, code }, "denied");
@@ -58,14 +81,21 @@ async function callHandler(
   return reply.code(200).send(wrapResponse({ ...response, uid: admission.uid }));
 }
 
+export interface ValidateRouteOptions {
+  /** Bounds what is buffered (see app.ts for the size). */
+  bodyLimit: number;
+  /** A handler still busy after this long answers 503. */
+  deadlineMs: number;
+}
+
 /**
  * Registers POST /validate in its own scope, where the only body parser is JSON: anything else gets 415
- * before it is read. `bodyLimit` bounds what is buffered (see app.ts for the size).
+ * before it is read.
  */
 export function registerValidateRoute(
   app: FastifyInstance,
   admit: AdmissionHandler,
-  bodyLimit: number,
+  { bodyLimit, deadlineMs }: ValidateRouteOptions,
 ): void {
   app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
@@ -76,13 +106,15 @@ export function registerValidateRoute(
       { parseAs: "string", bodyLimit },
       scope.getDefaultJsonParser("error", "error"),
     );
-    scope.post("/validate", { bodyLimit }, async (request, reply) => {
+    // No per-request child logger from fastify (its only binding is a request counter, and request logging
+    // is off): lines of this route bind the admission's own identity, lazily (requestContext).
+    scope.post("/validate", { bodyLimit, childLoggerFactory: (logger) => logger }, async (request, reply) => {
       const parsed = parseReview(request.body);
       if (!parsed.ok) {
         request.log.warn({ reason: parsed.error }, "rejected a body that is not an AdmissionReview v1");
         return reply.code(400).send({ error: parsed.error } satisfies ErrorBody);
       }
-      return callHandler(admit, parsed.review.request, request, reply);
+      return callHandler(admit, parsed.review.request, request, reply, deadlineMs);
     });
   });
 }

@@ -1,5 +1,8 @@
 // The final table: every figure next to its target. A MISS is reported, never turned into a failing
-// exit code: benchmark figures depend on the machine, and CI must not flap on a busy runner.
+// exit code: benchmark figures depend on the machine, and CI must not flap on a busy runner. Each part
+// also shows the machine's load average when it starts and ends: a figure taken on a busy machine
+// says so beside it.
+import { cpus, loadavg } from "node:os";
 
 export type Status = "PASS" | "MISS" | "SKIP" | "ERROR" | "";
 
@@ -41,6 +44,19 @@ function judged(
 ): Row {
   const ok = Number.isFinite(value) && pass;
   return { part, metric, value: `${fmt(value)}${unit}`, target, status: ok ? "PASS" : "MISS" };
+}
+
+/** `1.23 / 0.98 / 0.50 (1, 5, 15 min; 2 cores)`: how busy the machine was, next to the figures. */
+export function loadAverage(): string {
+  const [one, five, fifteen] = loadavg().map((value) => value.toFixed(2));
+  return `${one} / ${five} / ${fifteen} (1, 5, 15 min; ${cpus().length} cores)`;
+}
+
+/** One line for a figure and its target, as the log prints it while a part runs. */
+export function rowLine(row: Row): string {
+  const target = row.target ? `  target ${row.target}` : "";
+  const status = row.status === "MISS" || row.status === "ERROR" ? `  ${row.status}` : "";
+  return `${row.metric}: ${row.value}${target}${status}`;
 }
 
 /** Three significant figures at most, no exponent: 0.0123, 1.23, 123, 12345. */

@@ -42,7 +42,16 @@ export async function startBare(fixture: Fixture): Promise<Target> {
   const child = await startChild({
     name: "bare fastify",
     command: process.execPath,
-    args: ["--import", "tsx", BARE_SERVER, certFile(fixture), keyFile(fixture), String(port)],
+    // Profiled alike when BENCH_CPU_PROF is set, so that the two profiles can be compared.
+    args: [
+      ...profileArgs(),
+      "--import",
+      "tsx",
+      BARE_SERVER,
+      certFile(fixture),
+      keyFile(fixture),
+      String(port),
+    ],
     cwd: REPO_ROOT,
     logFile: join(fixture.dir, "bare.log"),
     ready: /bare listening on/,

@@ -420,4 +420,15 @@ describe("decide: never throws on hostile input (property)", () => {
       { numRuns: 300 },
     );
   });
+
+  it("any depth outside what is compared (managedFields, status: the review schema bounds the rest)", () => {
+    let deep: O = {};
+    for (let i = 0; i < 5000; i++) deep = { a: deep };
+    const object = withImage("nginx:2");
+    (object.metadata as O).managedFields = [{ manager: "m", fieldsV1: deep }];
+    object.status = deep;
+    const r = run(request({ operation: "UPDATE", object, oldObject: { ...live(), status: deep } }));
+    expect(r.decision.kind).toBe("judged");
+    expect(typeof r.response.allowed).toBe("boolean");
+  });
 });

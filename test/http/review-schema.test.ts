@@ -299,4 +299,25 @@ describe("parseReview: bounded nesting", () => {
     body.request.object.spec = deep;
     expect(parseReview(body)).toEqual({ ok: false, error: "request: nested deeper than 100 levels" });
   });
+
+  const nested = (levels: number) => {
+    let deep: Record<string, unknown> = {};
+    for (let i = 0; i < levels; i++) deep = { a: deep };
+    return deep;
+  };
+
+  it("counts levels from the body: 100 objects deep passes, 101 do not", () => {
+    const body = sampleReview() as { request: { object: Record<string, unknown> } };
+    body.request.object.metadata = { labels: { x: nested(94) } };
+    expect(parseReview(body).ok).toBe(true);
+    body.request.object.metadata = { labels: { x: nested(95) } };
+    expect(parseReview(body)).toEqual({ ok: false, error: "request: nested deeper than 100 levels" });
+  });
+
+  it("bounds only what is compared: deep managedFields or status are never walked", () => {
+    const body = sampleReview() as { request: { object: Record<string, unknown> } };
+    body.request.object.metadata = { managedFields: [{ manager: "m", fieldsV1: nested(5000) }] };
+    body.request.object.status = nested(5000);
+    expect(parseReview(body).ok).toBe(true);
+  });
 });

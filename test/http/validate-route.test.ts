@@ -152,3 +152,20 @@ describe("POST /validate", () => {
     expect(throwing.log.text() + allowing.log.text()).not.toContain(SECRET_MARKER);
   });
 });
+
+describe("POST /validate: a stuck handler", () => {
+  it("answers 503 at the deadline, so that the failurePolicy applies", async () => {
+    const Fastify = (await import("fastify")).default;
+    const { registerValidateRoute } = await import("../../src/http/validate-route.js");
+    const app = Fastify({ logger: false });
+    registerValidateRoute(app, () => new Promise(() => {}), { bodyLimit: 1 << 20, deadlineMs: 50 });
+    const res = await app.inject({
+      method: "POST",
+      url: "/validate",
+      headers: json,
+      payload: sampleReview(),
+    });
+    expect([res.statusCode, res.json()]).toEqual([503, { error: "request timed out" }]);
+    await app.close();
+  });
+});
