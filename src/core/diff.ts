@@ -3,7 +3,7 @@
 // path, so an added sidecar is `containers[name=sidecar]`, not forty leaf paths.
 import type { Lenient } from "./defaults.js";
 import { VALUE_STRUCTS } from "./fields.js";
-import { isObject, jsonEqual } from "./json.js";
+import { isObject, jsonEqual, ownValue } from "./json.js";
 import { ORDER_SEGMENT, pathKey } from "./paths.js";
 import type { Json, JsonObject, Path } from "./types.js";
 
@@ -46,7 +46,7 @@ function walk(
     for (const key of unionKeys(left, right)) {
       path.push(key);
       if (key === ORDER_SEGMENT) compareOrder(left[key], right[key], path, out);
-      else walk(left[key], right[key], path, lenient, out);
+      else walk(ownValue(left, key), ownValue(right, key), path, lenient, out);
       path.pop();
     }
     return;
@@ -59,7 +59,7 @@ function walk(
 
 function unionKeys(left: JsonObject, right: JsonObject): string[] {
   const keys = Object.keys(left);
-  for (const key of Object.keys(right)) if (!(key in left)) keys.push(key);
+  for (const key of Object.keys(right)) if (!Object.hasOwn(left, key)) keys.push(key);
   return keys;
 }
 
@@ -82,7 +82,7 @@ export function valueAt(root: JsonObject, path: Path): Json | undefined {
   let node: Json | undefined = root;
   for (const segment of path) {
     if (!isObject(node)) return undefined;
-    node = node[segment];
+    node = ownValue(node, segment);
   }
   return node;
 }

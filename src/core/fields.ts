@@ -2,8 +2,10 @@
 // comparison needs it (docs/kubernetes-facts.md §3.1 and §4). Field names are unambiguous inside a Deployment except
 // where a context is given.
 
+import { lookupTable } from "./json.js";
+
 /** Lists matched element by element through their merge keys (SSA listMapKey). */
-export const MERGE_KEYS: Readonly<Record<string, readonly string[]>> = {
+export const MERGE_KEYS: Readonly<Record<string, readonly string[]>> = lookupTable({
   containers: ["name"],
   initContainers: ["name"],
   ephemeralContainers: ["name"],
@@ -18,7 +20,7 @@ export const MERGE_KEYS: Readonly<Record<string, readonly string[]>> = {
   schedulingGates: ["name"],
   resourceClaims: ["name"],
   ownerReferences: ["uid"],
-};
+});
 
 /** Keyed lists whose order changes behaviour: start order of containers, `$(VAR)` expansion of env. */
 export const ORDERED_LISTS: ReadonlySet<string> = new Set(["containers", "initContainers", "env"]);
@@ -111,9 +113,9 @@ export const ZERO_KEPT: ReadonlySet<string> = new Set([
 ]);
 
 /** Zero kept only inside the given list (`httpHeaders[].value` has no omitempty; `env[].value` has). */
-export const ZERO_KEPT_IN_LIST: Readonly<Record<string, ReadonlySet<string>>> = {
+export const ZERO_KEPT_IN_LIST: Readonly<Record<string, ReadonlySet<string>>> = lookupTable({
   httpHeaders: new Set(["value"]),
-};
+});
 
 /** Quantity-valued fields. Values of these maps are quantities too. */
 export const QUANTITY_MAPS: ReadonlySet<string> = new Set(["limits", "requests", "overhead"]);

@@ -46,7 +46,7 @@ export function jsonEqual(a: Json | undefined, b: Json | undefined): boolean {
   if (Array.isArray(b)) return false;
   const keys = Object.keys(a);
   if (keys.length !== Object.keys(b).length) return false;
-  return keys.every((key) => key in b && jsonEqual(a[key], b[key]));
+  return keys.every((key) => Object.hasOwn(b, key) && jsonEqual(a[key], b[key]));
 }
 
 /**
@@ -71,4 +71,17 @@ export function identicalJson(a: Json | undefined, b: Json | undefined): boolean
     i++;
   }
   return i === keys.length;
+}
+
+/**
+ * The object's own value at `key`, never an inherited one: keys come from requests, and a label named
+ * `toString` or `constructor` must read as absent where the object has none, not as Object's method.
+ */
+export function ownValue(object: JsonObject, key: string): Json | undefined {
+  return Object.hasOwn(object, key) ? object[key] : undefined;
+}
+
+/** A constant lookup table that inherits nothing, for keys that come from requests. */
+export function lookupTable<T>(entries: Record<string, T>): Readonly<Record<string, T>> {
+  return Object.freeze(Object.assign(Object.create(null) as Record<string, T>, entries));
 }

@@ -92,3 +92,29 @@ describe("compare", () => {
     expect((live.normalizedFor(hpa).spec as O).replicas).toBeUndefined();
   });
 });
+
+describe("compare: keys that every JavaScript object inherits", () => {
+  // Label keys such as `toString` or `constructor` are valid in Kubernetes; read through the prototype,
+  // a hand-added one was invisible to the comparison (a bypass), and a field named after one crashed.
+  it.each(["toString", "constructor", "valueOf", "hasOwnProperty", "isPrototypeOf"])(
+    "a label %s added by hand is drift, and one Git has is compared",
+    (key) => {
+      const live = stored();
+      (live.metadata as O).labels = { app: "web", tier: "front", [key]: "evil" };
+      const drifts = compare(desired, liveObject(live));
+      expect(drifts.map(({ path, change }) => [path, change])).toEqual([[`metadata.labels.${key}`, "added"]]);
+      const withKey = clone(GIT);
+      (withKey.metadata as O).labels = { app: "web", tier: "front", [key]: "git" };
+      expect(compare(desiredFor(withKey, policy, "shop"), liveObject(live))).toMatchObject([
+        { path: `metadata.labels.${key}`, change: "changed", desired: "git", actual: "evil" },
+      ]);
+    },
+  );
+
+  it("normalizes and compares a pod whose fields are named like Object's own", () => {
+    const live = stored();
+    Object.assign(container(live), { constructor: { toString: [false] }, valueOf: null });
+    const drifts = compare(desired, liveObject(live));
+    expect(drifts.map((d) => d.path)).toEqual(["spec.template.spec.containers[name=web].constructor"]);
+  });
+});
