@@ -84,10 +84,15 @@ function canonicalList(items: Json[], field: string): Json | undefined {
 function keyedList(elements: Json[], raw: Json[], field: string): JsonObject {
   const out: JsonObject = {};
   const order: string[] = [];
+  // The last number given to each key: 10,000 copies of one env name cost 10,000 steps, not 50 million.
+  const repeats = new Map<string, number>();
   elements.forEach((element, index) => {
     const base = elementSegment(field, raw[index] ?? null) ?? `[#${index}]`;
+    let n = repeats.get(base) ?? 1;
     let segment = base;
-    for (let n = 2; segment in out; n++) segment = `${base.slice(0, -1)}#${n}]`;
+    // A real key may already read like a numbered copy (a name `a#2`): skip past it.
+    while (Object.hasOwn(out, segment)) segment = `${base.slice(0, -1)}#${++n}]`;
+    repeats.set(base, n);
     out[segment] = element;
     order.push(segment);
   });

@@ -70,7 +70,9 @@ function unionKeys(left: JsonObject, right: JsonObject): string[] {
 function compareOrder(left: Json | undefined, right: Json | undefined, path: string[], out: Difference[]) {
   const leftOrder = Array.isArray(left) ? left : [];
   const rightOrder = Array.isArray(right) ? right : [];
-  const common = new Set(leftOrder.filter((segment) => rightOrder.includes(segment)));
+  // Sets, not includes(): a list of 10,000 elements must cost 10,000 steps, not 100 million.
+  const inRight = new Set(rightOrder);
+  const common = new Set(leftOrder.filter((segment) => inRight.has(segment)));
   const leftCommon = leftOrder.filter((segment) => common.has(segment));
   const rightCommon = rightOrder.filter((segment) => common.has(segment));
   if (!jsonEqual(leftCommon, rightCommon))

@@ -447,3 +447,27 @@ describe("normalize: properties", () => {
     fc.assert(fc.property(podSpecs, fc.option(fc.nat(5)), (pod, replicas) => selfSame(pod as O, replicas)));
   });
 });
+
+describe("normalize: work bounded by the size of the object", () => {
+  // The body limit lets a request carry tens of thousands of list elements; numbering duplicates and
+  // comparing order must stay linear in them (both were quadratic: minutes for one request).
+  it("numbers 50,000 copies of one env name, and compares their order", () => {
+    const env = Array.from({ length: 50_000 }, (_, i) => ({ name: "X", value: String(i) }));
+    const git = deployment({ containers: [{ name: "a", image: "x", env }] });
+    const desired = prepareDesired(
+      git,
+      { namespace: "d", name: "web" },
+      { source: "s", commit: "c", file: "f" },
+      policy,
+    );
+    const container = (((desired.normalized.spec as O).template as O).spec as O).containers as O;
+    const keyed = container["[name=a]"] as O;
+    const order = (keyed.env as O)["[order]"] as string[];
+    expect(order).toHaveLength(50_000);
+    expect(order.at(-1)).toBe("[name=X#50000]");
+    const reversed = deployment({ containers: [{ name: "a", image: "x", env: [...env].reverse() }] });
+    expect(
+      diff(desired.normalized, normalize(reversed, desired.options).object, desired.lenient).length,
+    ).toBeGreaterThan(0);
+  });
+});
