@@ -13,6 +13,9 @@ const WARNINGS_TOTAL_RUNES = 4096;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this looks for
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
+// The API server drops an audit annotation whose `<webhook>/<key>` is not a qualified name.
+const AUDIT_KEY = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+
 const bad = (reason: string): Verdict => ({ ok: false, reason });
 
 function parse(text: string): unknown {
@@ -60,5 +63,13 @@ export function checkAnswer(sent: Sent, uid: string | undefined): Verdict {
   )
     return bad(`response.status is not a Status: ${JSON.stringify(s).slice(0, 120)}`);
   if (!response.allowed && s === undefined) return bad("a denial without a status saying why");
+  const audit = response.auditAnnotations ?? {};
+  if (typeof audit !== "object" || audit === null || Array.isArray(audit))
+    return bad("auditAnnotations is not a map");
+  for (const [key, value] of Object.entries(audit)) {
+    if (!AUDIT_KEY.test(key))
+      return bad(`audit annotation key ${JSON.stringify(key)} is not a qualified name`);
+    if (typeof value !== "string") return bad(`audit annotation ${key} is not a string`);
+  }
   return { ok: true, outcome: response.allowed ? "allowed" : "denied" };
 }

@@ -1,6 +1,6 @@
 // One fuzz case from one seed: a seed review, one to three operators, the body as bytes. Nothing here is
 // random but the seeded PRNG, so `mutate(seeds, seed)` is the same case on every run and machine.
-import { OPERATORS, type Operator } from "./operators.js";
+import { DRAWN, type Operator } from "./operators.js";
 import { type Rng, rng } from "./prng.js";
 import { stringify, type Tree } from "./raw-json.js";
 import type { SeedReview } from "./seeds.js";
@@ -14,22 +14,23 @@ export interface FuzzCase {
   uid: string | undefined;
 }
 
-const TOTAL_WEIGHT = OPERATORS.reduce((sum, op) => sum + op.weight, 0);
+const TOTAL_WEIGHT = DRAWN.reduce((sum, op) => sum + op.weight, 0);
 
 function pickOperator(r: Rng): Operator {
   let ticket = r.next() * TOTAL_WEIGHT;
-  for (const op of OPERATORS) {
+  for (const op of DRAWN) {
     ticket -= op.weight;
     if (ticket < 0) return op;
   }
-  return OPERATORS[OPERATORS.length - 1]!;
+  return DRAWN[DRAWN.length - 1]!;
 }
 
 export function mutate(seeds: readonly SeedReview[], seed: number, forced?: readonly Operator[]): FuzzCase {
   const r = rng(seed);
   const from = r.pick(seeds);
   const count = r.chance(0.7) ? 1 : 2 + r.int(2);
-  const chosen = forced ?? Array.from({ length: count }, () => pickOperator(r));
+  // With `forced`, each case picks one of them (a run aimed at a few operators).
+  const chosen = forced ? [r.pick(forced)] : Array.from({ length: count }, () => pickOperator(r));
   // Tree operators first, in the order drawn; then the first text operator, if any (one is enough: a
   // truncated body with garbage after it is just another broken body).
   let doc = structuredClone(from.body) as Tree;

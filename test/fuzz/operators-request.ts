@@ -113,3 +113,33 @@ export const constructorKey: TreeOperator = (doc, r) => {
   addMember(r.pick(objects(doc)), "constructor", value);
   return doc;
 };
+
+const INHERITED = [
+  "toString",
+  "valueOf",
+  "hasOwnProperty",
+  "isPrototypeOf",
+  "__defineGetter__",
+  "constructor",
+];
+const MAPS = [
+  ["metadata", "labels"],
+  ["metadata", "annotations"],
+  ["spec", "selector", "matchLabels"],
+  ["spec"],
+  [],
+];
+
+/**
+ * Names every plain object inherits (`toString`, `hasOwnProperty`, …) as keys of the maps the webhook
+ * compares: code that reads `map[key]` or `key in map` sees a function where the JSON had nothing.
+ */
+export const inheritedNames: TreeOperator = (doc, r) => {
+  const request = requestOf(doc);
+  const side = request && r.chance(0.5) ? request.object : request?.oldObject;
+  let target: Tree | undefined = isObject(side) ? side : undefined;
+  for (const key of r.pick(MAPS)) target = isObject(target) ? (target[key] ?? (target[key] = {})) : undefined;
+  if (isObject(target)) target[r.pick(INHERITED)] = r.pick<Tree>(["x", "", {}, 1]);
+  else r.pick(objects(doc))[r.pick(INHERITED)] = "x";
+  return doc;
+};

@@ -24,6 +24,8 @@ export function report(result: RunResult, seed: number, seedReviews: number): st
       .filter((line): line is string => line !== undefined),
     row("**all reviews**", result.total),
   ];
+  for (const op of OPERATORS.filter((o) => o.heldOut && !result.byOperator.has(o.name)))
+    lines.push(`held out of this run: ${op.name}, ${op.heldOut}`);
   if (result.failures.length > 0) {
     lines.push("", `failures (${result.failures.length}; replay one with --replay SEED):`);
     for (const f of result.failures.slice(0, 50))

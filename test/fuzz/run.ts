@@ -3,6 +3,7 @@
 import { checkAnswer, type Outcome } from "./check.js";
 import type { Client } from "./client.js";
 import { type FuzzCase, mutate } from "./mutate.js";
+import type { Operator } from "./operators.js";
 import { caseSeed } from "./prng.js";
 import type { SeedReview } from "./seeds.js";
 
@@ -41,6 +42,8 @@ export interface RunOptions {
   count: number;
   seed: number;
   concurrency: number;
+  /** Only these operators, one per case (to aim a run at one of them); default, drawn by weight. */
+  only?: readonly Operator[];
   /** Called with each case and its check, for a progress line or a test's own bookkeeping. */
   onCase?: (fuzzCase: FuzzCase, index: number) => void;
 }
@@ -66,7 +69,7 @@ export async function runFuzz(options: RunOptions): Promise<RunResult> {
   const worker = async () => {
     while (next < options.count && result.stopped === undefined) {
       const index = next++;
-      const fuzzCase = mutate(options.seeds, caseSeed(options.seed, index));
+      const fuzzCase = mutate(options.seeds, caseSeed(options.seed, index), options.only);
       options.onCase?.(fuzzCase, index);
       const sent = await options.client.post("/validate", fuzzCase.body, REQUEST_TIMEOUT_MS);
       result.latenciesMs.push(sent.ok ? sent.answer.ms : sent.ms);

@@ -55,9 +55,11 @@ function wrapped(label: string, manifest: JsonObject): SeedReview[] {
   const base = { user: USER, name, namespace };
   const review = (kind: string, parts: Partial<Parameters<typeof request>[0]>) => ({
     name: `${label} ${kind}`,
-    body: wireReview(
-      request({ operation: "UPDATE", ...base, uid: nextUid(), ...parts }),
-    ) as unknown as JsonObject,
+    // Through JSON and back: object and oldObject must not be one shared object, or a mutation of one
+    // (structuredClone keeps the sharing) would change both.
+    body: JSON.parse(
+      JSON.stringify(wireReview(request({ operation: "UPDATE", ...base, uid: nextUid(), ...parts }))),
+    ),
   });
   return [
     review("CREATE", { operation: "CREATE", object: stored }),
