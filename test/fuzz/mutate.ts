@@ -38,7 +38,9 @@ export function mutate(seeds: readonly SeedReview[], seed: number, forced?: read
   let body: string | Buffer = stringify(doc);
   const text = chosen.find((op) => "text" in op);
   if (text && "text" in text) body = text.text(body, r);
-  return { seed, from: from.name, operators: chosen.map((op) => op.name), body, uid: expectedUid(body) };
+  // Only operators that ran are named: a second text operator drawn is not, so no table counts it.
+  const ran = chosen.filter((op) => "tree" in op || op === text).map((op) => op.name);
+  return { seed, from: from.name, operators: ran, body, uid: expectedUid(body) };
 }
 
 function expectedUid(body: string | Buffer): string | undefined {
