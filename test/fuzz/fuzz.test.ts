@@ -5,7 +5,9 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JsonObject } from "../../src/core/types.js";
 import { type Client, httpsClient } from "./client.js";
+import { mutate } from "./mutate.js";
 import { neutralMutation, neutralTarget } from "./neutral.js";
+import { caseSeed } from "./prng.js";
 import { report } from "./report.js";
 import { REQUEST_TIMEOUT_MS, runFuzz } from "./run.js";
 import { loadSeeds, type SeedReview } from "./seeds.js";
@@ -16,6 +18,15 @@ const BOUNDED_SEED = 424242;
 
 const seeds = loadSeeds();
 for (const line of seeds.skipped) console.warn(`fuzz: ${line}`);
+
+describe("the mutator", () => {
+  it("makes the same case from the same seed, so a printed seed replays the failure", () => {
+    for (let index = 0; index < 200; index++) {
+      const seed = caseSeed(BOUNDED_SEED, index);
+      expect(mutate(seeds.reviews, seed)).toEqual(mutate(seeds.reviews, seed));
+    }
+  });
+});
 
 describe("fuzzing the webhook over HTTPS", () => {
   let target: Target;
