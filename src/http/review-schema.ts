@@ -3,7 +3,7 @@
 // servers add fields, and rejecting them would turn an upgrade into an outage.
 import { Ajv, type ErrorObject } from "ajv";
 import type { AdmissionReview } from "../core/admission.js";
-import { comparedDeeperThan, MAX_DEPTH } from "./review-depth.js";
+import { comparedBeyondBounds } from "./review-depth.js";
 
 const groupVersionKind = {
   type: "object",
@@ -88,8 +88,8 @@ export type ParseReviewResult = { ok: true; review: AdmissionReview } | { ok: fa
 /** Checks an already JSON-parsed body. The error names the path and the reason: `request.uid: must be string`. */
 export function parseReview(body: unknown): ParseReviewResult {
   if (validate(body)) {
-    if (comparedDeeperThan(body.request))
-      return { ok: false, error: `request: nested deeper than ${MAX_DEPTH} levels` };
+    const beyond = comparedBeyondBounds(body.request);
+    if (beyond !== undefined) return { ok: false, error: beyond };
     return { ok: true, review: body };
   }
   const first = validate.errors?.[0];

@@ -321,3 +321,24 @@ describe("parseReview: bounded nesting", () => {
     expect(parseReview(body).ok).toBe(true);
   });
 });
+
+describe("parseReview: bounded size", () => {
+  const withPorts = (count: number) => {
+    const body = sampleReview() as { request: { object: Record<string, any>; oldObject?: unknown } };
+    body.request.object.spec = {
+      template: { spec: { containers: [{ name: "web", ports: new Array(count).fill(0) }] } },
+    };
+    return body;
+  };
+
+  it("refuses an object holding more than 250,000 values before anything walks it", () => {
+    expect(parseReview(withPorts(300_000))).toEqual({
+      ok: false,
+      error: "request: an object holds more than 250000 values",
+    });
+  });
+
+  it("accepts one below the bound: the largest real Deployments hold a few thousand", () => {
+    expect(parseReview(withPorts(200_000)).ok).toBe(true);
+  });
+});
