@@ -8,23 +8,12 @@ import { normalize } from "../../src/core/normalize.js";
 import { respond } from "../../src/core/respond.js";
 import type { JsonObject } from "../../src/core/types.js";
 import { storedByApiServer } from "../support/apiserver-standin.js";
+import { deploymentManifest } from "../support/deployments.js";
 import { testPolicy } from "../support/policy.js";
 import { clone, desiredFor, managed, request } from "../support/reviews.js";
 
 type O = JsonObject;
-const GIT: O = {
-  apiVersion: "apps/v1",
-  kind: "Deployment",
-  metadata: { name: "web", namespace: "shop", labels: { app: "web" } },
-  spec: {
-    replicas: 3,
-    selector: { matchLabels: { app: "web" } },
-    template: {
-      metadata: { labels: { app: "web" } },
-      spec: { containers: [{ name: "web", image: "nginx:1.25" }] },
-    },
-  },
-};
+const GIT: O = deploymentManifest({ replicas: 3, labels: { app: "web" } });
 const policy = testPolicy();
 const desired = desiredFor(GIT, policy, "shop");
 const stored = (version = "41"): O => {
