@@ -59,10 +59,6 @@ export function internalError(message: string, cause?: unknown): DriftguardError
   });
 }
 
-export function isDriftguardError(error: unknown): error is DriftguardError {
-  return error instanceof DriftguardError;
-}
-
 const MAX_LINE = 500;
 
 /**

@@ -20,9 +20,12 @@ export function driftsOf(desired: Desired, normalized: JsonObject): Drift[] {
   );
 }
 
-/** True when `live` holds exactly what Git says (cheaper to read than `compare(...).length === 0`). */
+/**
+ * True when `live` holds exactly what Git says. Reads the live object's memo: a GitOps request matched
+ * against the current revision is then judged against it without a second diff.
+ */
 export function inSync(desired: Desired, live: LiveObject): boolean {
-  return diff(desired.normalized, live.normalizedFor(desired), desired.lenient).length === 0;
+  return live.driftFrom(desired).length === 0;
 }
 
 /** One Drift, masked when the path or a value looks sensitive. */

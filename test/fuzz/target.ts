@@ -2,13 +2,10 @@
 // 127.0.0.1, enforce mode, reading a real Git repository that holds the seed Deployments' manifests.
 import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import pino from "pino";
 import { parseConfig } from "../../src/config/load-config.js";
-import { buildApp } from "../../src/http/app.js";
-import { startServer } from "../../src/http/server.js";
-import { createRuntime } from "../../src/runtime.js";
 import { createTestRepo } from "../support/git/test-repo.js";
 import { makeCertDir, makeTempDir } from "../support/tls/cert-dir.js";
+import { startWebhook } from "../support/webhook-server.js";
 
 export interface Target {
   url: string;
@@ -34,27 +31,13 @@ refresh: {onDemandAfter: 1h, timeout: 10s}
 `,
     { file: join(tmp, "driftguard.yaml"), dir: tmp },
   );
-  const logger = pino({ level: "silent" });
-  const runtime = createRuntime(config, logger);
-  await runtime.started;
-  const app = buildApp(
-    { admit: runtime.admit, readiness: runtime.readiness, refresh: runtime.refresh },
-    { logger, https: { key: await readFile(certs.keyFile), cert: await readFile(certs.certFile) } },
-  );
-  const server = await startServer(app, {
-    host: "127.0.0.1",
-    port: 0,
-    certFile: certs.certFile,
-    keyFile: certs.keyFile,
-    reloadIntervalMs: 60_000,
-  });
+  const webhook = await startWebhook(config);
   return {
-    url: server.url,
+    url: webhook.url,
     ca: await readFile(certs.caFile, "utf8"),
     commit,
     async stop() {
-      await server.close();
-      await runtime.stop();
+      await webhook.stop();
       await certs.remove();
       await rm(tmp, { recursive: true, force: true });
     },

@@ -2,18 +2,16 @@
 // state, admission service), the fastify app over real HTTPS with a CA-verified client.
 import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/load-config.js";
 import type { JsonObject } from "../../src/core/types.js";
-import { buildApp } from "../../src/http/app.js";
-import { type RunningServer, startServer } from "../../src/http/server.js";
-import { createRuntime, type Runtime } from "../../src/runtime.js";
+import type { Runtime } from "../../src/runtime.js";
 import { deploymentYaml, storedDeployment } from "../support/deployments.js";
 import { createTestRepo, type TestRepo } from "../support/git/test-repo.js";
 import { deploymentReview } from "../support/reviews.js";
 import { type CertDir, makeCertDir, makeTempDir } from "../support/tls/cert-dir.js";
 import { postJson } from "../support/tls/https-client.js";
+import { type RunningWebhook, startWebhook } from "../support/webhook-server.js";
 
 // Git spells the limits 0.5 and 1024Mi; the live object holds the server's spellings (500m, 1Gi), its
 // defaults and the fields it owns: a no-op update must still compare equal.
@@ -40,7 +38,7 @@ describe("webhook end to end over HTTPS with a real Git repository", () => {
   let repo: TestRepo;
   let certs: CertDir;
   let runtime: Runtime;
-  let server: RunningServer;
+  let webhook: RunningWebhook;
   let ca: string;
   let firstCommit: string;
 
@@ -60,31 +58,18 @@ refresh: {onDemandAfter: 1s, timeout: 10s}
 `,
       { file: join(tmp, "driftguard.yaml"), dir: tmp },
     );
-    const logger = pino({ level: "silent" });
-    runtime = createRuntime(config, logger);
-    await runtime.started;
-    const app = buildApp(
-      { admit: runtime.admit, readiness: runtime.readiness, refresh: runtime.refresh },
-      { logger, https: { key: await readFile(certs.keyFile), cert: await readFile(certs.certFile) } },
-    );
-    server = await startServer(app, {
-      host: "127.0.0.1",
-      port: 0,
-      certFile: certs.certFile,
-      keyFile: certs.keyFile,
-      reloadIntervalMs: 60_000,
-    });
+    webhook = await startWebhook(config);
+    runtime = webhook.runtime;
   });
 
   afterAll(async () => {
-    await server?.close();
-    await runtime?.stop();
+    await webhook?.stop();
     await certs?.remove();
     await rm(tmp, { recursive: true, force: true });
   });
 
   const send = async (body: unknown) => {
-    const response = await postJson(`${server.url}/validate`, ca, body);
+    const response = await postJson(`${webhook.url}/validate`, ca, body);
     expect(response.status).toBe(200);
     return (response.json() as { response: any }).response;
   };
@@ -132,7 +117,7 @@ refresh: {onDemandAfter: 1s, timeout: 10s}
   });
 
   it("answers 400 for a body that is not an AdmissionReview, and keeps serving", async () => {
-    const bad = await postJson(`${server.url}/validate`, ca, { apiVersion: "v1", kind: "Pod" });
+    const bad = await postJson(`${webhook.url}/validate`, ca, { apiVersion: "v1", kind: "Pod" });
     expect(bad.status).toBe(400);
     expect((await send(review("alice", live("nginx:1.26"), live("nginx:1.26")))).allowed).toBe(true);
   });
