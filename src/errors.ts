@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   DG_SOURCE_CREDENTIALS_UNREADABLE: "a source's credential file cannot be read",
   DG_SOURCE_GIT_FAILED: "a local git command failed",
   DG_SOURCE_SNAPSHOT_INVALID: "the saved snapshot of a source cannot be used",
+  DG_RENDER_TOOL_MISSING: "a source has rendered apps and kustomize or helm cannot be found or run",
   DG_INTERNAL: "an invariant of driftguard broke: a bug",
 } as const satisfies Record<string, string>;
 

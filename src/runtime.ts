@@ -7,7 +7,8 @@ import { DesiredState } from "./admission/desired-state.js";
 import { createMetrics, type Metrics } from "./admission/metrics.js";
 import type { Config } from "./config/types.js";
 import { auditEventFor } from "./core/audit-event.js";
-import { createGitSource } from "./sources/git-source.js";
+import { checkRenderTools } from "./render/tool-check.js";
+import { createGitSource, defaultRendering } from "./sources/git-source.js";
 import type { GitSource } from "./sources/types.js";
 
 export interface Runtime {
@@ -15,6 +16,8 @@ export interface Runtime {
   state: DesiredState;
   admit: AdmissionHandler;
   metrics: Metrics;
+  /** Rejects (DG_RENDER_TOOL_MISSING) when apps are configured and the tools to render them are not there. */
+  toolsChecked: Promise<void>;
   /** Resolves when every source has made its first attempt (snapshot loaded, one fetch tried). */
   started: Promise<void>;
   readiness(): Readiness;
@@ -23,12 +26,15 @@ export interface Runtime {
 }
 
 export function createRuntime(config: Config, logger: pino.Logger, cluster?: ClusterParts): Runtime {
+  // One set of tools and one concurrency bound for every source's renders.
+  const rendering = defaultRendering(config.renderers);
   const sources = config.sources.map((source) =>
-    createGitSource(source, { stateDir: config.stateDir, revisions: config.revisions, logger }),
+    createGitSource(source, { stateDir: config.stateDir, revisions: config.revisions, logger, rendering }),
   );
   const state = new DesiredState(sources, config.policy, config.revisions);
   for (const source of sources) source.onChange(() => state.rebuild());
   const metrics = createMetrics(sources, state);
+  rendering.observe = (render) => metrics.recordRender(render);
   const admit = createAdmit({
     state,
     sources,
@@ -43,12 +49,17 @@ export function createRuntime(config: Config, logger: pino.Logger, cluster?: Clu
       if (event) cluster?.recordEvent?.(event, uidOf(request.oldObject ?? request.object));
     },
   });
-  const started = Promise.all(sources.map((source) => source.start())).then(() => state.rebuild());
+  const apps = config.sources.flatMap((source) => source.apps ?? []);
+  const toolsChecked = checkRenderTools(apps, rendering);
+  const started = toolsChecked
+    .then(() => Promise.all(sources.map((source) => source.start())))
+    .then(() => state.rebuild());
   return {
     sources,
     state,
     admit,
     metrics,
+    toolsChecked,
     started,
     readiness: () => ({
       ready: cluster?.synced?.() ?? true,

@@ -7,7 +7,7 @@ import { jsonEqual } from "../core/json.js";
 import type { Lookup, RecentRevision } from "../core/lookup.js";
 import type { Policy } from "../core/policy.js";
 import { keyString, type ObjectKey, type Origin } from "../core/types.js";
-import type { GitSource, ManifestDoc, ObjectVersion, SourceRevision } from "../sources/types.js";
+import type { FileState, GitSource, ManifestDoc, ObjectVersion, SourceRevision } from "../sources/types.js";
 
 type Entry =
   /** `copies`: other places that hold the same content (fine, but worth one notice). */
@@ -154,10 +154,7 @@ export class DesiredState {
     const index = new Map<string, Entry>();
     for (const file of revision.files.values()) {
       for (const doc of file.docs) {
-        // The commit named in messages is the revision's, unless the file is broken there and an
-        // older good content is being served.
-        const commit = file.error ? file.goodCommit : revision.commit;
-        const desired = this.prepare(doc, { source: revision.source, commit, file: doc.file });
+        const desired = this.prepare(doc, originOf(revision, file, doc));
         const key = keyString(desired.key);
         index.set(key, mergeEntries(index.get(key), { kind: "desired", desired }));
       }
@@ -170,13 +167,38 @@ export class DesiredState {
   private prepare(doc: ManifestDoc, origin: Origin): Desired {
     let desired = this.prepared.get(doc);
     if (!desired) {
-      desired = prepareDesired(doc.object, { namespace: doc.namespace, name: doc.name }, origin, this.policy);
+      const key = { namespace: doc.namespace, name: doc.name };
+      desired = prepareDesired(doc.object, key, origin, this.policy, doc.notCompared);
       this.prepared.set(doc, desired);
     }
-    return desired.origin.commit === origin.commit && desired.origin.source === origin.source
-      ? desired
-      : { ...desired, origin };
+    return sameOrigin(desired.origin, origin) ? desired : { ...desired, origin };
   }
+}
+
+/**
+ * The commit named in messages is the revision's, unless the file is broken there (or the app failed to
+ * render) and an older good content is being served.
+ */
+function originOf(revision: SourceRevision, file: FileState, doc: ManifestDoc): Origin {
+  const commit = file.error ? file.goodCommit : revision.commit;
+  const origin: Origin = { source: revision.source, commit, file: doc.file };
+  if (file.app === undefined) return origin;
+  const failedAt = file.error && { commit: revision.commit, message: file.error.message };
+  origin.app = {
+    type: file.app.type,
+    ...(doc.renderedFrom === undefined ? {} : { renderedFrom: doc.renderedFrom }),
+    ...(failedAt ? { failedAt } : {}),
+  };
+  return origin;
+}
+
+function sameOrigin(a: Origin, b: Origin): boolean {
+  return (
+    a.commit === b.commit &&
+    a.source === b.source &&
+    a.app?.failedAt?.commit === b.app?.failedAt?.commit &&
+    a.app?.renderedFrom === b.app?.renderedFrom
+  );
 }
 
 /** Identical content in two places is one desired state; different content is a conflict. */

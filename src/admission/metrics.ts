@@ -3,6 +3,7 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Decision } from "../core/decision.js";
 import type { Outcome } from "../core/verdict.js";
+import type { RenderEvent } from "../render/app-step.js";
 import type { GitSource } from "../sources/types.js";
 import type { DesiredState } from "./desired-state.js";
 import { FETCH_OUTCOMES, type FetchOutcome } from "./on-demand-fetch.js";
@@ -11,6 +12,7 @@ export interface Metrics {
   registry: Registry;
   recordDecision(decision: Decision, seconds: number): void;
   recordOnDemandFetch(outcome: FetchOutcome): void;
+  recordRender(render: RenderEvent): void;
 }
 
 // Fine below 5 ms, where a webhook answer should be, so that a p99 near 1 ms can be read; coarse up to
@@ -51,6 +53,19 @@ export function createMetrics(sources: readonly GitSource[], state: DesiredState
     labelNames: ["kind"],
     registers: [registry],
   });
+  const renders = new Counter({
+    name: "driftguard_renders_total",
+    help: "Renders of Kustomize and Helm apps (each render runs the tool twice), by tool and outcome (ok, failed).",
+    labelNames: ["type", "outcome"],
+    registers: [registry],
+  });
+  const renderSeconds = new Histogram({
+    name: "driftguard_render_duration_seconds",
+    help: "Time of one render of an app, both runs of the tool included.",
+    labelNames: ["type"],
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+    registers: [registry],
+  });
   sourceGauges(registry, sources, state);
   return {
     registry,
@@ -62,6 +77,10 @@ export function createMetrics(sources: readonly GitSource[], state: DesiredState
     },
     recordOnDemandFetch(outcome) {
       fetches.inc({ outcome });
+    },
+    recordRender({ type, ok, seconds }) {
+      renders.inc({ type, outcome: ok ? "ok" : "failed" });
+      renderSeconds.observe({ type }, seconds);
     },
   };
 }
@@ -84,6 +103,36 @@ function sourceGauges(registry: Registry, sources: readonly GitSource[], state: 
     registers: [registry],
     collect() {
       for (const source of sources) this.set({ source: source.name }, source.status().fileErrors.length);
+    },
+  });
+  new Gauge({
+    name: "driftguard_app_render_errors",
+    help: "Kustomize and Helm apps whose render fails at the source's current commit (their last good render is served).",
+    labelNames: ["source", "type"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const source of sources) {
+        for (const type of ["kustomize", "helm"] as const) {
+          const failing = source.status().apps.filter((app) => app.type === type && app.error !== undefined);
+          this.set({ source: source.name, type }, failing.length);
+        }
+      }
+    },
+  });
+  new Gauge({
+    name: "driftguard_apps",
+    help: "Kustomize and Helm apps of the source at its current commit.",
+    labelNames: ["source", "type"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const source of sources) {
+        for (const type of ["kustomize", "helm"] as const) {
+          const apps = source.status().apps.filter((app) => app.type === type);
+          this.set({ source: source.name, type }, apps.length);
+        }
+      }
     },
   });
   new Gauge({

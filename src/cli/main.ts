@@ -6,6 +6,7 @@ import { runCerts } from "./certs.js";
 import { runCheck } from "./check.js";
 import { runDiff } from "./diff.js";
 import { CliError } from "./errors.js";
+import { runRender } from "./render.js";
 import { exitStatusFor, formatError } from "./report-error.js";
 import { runServe } from "./serve.js";
 
@@ -15,6 +16,7 @@ Usage:
   driftguard serve [--config FILE]                   run the HTTPS admission webhook (no config: built-in demo)
   driftguard check --config FILE [--rbac DIR] [REVIEW.json | -]   decide one AdmissionReview offline; exit 0 allowed, 1 denied, 2 error
   driftguard diff  --config FILE [LIVE.yaml | -]     drift of live Deployments from Git; exit 0 none, 1 drift, 2 error
+  driftguard render --config FILE [--app PATH] [-o yaml|json]   what driftguard compares against for each Kustomize/Helm app
   driftguard certs --out DIR --dns NAME [--dns NAME...] [--ip IP...]   make a CA and a serving certificate
 
 Run \`driftguard COMMAND --help\` for a command's options.`;
@@ -23,6 +25,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   serve: runServe,
   check: runCheck,
   diff: runDiff,
+  render: runRender,
   certs: runCerts,
 };
 

@@ -41,6 +41,7 @@ export async function runServe(args: string[]): Promise<number> {
   const signalled = waitForSignal();
   process.stdout.write(`driftguard listening on ${server.url} (POST /validate)\n`);
   if (demo) printDemoHint(server.url, demo.reviewsDir, demo.certsDir);
+  if (demo?.withoutApps) process.stdout.write(`Demo: ${demo.withoutApps}\n`);
   await signalled;
   logger.info("shutting down");
   await parts.stopAll();
@@ -56,11 +57,16 @@ async function startParts(config: Config, logger: Logger, parts: StartedParts): 
   if (cluster) parts.add("cluster watch", () => cluster.stop());
   const runtime = createRuntime(config, logger, cluster?.parts);
   parts.add("Git sources", () => runtime.stop());
+  await runtime.toolsChecked;
   const server = await listen(config, runtime, logger, parts);
   // Readiness does not wait for Git (docs/contract.md §6): sync in the background, then poll.
-  void runtime.started.then(() => {
-    for (const source of runtime.sources) source.startPolling();
-  });
+  runtime.started.then(
+    () => {
+      for (const source of runtime.sources) source.startPolling();
+    },
+    // Only the tool check rejects, and it was awaited above.
+    () => undefined,
+  );
   return server;
 }
 

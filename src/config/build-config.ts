@@ -1,11 +1,12 @@
 // The whole Config from a validated config file: durations in milliseconds, file paths absolute, the
 // source auth in the Git adapter's vocabulary.
 import { resolve } from "node:path";
+import { stringify } from "yaml";
 import { internalError } from "../errors.js";
-import type { SourceAuth, SourceConfig } from "../sources/types.js";
+import type { AppConfig, RendererSettings, SourceAuth, SourceConfig } from "../sources/types.js";
 import { buildPolicy } from "./build-policy.js";
 import { parseDuration } from "./durations.js";
-import type { Config, RawAuth, RawConfig, RawDuration, RawSource } from "./types.js";
+import type { Config, RawApp, RawAuth, RawConfig, RawDuration, RawSource } from "./types.js";
 
 /** `raw` must have passed the schema and the cross-field checks; `dir` is the config file's folder. */
 export function buildConfig(raw: RawConfig, dir: string): Config {
@@ -42,6 +43,20 @@ export function buildConfig(raw: RawConfig, dir: string): Config {
       renewBeforeMs: toMs(raw.certificates.renewBefore),
       checkIntervalMs: toMs(raw.certificates.checkInterval),
     },
+    renderers: toRenderers(raw.renderers, dir),
+  };
+}
+
+/** A binary named with a slash is a path (read against the config's folder); a bare name is looked up on PATH. */
+function toRenderers(raw: RawConfig["renderers"], dir: string): RendererSettings {
+  const binary = (name: string) => (name.includes("/") ? resolve(dir, name) : name);
+  return {
+    kustomize: binary(raw.kustomize),
+    helm: binary(raw.helm),
+    timeoutMs: toMs(raw.timeout),
+    concurrency: raw.concurrency,
+    maxOutputBytes: raw.maxOutputBytes,
+    kubeVersion: raw.kubeVersion,
   };
 }
 
@@ -56,11 +71,39 @@ function toSource(raw: RawSource, dir: string): SourceConfig {
     name: raw.name,
     url: resolveSourceUrl(raw.url, dir),
     ...(raw.ref === undefined ? {} : { ref: raw.ref }),
-    paths: raw.paths,
+    paths: raw.paths.filter((entry): entry is string => typeof entry === "string"),
+    apps: raw.paths
+      .filter((entry): entry is RawApp => typeof entry !== "string")
+      .map((app) => toApp(app, raw)),
     namespace: raw.namespace,
     intervalMs: toMs(raw.interval),
     ...(raw.auth === undefined ? {} : { auth: toAuth(raw.auth, dir) }),
   };
+}
+
+function toApp(raw: RawApp, source: RawSource): AppConfig {
+  const { helm } = raw;
+  const values = typeof helm.values === "object" ? stringify(helm.values) : helm.values;
+  return {
+    path: cleanAppPath(raw.path),
+    type: raw.type,
+    namespace: raw.namespace ?? source.namespace,
+    helm: {
+      ...(helm.releaseName === undefined ? {} : { releaseName: helm.releaseName }),
+      valueFiles: helm.valueFiles,
+      ...(values === undefined ? {} : { values }),
+      ...(helm.kubeVersion === undefined ? {} : { kubeVersion: helm.kubeVersion }),
+      apiVersions: helm.apiVersions,
+      skipTests: helm.skipTests,
+      includeCRDs: helm.includeCRDs,
+    },
+  };
+}
+
+/** `./apps/web/` → `apps/web`; the root is `.`. The checks have refused absolute and escaping paths. */
+export function cleanAppPath(path: string): string {
+  const segments = path.split("/").filter((segment) => segment !== "" && segment !== ".");
+  return segments.length === 0 ? "." : segments.join("/");
 }
 
 /** The cross-field checks guarantee one complete shape: token (HTTPS) or key and known_hosts (SSH). */

@@ -18,6 +18,7 @@ export function checkCrossFieldRules(raw: unknown): Problem[] {
   return [
     ...checkSourceNames(raw.sources),
     ...checkSourceAuth(raw.sources),
+    ...checkApps(raw.sources),
     ...checkExemptionSubjects(raw),
     ...checkSelfManagedCertificates(raw.certificates),
   ];
@@ -93,6 +94,51 @@ function checkExemptionSubjects(raw: Fields): Problem[] {
       problems.push({
         path: ["exemptions", index],
         message: "names no subject; give users, groups or serviceAccounts",
+      });
+    }
+  }
+  return problems;
+}
+
+/** Where an app's path or value file points outside the repository, or nowhere a render may read. */
+function repoPathProblem(path: string): string | undefined {
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(path)) return "is a URL; renders never reach the network";
+  if (path.startsWith("/")) return "is absolute; give a path inside the repository";
+  let depth = 0;
+  for (const segment of path.split("/")) {
+    if (segment === "..") depth -= 1;
+    else if (segment !== "" && segment !== ".") depth += 1;
+    if (depth < 0) return "leaves the repository; give a path inside it";
+  }
+  return undefined;
+}
+
+/** App paths stay inside the repository, once each; value files stay inside it too (docs/contract.md §2a). */
+function checkApps(sources: unknown): Problem[] {
+  const problems: Problem[] = [];
+  for (const [index, source] of records(sources)) {
+    const seen = new Map<string, number>();
+    for (const [entry, app] of records(source.paths)) {
+      const at: ConfigPath = ["sources", index, "paths", entry];
+      if (typeof app.path !== "string") continue;
+      const problem = repoPathProblem(app.path);
+      if (problem !== undefined) problems.push({ path: [...at, "path"], message: problem });
+      const key = app.path
+        .split("/")
+        .filter((s) => s !== "" && s !== ".")
+        .join("/");
+      const first = seen.get(key);
+      if (first === undefined) seen.set(key, entry);
+      else problems.push({ path: [...at, "path"], message: `duplicate of paths[${first}].path` });
+      const helm = isRecord(app.helm) ? app.helm : {};
+      const valueFiles = Array.isArray(helm.valueFiles) ? helm.valueFiles : [];
+      valueFiles.forEach((file, i) => {
+        if (typeof file !== "string") return;
+        const outside = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/|^\//.test(file)
+          ? repoPathProblem(file)
+          : repoPathProblem(`${app.path}/${file}`);
+        if (outside !== undefined)
+          problems.push({ path: [...at, "helm", "valueFiles", i], message: outside });
       });
     }
   }

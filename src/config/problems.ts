@@ -1,6 +1,7 @@
 // Turns ajv's errors into problems an admin can act on: the config path of the bad value, then what is
 // wrong with it. Values are never quoted back (a source url may carry a token); keys and allowed values are.
 import type { ErrorObject } from "ajv";
+import { KUBE_VERSION, RELEASE_NAME } from "./schema.js";
 
 export type ConfigPath = readonly (string | number)[];
 
@@ -32,6 +33,11 @@ const FORMAT_HINTS: Readonly<Record<string, string>> = {
   duration: 'must be a duration like "60s", "5m" or "1h30m", or a whole number of seconds',
 };
 
+const PATTERN_HINTS: Readonly<Record<string, string>> = {
+  [KUBE_VERSION]: 'must be a Kubernetes version like "1.36" or "1.36.0"',
+  [RELEASE_NAME]: 'must be a Helm release name (lowercase letters, digits and "-", at most 53 characters)',
+};
+
 /** JSON pointer (`/sources/0/name`) to path segments; array indexes become numbers. */
 function pointerToPath(pointer: string): (string | number)[] {
   if (pointer === "") return [];
@@ -56,7 +62,14 @@ export function problemFromAjv(error: ErrorObject): Problem | undefined {
     case "enum":
       return { path, message: `must be one of ${(params.allowedValues as unknown[]).join(", ")}` };
     case "type":
+      // The `else` of a `paths` entry: neither a string nor an object.
+      if (error.schemaPath.endsWith("/paths/items/else/type"))
+        return { path, message: "must be a folder or glob (a string) or an app (an object with path)" };
       return { path, message: `must be ${String(params.type).split(",").join(" or ")}` };
+    case "pattern":
+      return { path, message: PATTERN_HINTS[String(params.pattern)] ?? error.message ?? "is not valid" };
+    case "if":
+      return undefined; // the failing branch was reported on its own
     case "format":
       return describeFormat(error, path, String(params.format));
     case "propertyNames":

@@ -37,12 +37,44 @@ function closed(properties: Record<string, unknown>, required: string[] = [], fa
   return fallback === undefined ? schema : { ...schema, default: fallback };
 }
 
+// `--kube-version` as Helm reads it: `1.36`, `1.36.0` or `v1.36.0`.
+export const KUBE_VERSION = "^v?[0-9]+\\.[0-9]+(\\.[0-9]+)?$";
+
+// Helm's own bound on release names (they end up in labels and Secret names).
+export const RELEASE_NAME = "^[a-z0-9]([-a-z0-9]{0,51}[a-z0-9])?$";
+
+const helm = closed({
+  releaseName: { type: "string", pattern: RELEASE_NAME },
+  valueFiles: { ...texts, default: [] },
+  // What `--set` would say, as a map, or as YAML text.
+  values: { type: ["object", "string"] },
+  kubeVersion: { type: "string", pattern: KUBE_VERSION },
+  apiVersions: { ...texts, default: [] },
+  // No GitOps tool applies test hooks.
+  skipTests: { type: "boolean", default: true },
+  includeCRDs: { type: "boolean", default: false },
+});
+
+/** An entry of `paths` written as an object: a rendered app, or a folder with its own namespace. */
+const app = closed(
+  {
+    path: text,
+    type: { enum: ["auto", "kustomize", "helm", "directory"], default: "auto" },
+    namespace: { type: "string", format: "dns-label" },
+    helm: { ...helm, default: {} },
+  },
+  ["path"],
+);
+
+// A string is a folder or glob of plain manifests (as before apps existed); an object is an app.
+const pathEntry = { if: { type: "string" }, then: text, else: app } as const;
+
 const source = closed(
   {
     name: { type: "string", format: "dns-label" },
     url: text,
     ref: text,
-    paths: { type: "array", minItems: 1, items: text },
+    paths: { type: "array", minItems: 1, items: pathEntry },
     namespace: { type: "string", format: "dns-label", default: "default" },
     interval: duration("60s", 5_000),
     // The two shapes (HTTPS token, SSH key) are told apart in checks.ts, with a clearer message than oneOf.
@@ -129,6 +161,19 @@ export const configSchema = closed(
         validity: duration("8760h", 60_000),
         renewBefore: duration("720h", 10_000),
         checkInterval: duration("1m", 1_000),
+      },
+      [],
+      {},
+    ),
+    // The real kustomize and helm, as the GitOps tools run them (docs/contract.md §2a).
+    renderers: closed(
+      {
+        kustomize: { ...text, default: "kustomize" },
+        helm: { ...text, default: "helm" },
+        timeout: duration("60s", 1_000, 600_000),
+        concurrency: { type: "integer", minimum: 1, maximum: 16, default: 2 },
+        maxOutputBytes: { type: "integer", minimum: 1_024, maximum: 1_073_741_824, default: 67_108_864 },
+        kubeVersion: { type: "string", pattern: KUBE_VERSION, default: "1.36.0" },
       },
       [],
       {},

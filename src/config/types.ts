@@ -4,7 +4,7 @@
 
 import type { Policy, UnmanagedAction, UnsyncedAction } from "../core/policy.js";
 import type { FieldGroup, Mode } from "../core/types.js";
-import type { SourceConfig } from "../sources/types.js";
+import type { RendererSettings, SourceConfig } from "../sources/types.js";
 
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace";
 export const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace"];
@@ -59,6 +59,7 @@ export interface Config {
   readonly revisions: number;
   readonly kubernetes: KubernetesConfig;
   readonly certificates: CertificatesConfig;
+  readonly renderers: RendererSettings;
 }
 
 /** A duration as written: a string like `"1h30m"` or integer seconds. */
@@ -77,11 +78,26 @@ export interface RawAuth {
   knownHostsFile?: string;
 }
 
+export interface RawApp {
+  path: string;
+  type: "auto" | "kustomize" | "helm" | "directory";
+  namespace?: string;
+  helm: {
+    releaseName?: string;
+    valueFiles: string[];
+    values?: Record<string, unknown> | string;
+    kubeVersion?: string;
+    apiVersions: string[];
+    skipTests: boolean;
+    includeCRDs: boolean;
+  };
+}
+
 export interface RawSource {
   name: string;
   url: string;
   ref?: string;
-  paths: string[];
+  paths: (string | RawApp)[];
   namespace: string;
   interval: RawDuration;
   auth?: RawAuth;
@@ -123,6 +139,14 @@ export interface RawConfig {
   refresh: { onDemandAfter: RawDuration; timeout: RawDuration };
   logLevel: LogLevel;
   kubernetes: { watch: "auto" | "on" | "off"; kubeconfig?: string; resync: RawDuration };
+  renderers: {
+    kustomize: string;
+    helm: string;
+    timeout: RawDuration;
+    concurrency: number;
+    maxOutputBytes: number;
+    kubeVersion: string;
+  };
   certificates: {
     mode: "files" | "self-managed";
     secretName: string;

@@ -26,18 +26,23 @@ export interface Desired {
   optionsKey: string;
 }
 
+/**
+ * `notCompared`: paths of this one manifest that no side is compared at (a rendered app's unstable fields
+ * and the renderer's origin marks, docs/contract.md §2a).
+ */
 export function prepareDesired(
   manifest: JsonObject,
   key: ObjectKey,
   origin: Origin,
   policy: Policy,
+  notCompared: readonly Path[] = [],
 ): Desired {
   const spec = asObject(manifest.spec);
   const replicasManaged = spec?.replicas !== undefined && spec.replicas !== null;
   const options: NormalizeOptions = {
     ignoreAnnotations: policy.ignoreAnnotations,
     ignoreLabels: policy.ignoreLabels,
-    ignorePaths: ignorePathsFor(key, policy),
+    ignorePaths: [...ignorePathsFor(key, policy), ...notCompared],
     replicasManaged,
   };
   const { object, lenient } = normalize(manifest, options);

@@ -29,7 +29,24 @@ export function describeDrift(drift: Drift, actualLabel = "request"): string {
 }
 
 export function describeOrigin(origin: Origin): string {
-  return `source "${origin.source}", commit ${origin.commit.slice(0, 7)}, file ${origin.file}`;
+  const head = `source "${origin.source}", commit ${origin.commit.slice(0, 7)}`;
+  const { app } = origin;
+  if (app === undefined) return `${head}, file ${origin.file}`;
+  const from = app.renderedFrom === undefined ? "" : ` (from ${app.renderedFrom})`;
+  const failed =
+    app.failedAt === undefined
+      ? ""
+      : `; its render failed at commit ${app.failedAt.commit.slice(0, 7)}, so the last good render is used`;
+  return `${head}, ${app.type} app ${origin.file}${from}${failed}`;
+}
+
+/** What a user edits in Git to change the object: the manifest, or the app's sources. */
+export function describeWhereToChange(origin: Origin): string {
+  if (origin.app === undefined) return origin.file;
+  const from = origin.app.renderedFrom;
+  return from === undefined
+    ? `the ${origin.app.type} app ${origin.file}`
+    : `${from} (${origin.app.type} app ${origin.file})`;
 }
 
 // Control characters are exactly what the API server rejects in a warning, so this regex wants them.

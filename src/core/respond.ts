@@ -1,7 +1,13 @@
 // respond: renders a Decision as the AdmissionResponse the API server expects (docs/contract.md §6). Pure.
 import type { AdmissionResponse } from "./admission.js";
 import type { Decision, JudgedDecision, Subject } from "./decision.js";
-import { boundWarnings, describeDrift, describeOrigin, listWithMore } from "./format.js";
+import {
+  boundWarnings,
+  describeDrift,
+  describeOrigin,
+  describeWhereToChange,
+  listWithMore,
+} from "./format.js";
 import { grantAdvice } from "./grant-advice.js";
 import { auditAnnotations } from "./respond-audit.js";
 import type { FieldGroup } from "./types.js";
@@ -112,7 +118,7 @@ function denyMessage(decision: JudgedDecision): string {
     ...(decision.gitops === "no-matching-revision"
       ? ["The requester is a GitOps identity, but the result matches no recent Git revision."]
       : []),
-    `To proceed, change ${desired.origin.file} in Git and let it sync, or ask a cluster admin to exempt ` +
+    `To proceed, change ${describeWhereToChange(desired.origin)} in Git and let it sync, or ask a cluster admin to exempt ` +
       `${subject.requester.username || "this requester"} from field group${groups.length > 1 ? "s" : ""} ${groups.join(", ")}` +
       (offerGrant ? " with RBAC:" : "."),
     ...(offerGrant ? grantAdvice(subject.key, subject.requester, groups) : []),

@@ -45,7 +45,18 @@ export function keyString(key: ObjectKey): string {
 export interface Origin {
   source: string;
   commit: string;
+  /** The manifest file, or a rendered app's folder. */
   file: string;
+  /** Set for an object rendered by kustomize or Helm (docs/contract.md §2a). */
+  app?: RenderOrigin | undefined;
+}
+
+export interface RenderOrigin {
+  type: "kustomize" | "helm";
+  /** The file or template that produced the object, when the tool says (repo-relative). */
+  renderedFrom?: string | undefined;
+  /** Set when the app's render failed at the source's newest commit: `commit` is the last good one. */
+  failedAt?: { commit: string; message: string } | undefined;
 }
 
 /** Who sent the request, as the API server authenticated it. */

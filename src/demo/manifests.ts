@@ -50,8 +50,73 @@ spec:
           ports:
             - containerPort: 8080
 `,
-  "apps/shop/kustomization-example/kustomization.yaml": `# Kustomize inputs are skipped: point driftguard at rendered manifests.
-resources: [../web.yaml]
+  // A Kustomize overlay over a base: rendered with the real kustomize, as Argo CD and Flux do.
+  "kustomize/base/cart/deployment.yaml": `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: cart
+  labels: {app: cart}
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app: cart}
+  template:
+    metadata:
+      labels: {app: cart}
+    spec:
+      containers:
+        - name: cart
+          image: registry.example.com/shop/cart:1.7.0
+          ports:
+            - containerPort: 8080
+`,
+  "kustomize/base/cart/kustomization.yaml": `resources: [deployment.yaml]
+`,
+  "kustomize/overlays/shop/kustomization.yaml": `# The shop's overlay: its namespace, the image it runs, two replicas.
+namespace: shop
+resources: [../../base/cart]
+images:
+  - name: registry.example.com/shop/cart
+    newTag: "1.8.0"
+patches:
+  - target: {kind: Deployment, name: cart}
+    patch: |-
+      - op: replace
+        path: /spec/replicas
+        value: 2
+`,
+  // A Helm chart: rendered with the real helm template.
+  "helm/search/Chart.yaml": `apiVersion: v2
+name: search
+version: 0.3.0
+appVersion: "3.1.0"
+`,
+  "helm/search/values.yaml": `replicaCount: 1
+image: registry.example.com/shop/search
+`,
+  "helm/search/templates/deployment.yaml": `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ .Release.Name }}
+  labels:
+    app.kubernetes.io/name: search
+    app.kubernetes.io/instance: {{ .Release.Name }}
+    helm.sh/chart: {{ .Chart.Name }}-{{ .Chart.Version }}
+spec:
+  replicas: {{ .Values.replicaCount }}
+  selector:
+    matchLabels:
+      app.kubernetes.io/name: search
+  template:
+    metadata:
+      labels:
+        app.kubernetes.io/name: search
+    spec:
+      containers:
+        - name: search
+          image: "{{ .Values.image }}:{{ .Chart.AppVersion }}"
+          ports:
+            - containerPort: 9200
 `,
 };
 
@@ -62,8 +127,9 @@ onUnsynced: allow
 sources:
   - name: demo
     url: ./repo
-    paths: [apps]
-    interval: 30s
+    paths:
+      - apps                                # plain manifests
+__RENDERED_APPS__    interval: 30s
 exemptions:
   - serviceAccounts: [kube-system/horizontal-pod-autoscaler]
     fields: [replicas]
@@ -76,3 +142,13 @@ server:
   tlsKeyFile: ../../certs/tls.key
 stateDir: ./state
 `;
+
+/** The demo's rendered apps, listed in its config only when kustomize and helm are there to render them. */
+export const DEMO_RENDERED_APPS = `      - path: kustomize/overlays/shop       # a Kustomize overlay (kustomize build)
+      - path: helm/search                   # a Helm chart (helm template)
+        namespace: shop
+        helm: {values: {replicaCount: 2}}
+`;
+
+/** A file only the current demo repository has: an older one is made again. */
+export const DEMO_MARKER = "helm/search/Chart.yaml";

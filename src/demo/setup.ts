@@ -1,31 +1,48 @@
 // The built-in demo: a local Git repository made from DEMO_FILES, a config pointing at it, a CA and
 // serving certificate under certs/, and sample AdmissionReviews to send with curl.
 import { existsSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { simpleGit } from "simple-git";
 import { parse } from "yaml";
 import { ensureCertificates } from "../certs/files.js";
 import type { JsonObject } from "../core/types.js";
-import { DEMO_CONFIG, DEMO_FILES } from "./manifests.js";
+import { DEFAULT_RENDERER_SETTINGS, findRenderTools, HOW_TO_GET_TOOLS } from "../render/tools.js";
+import { DEMO_CONFIG, DEMO_FILES, DEMO_MARKER, DEMO_RENDERED_APPS } from "./manifests.js";
 
 export interface DemoSetup {
   configFile: string;
   reviewsDir: string;
   certsDir: string;
+  /** Undefined when the Kustomize and Helm apps are in the demo; else why not and how to get them. */
+  withoutApps: string | undefined;
 }
 
 export async function setUpDemo(root: string): Promise<DemoSetup> {
   const demoDir = join(root, ".driftguard", "demo");
   const repoDir = join(demoDir, "repo");
   const certsDir = join(root, "certs");
-  if (!existsSync(join(repoDir, ".git"))) await createRepository(repoDir);
+  if (!existsSync(join(repoDir, DEMO_MARKER))) {
+    await rm(repoDir, { recursive: true, force: true });
+    await createRepository(repoDir);
+  }
   const configFile = join(demoDir, "driftguard.yaml");
-  await writeFile(configFile, DEMO_CONFIG);
+  const withoutApps = await missingTools();
+  await writeFile(
+    configFile,
+    DEMO_CONFIG.replace("__RENDERED_APPS__", withoutApps ? "" : DEMO_RENDERED_APPS),
+  );
   await ensureCertificates(certsDir, ["localhost"], ["127.0.0.1"]);
   const reviewsDir = join(demoDir, "reviews");
   await writeSampleReviews(reviewsDir);
-  return { configFile, reviewsDir, certsDir };
+  return { configFile, reviewsDir, certsDir, withoutApps };
+}
+
+async function missingTools(): Promise<string | undefined> {
+  const tools = await findRenderTools(DEFAULT_RENDERER_SETTINGS);
+  const missing = [tools.kustomize, tools.helm].filter((tool) => tool.kind === "missing").map((t) => t.name);
+  if (missing.length === 0) return undefined;
+  return `${missing.join(" and ")} not on PATH, so the demo's Kustomize and Helm apps are left out; ${HOW_TO_GET_TOOLS}`;
 }
 
 async function createRepository(repoDir: string): Promise<void> {

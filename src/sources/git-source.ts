@@ -3,6 +3,9 @@
 // A failing remote never takes away what is being served.
 import type { Logger } from "pino";
 import type { ObjectKey } from "../core/types.js";
+import type { AppRendering } from "../render/app-step.js";
+import { createLimiter } from "../render/limiter.js";
+import { DEFAULT_RENDERER_SETTINGS, findRenderTools, type RenderTools } from "../render/tools.js";
 import { ObjectHistory } from "./object-history.js";
 import { describeError } from "./redact.js";
 import type { FileNotices } from "./revision-builder.js";
@@ -16,6 +19,7 @@ import type {
   GitSource,
   ObjectVersion,
   RefreshResult,
+  RendererSettings,
   SourceConfig,
   SourceRevision,
   SourceStatus,
@@ -27,6 +31,20 @@ export type { GitSourceDeps } from "./source-setup.js";
 // the background after). 1,000 commits that change the source's files go back further than any
 // rollback a controller does, and keep a pathological repository from costing unbounded time and memory.
 const HISTORY_MAX_COMMITS = 1_000;
+
+/** kustomize and helm from PATH with the config's defaults: for sources made without a config (tests, tools). */
+export function defaultRendering(settings: Partial<RendererSettings> = {}): AppRendering {
+  const full: RendererSettings = { ...DEFAULT_RENDERER_SETTINGS, ...settings };
+  let tools: Promise<RenderTools> | undefined;
+  return {
+    settings: full,
+    tools: () => {
+      tools ??= findRenderTools(full);
+      return tools;
+    },
+    limit: createLimiter(full.concurrency),
+  };
+}
 
 export function createGitSource(config: SourceConfig, deps: GitSourceDeps): GitSource {
   return new PollingGitSource(config, deps);
@@ -77,6 +95,7 @@ class PollingGitSource implements GitSource {
       state: this.state,
       notices: this.notices,
       prepare: () => this.prepare(),
+      rendering: deps.rendering ?? defaultRendering(),
       install: (revision, previous, forget) => this.install(revision, previous, forget),
     };
   }

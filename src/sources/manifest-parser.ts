@@ -17,9 +17,18 @@ export interface ParsedFile {
   error?: ParseError;
 }
 
+export interface ParseOptions {
+  /** Defaults to MAX_FILE_BYTES; a render's output may be larger than any one file. */
+  maxBytes?: number;
+  /** A render's output: each document's `# Source: <template>` comment becomes its renderedFrom. */
+  sourceComments?: boolean;
+}
+
 interface Context {
   file: string;
   defaultNamespace: string;
+  sourceComments: boolean;
+  comment: string | undefined;
   docs: ManifestDoc[];
   notices: Notice[];
 }
@@ -38,14 +47,31 @@ export function fileTooLarge(file: string, bytes: number): ParseError {
 }
 
 /** Parses a `.yaml`, `.yml` or `.json` file (JSON is read as YAML, as kubectl does). */
-export function parseManifestFile(file: string, text: string, defaultNamespace: string): ParsedFile {
+export function parseManifestFile(
+  file: string,
+  text: string,
+  defaultNamespace: string,
+  options: ParseOptions = {},
+): ParsedFile {
   const bytes = Buffer.byteLength(text, "utf8");
-  if (bytes > MAX_FILE_BYTES) return { docs: [], notices: [], error: fileTooLarge(file, bytes) };
+  if (bytes > (options.maxBytes ?? MAX_FILE_BYTES))
+    return { docs: [], notices: [], error: fileTooLarge(file, bytes) };
   const read = readYamlDocuments(text);
   if (!read.ok) return { docs: [], notices: [], error: { file, line: read.line, message: read.message } };
-  const context: Context = { file, defaultNamespace, docs: [], notices: [] };
+  const sourceComments = options.sourceComments === true;
+  const context: Context = {
+    file,
+    defaultNamespace,
+    sourceComments,
+    comment: undefined,
+    docs: [],
+    notices: [],
+  };
   try {
-    for (const doc of read.docs) addDocument(context, doc.value, String(doc.index), doc.line, true);
+    for (const doc of read.docs) {
+      context.comment = doc.comment;
+      addDocument(context, doc.value, String(doc.index), doc.line, true);
+    }
   } catch (error) {
     if (!(error instanceof FileProblem)) throw error;
     return { docs: [], notices: [], error: { file, line: error.line, message: error.message } };
@@ -83,7 +109,16 @@ function addDeployment(context: Context, object: JsonObject, docIndex: string, l
   }
   const { name, namespace } = readMetadata(object, docIndex, line);
   const resolved = namespace ?? context.defaultNamespace;
-  context.docs.push({ namespace: resolved, name, file: context.file, docIndex, object });
+  const doc: ManifestDoc = { namespace: resolved, name, file: context.file, docIndex, object };
+  const template = context.sourceComments ? templateOf(context.comment) : undefined;
+  if (template !== undefined) doc.renderedFrom = template;
+  context.docs.push(doc);
+}
+
+/** `Source: podinfo/templates/deployment.yaml` → `podinfo/templates/deployment.yaml`. */
+function templateOf(comment: string | undefined): string | undefined {
+  const match = /^\s*Source:\s*(\S.*?)\s*$/m.exec(comment ?? "");
+  return match?.[1];
 }
 
 function readMetadata(

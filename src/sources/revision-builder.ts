@@ -1,11 +1,13 @@
 // Builds the SourceRevision of one commit from its tree and the previous revision. Files whose blob
 // did not change keep their FileState object as is (the core caches per ManifestDoc object); a file
 // whose new content does not parse keeps serving its last good docs (docs/contract.md §2, per-file last good).
+import { type AppStepResult, carriedApps, type DirectoryApp } from "../render/app-step.js";
+import { detectAppType } from "../render/inputs.js";
 import type { BlobContent } from "./blob-reader.js";
 import type { TreeEntry } from "./git-repo.js";
 import { fileTooLarge, parseManifestFile } from "./manifest-parser.js";
 import { selectManifestFiles } from "./path-filter.js";
-import type { FileState, Notice, ParseError, SourceRevision } from "./types.js";
+import type { AppConfig, FileState, Notice, ParseError, SourceRevision } from "./types.js";
 
 /** Notices of each file, kept beside FileState (the contract has no field for them). */
 export type FileNotices = WeakMap<FileState, readonly Notice[]>;
@@ -16,6 +18,13 @@ export interface BuildInput {
   fetchedAt: number;
   namespace: string;
   paths: readonly string[];
+  /** The source's apps (docs/contract.md §2a). */
+  apps?: readonly AppConfig[] | undefined;
+  /**
+   * Renders the apps for this commit. Without it (a history walk), the previous revision's app states are
+   * carried as they are: history is never rendered.
+   */
+  renderApps?: (() => Promise<AppStepResult>) | undefined;
   entries: readonly TreeEntry[];
   previous: SourceRevision | undefined;
   notices: FileNotices;
@@ -36,15 +45,19 @@ export interface BuildResult {
 const SYMLINK_MODE = "120000";
 
 export async function buildRevision(input: BuildInput): Promise<BuildResult> {
-  const plan = planFiles(input);
+  const apps = await (input.renderApps?.() ?? carried(input));
+  const plan = planFiles(input, apps.directories);
+  for (const state of apps.states) plan.appStates.set(state.file, state);
   let parsed = 0;
   await input.readBlobs([...plan.waiting.keys()], (blob, content) => {
     for (const entry of plan.waiting.get(blob) ?? []) {
-      plan.states.set(entry.path, buildFileState(input, entry, content));
+      const namespace = plan.namespaces.get(entry.path) ?? input.namespace;
+      plan.states.set(entry.path, buildFileState(input, entry, content, namespace));
       parsed += 1;
     }
   });
   const files = orderLike(plan.order, plan.states);
+  for (const [path, state] of plan.appStates) if (!files.has(path)) files.set(path, state);
   const fileNotices = [...files.values()].flatMap((state) => input.notices.get(state) ?? []);
   const revision: SourceRevision = Object.freeze({
     source: input.source,
@@ -64,18 +77,35 @@ interface Plan {
   /** Blob id → the files that hold it and must be parsed. */
   waiting: Map<string, TreeEntry[]>;
   treeNotices: Notice[];
+  /** The namespace of each selected file: the source's, or its directory app's. */
+  namespaces: Map<string, string>;
+  /** Rendered apps' states, by app folder. */
+  appStates: Map<string, FileState>;
 }
 
-function planFiles(input: BuildInput): Plan {
+function planFiles(input: BuildInput, directories: readonly DirectoryApp[]): Plan {
   const byPath = new Map(input.entries.map((entry) => [entry.path, entry]));
-  const selection = selectManifestFiles([...byPath.keys()], input.paths);
+  const all = [...byPath.keys()];
+  const namespaces = new Map<string, string>();
+  const notices: Notice[] = [];
+  // A directory app's namespace wins over the source's for the files both select.
+  for (const directory of directories) {
+    const selection = selectManifestFiles(all, [directory.path]);
+    for (const file of selection.files) if (!namespaces.has(file)) namespaces.set(file, directory.namespace);
+    notices.push(...selection.notices);
+  }
+  const plain = input.paths.length === 0 ? { files: [], notices: [] } : selectManifestFiles(all, input.paths);
+  for (const file of plain.files) if (!namespaces.has(file)) namespaces.set(file, input.namespace);
+  notices.push(...plain.notices);
   const plan: Plan = {
-    order: selection.files,
+    order: [...namespaces.keys()],
     states: new Map(),
     waiting: new Map(),
-    treeNotices: selection.notices,
+    treeNotices: withoutAppFolders(notices, input.apps ?? []),
+    namespaces,
+    appStates: new Map(),
   };
-  for (const path of selection.files) {
+  for (const path of plan.order) {
     const entry = byPath.get(path);
     if (entry === undefined) continue;
     if (entry.mode === SYMLINK_MODE) {
@@ -89,9 +119,14 @@ function planFiles(input: BuildInput): Plan {
   return plan;
 }
 
-function buildFileState(input: BuildInput, entry: TreeEntry, content: BlobContent): FileState {
+function buildFileState(
+  input: BuildInput,
+  entry: TreeEntry,
+  content: BlobContent,
+  namespace: string,
+): FileState {
   const file = entry.path;
-  const result = parseContent(file, content, input.namespace);
+  const result = parseContent(file, content, namespace);
   const previous = input.previous?.files.get(file);
   if (result.error !== undefined) {
     // Never serve content that did not parse: the last good docs (if any) keep serving instead.
@@ -131,6 +166,27 @@ function parseContent(
     const reason = error instanceof Error ? error.message : String(error);
     return { docs: [], notices: [], error: { file, message: `could not be read: ${reason}` } };
   }
+}
+
+/** The renderer folders that are apps: their notice ("name them as apps") has been heeded. */
+function withoutAppFolders(notices: readonly Notice[], apps: readonly AppConfig[]): Notice[] {
+  const folders = new Set(apps.map((app) => app.path));
+  return notices.filter((notice) => {
+    const slash = notice.file.lastIndexOf("/");
+    return !folders.has(slash < 0 ? "." : notice.file.slice(0, slash));
+  });
+}
+
+/** Without a render step: the apps as the previous revision had them, directory apps found in this tree. */
+function carried(input: BuildInput): AppStepResult {
+  const apps = input.apps ?? [];
+  if (apps.length === 0) return { states: [], directories: [], rendered: 0 };
+  const files = new Map(input.entries.map((entry) => [entry.path, entry]));
+  const tree = { files, read: async () => undefined };
+  const directories = apps
+    .filter((app) => (app.type === "auto" ? detectAppType(tree, app.path) : app.type) === "directory")
+    .map((app) => ({ path: app.path, namespace: app.namespace }));
+  return { states: carriedApps(input.previous, apps), directories, rendered: 0 };
 }
 
 function orderLike(order: readonly string[], states: ReadonlyMap<string, FileState>): Map<string, FileState> {

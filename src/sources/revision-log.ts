@@ -16,11 +16,15 @@ export function logRevisionChanges(
   for (const error of newErrors.slice(0, MAX_LINES)) {
     const { file, line, message } = error;
     // What still serves for the file: its last good commit, or nothing when it never parsed.
-    const servingFrom = next.files.get(file)?.goodCommit || "nothing";
-    logger.warn(
-      { file, line, reason: redactText(message), commit: next.commit, servingFrom },
-      "file does not parse",
-    );
+    const state = next.files.get(file);
+    const servingFrom = state?.goodCommit || "nothing";
+    const reason = redactText(message);
+    if (state?.app !== undefined) {
+      const tool = state.app.type;
+      logger.warn({ app: file, tool, reason, commit: next.commit, servingFrom }, "app does not render");
+      continue;
+    }
+    logger.warn({ file, line, reason, commit: next.commit, servingFrom }, "file does not parse");
   }
   logOverflow(logger, newErrors.length, "file errors");
   const oldNotices = new Set((previous?.notices ?? []).map(noticeKey));

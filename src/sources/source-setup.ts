@@ -3,6 +3,7 @@
 import { createHash } from "node:crypto";
 import { isAbsolute, resolve } from "node:path";
 import type { Logger } from "pino";
+import type { AppRendering } from "../render/app-step.js";
 import { credentialEnv, writeAskpassScript } from "./credentials.js";
 import { buildGitEnv } from "./git-env.js";
 import { createGitRepo, type GitRepo } from "./git-repo.js";
@@ -24,6 +25,8 @@ export interface GitSourceDeps {
   env?: Readonly<Record<string, string | undefined>>;
   /** Commits touching the source's paths walked at most when reading history. Default 1,000. */
   historyMaxCommits?: number;
+  /** Render tools and bounds, shared by every source; default: kustomize and helm on PATH. */
+  rendering?: AppRendering;
 }
 
 export interface PreparedRepo {
@@ -61,6 +64,7 @@ export function snapshotIdentity(config: SourceConfig): SnapshotIdentity {
     url: redactUrl(config.url),
     ref: config.ref ?? null,
     paths: config.paths,
+    apps: config.apps ?? [],
     namespace: config.namespace,
   };
   const fingerprint = createHash("sha256").update(JSON.stringify(shaping)).digest("hex");

@@ -2,7 +2,14 @@
 // /readyz and metrics. No I/O; git-source.ts drives it.
 import { redactUrl } from "./redact.js";
 import { errorsOf } from "./revision-log.js";
-import type { ParseError, SourceConfig, SourceRevision, SourceStatus, SyncState } from "./types.js";
+import type {
+  AppStatus,
+  ParseError,
+  SourceConfig,
+  SourceRevision,
+  SourceStatus,
+  SyncState,
+} from "./types.js";
 
 export interface SourceState {
   current(): SourceRevision | undefined;
@@ -32,7 +39,9 @@ class SourceStateTracker implements SourceState {
   private lastSuccessAt: number | undefined;
   private failure: { since: number; error: string } | undefined;
   // Listed once per revision, not on every status call (10,000 files).
-  private fileErrors: { revision: SourceRevision; errors: readonly ParseError[] } | undefined;
+  private fileErrors:
+    | { revision: SourceRevision; errors: readonly ParseError[]; apps: readonly AppStatus[] }
+    | undefined;
 
   constructor(
     private readonly name: string,
@@ -83,7 +92,8 @@ class SourceStateTracker implements SourceState {
       state: this.syncState(),
       lastAttemptAt,
       lastSuccessAt,
-      fileErrors: this.errors(),
+      fileErrors: this.listed().errors,
+      apps: this.listed().apps,
       notices,
       restored,
     };
@@ -98,12 +108,28 @@ class SourceStateTracker implements SourceState {
     return { kind: "pending" };
   }
 
-  private errors(): readonly ParseError[] {
+  private listed(): { errors: readonly ParseError[]; apps: readonly AppStatus[] } {
     const revision = this.current();
-    if (revision === undefined) return [];
+    if (revision === undefined) return { errors: [], apps: [] };
     if (this.fileErrors?.revision !== revision) {
-      this.fileErrors = { revision, errors: Object.freeze(errorsOf(revision)) };
+      const errors = errorsOf(revision).filter((error) => revision.files.get(error.file)?.app === undefined);
+      this.fileErrors = { revision, errors: Object.freeze(errors), apps: Object.freeze(appsOf(revision)) };
     }
-    return this.fileErrors.errors;
+    return this.fileErrors;
   }
+}
+
+function appsOf(revision: SourceRevision): AppStatus[] {
+  const apps: AppStatus[] = [];
+  for (const state of revision.files.values()) {
+    if (state.app === undefined) continue;
+    apps.push({
+      path: state.file,
+      type: state.app.type,
+      renderedAt: state.goodCommit === "" ? undefined : state.goodCommit,
+      error: state.error?.message,
+      unstable: state.app.unstable,
+    });
+  }
+  return apps;
 }

@@ -1,7 +1,9 @@
 // One sync of a Git source: fetch, resolve the ref, and build the new revision when the commit
 // moved. Never throws: a failure is a result, and what is served stays as it was.
 import type { Logger } from "pino";
+import { type AppRendering, stepApps } from "../render/app-step.js";
 import { readBlobs } from "./blob-reader.js";
+import { commitTree } from "./commit-tree.js";
 import { checkCredentialFiles } from "./credentials.js";
 import { MAX_FILE_BYTES } from "./manifest-parser.js";
 import { describeError } from "./redact.js";
@@ -17,6 +19,8 @@ export interface SyncContext {
   state: SourceState;
   notices: FileNotices;
   prepare: () => Promise<PreparedRepo>;
+  /** Tools and bounds of the renders, shared by every source of the process. */
+  rendering: AppRendering;
   /** Makes a built revision current (history, snapshot, listeners); `forget`: the history before it. */
   install: (revision: SourceRevision, previous: SourceRevision | undefined, forget: boolean) => void;
 }
@@ -58,13 +62,27 @@ async function buildNext(
   previous: SourceRevision | undefined,
 ): Promise<BuildResult> {
   const { config } = context;
+  const entries = await repo.listTree(commit);
+  const apps = config.apps ?? [];
+  const renderApps = () =>
+    stepApps(context.rendering, {
+      source: config.name,
+      commit,
+      apps,
+      tree: commitTree(repo.dir, env, entries),
+      previous,
+      notices: context.notices,
+      logger: context.logger,
+    });
   return buildRevision({
     source: config.name,
     commit,
     fetchedAt: context.now(),
     namespace: config.namespace,
     paths: config.paths,
-    entries: await repo.listTree(commit),
+    apps,
+    renderApps,
+    entries,
     previous,
     notices: context.notices,
     readBlobs: (blobs, onBlob) => readBlobs({ dir: repo.dir, env, maxBytes: MAX_FILE_BYTES }, blobs, onBlob),

@@ -1,7 +1,7 @@
 // Contract between the Git adapter (this folder) and the rest of driftguard.
 // The Git adapter turns a repository into parsed Deployment manifests per file; the pure core
 // (src/core) turns those into normalized desired objects. Nothing here knows about admission.
-import type { JsonObject, ObjectKey } from "../core/types.js";
+import type { JsonObject, ObjectKey, Path } from "../core/types.js";
 
 /** One source as configured (docs/contract.md §2). Durations are in milliseconds. */
 export interface SourceConfig {
@@ -10,8 +10,10 @@ export interface SourceConfig {
   url: string;
   /** Branch, tag or commit; undefined = the remote's default branch. */
   ref?: string | undefined;
-  /** Folders or globs inside the repository (required, at least one). */
+  /** Folders or globs of plain manifests inside the repository. */
   paths: readonly string[];
+  /** Rendered apps and plain folders with a namespace of their own (docs/contract.md §2a). */
+  apps?: readonly AppConfig[] | undefined;
   /** Namespace for manifests without metadata.namespace. */
   namespace: string;
   intervalMs: number;
@@ -21,6 +23,47 @@ export interface SourceConfig {
 export type SourceAuth =
   | { kind: "https"; usernameFile?: string | undefined; tokenFile: string }
   | { kind: "ssh"; privateKeyFile: string; knownHostsFile: string };
+
+export type AppType = "kustomize" | "helm" | "directory";
+
+/** One entry of `paths` written as an object (docs/contract.md §2a). */
+export interface AppConfig {
+  /** Repository-relative folder, forward slashes, no leading `./` or trailing slash; `.` = the root. */
+  path: string;
+  /** `auto` is resolved per commit from the folder's marker files. */
+  type: AppType | "auto";
+  /** Namespace for rendered namespaced objects without one; Helm's `--namespace`. */
+  namespace: string;
+  helm: HelmOptions;
+}
+
+export interface HelmOptions {
+  /** Defaults to the folder's name. */
+  releaseName?: string | undefined;
+  /** Relative to the app's path; must stay inside the repository. */
+  valueFiles: readonly string[];
+  /** Inline values as YAML text, passed last (they win), as `--set` would. */
+  values?: string | undefined;
+  /** `--kube-version`; defaults to renderers.kubeVersion. */
+  kubeVersion?: string | undefined;
+  apiVersions: readonly string[];
+  skipTests: boolean;
+  includeCRDs: boolean;
+}
+
+/** The render tools and their bounds (config `renderers`). */
+export interface RendererSettings {
+  /** Binary path, or a name looked up on PATH. */
+  kustomize: string;
+  helm: string;
+  timeoutMs: number;
+  /** Renders at a time, across all sources. */
+  concurrency: number;
+  /** stdout + stderr of one render. */
+  maxOutputBytes: number;
+  /** Helm's `--kube-version` when an app does not say. */
+  kubeVersion: string;
+}
 
 /** A whole Deployment document found in a file. */
 export interface ManifestDoc {
@@ -33,9 +76,14 @@ export interface ManifestDoc {
   docIndex: string;
   /** The parsed document as kubectl would send it (YAML 1.1 semantics already applied). */
   object: JsonObject;
+  /** A rendered document: the file or template that produced it, when the tool says (repo-relative). */
+  renderedFrom?: string | undefined;
+  /** A rendered document: paths (normalized form) never compared (unstable fields, origin marks). */
+  notCompared?: readonly Path[] | undefined;
 }
 
 export interface ParseError {
+  /** The file, or a rendered app's folder. */
   file: string;
   /** 1-based line, when the parser knows it. */
   line?: number | undefined;
@@ -57,8 +105,18 @@ export interface FileState {
   docs: readonly ManifestDoc[];
   /** Commit whose content `docs` come from (differs from the revision's commit after a parse error). */
   goodCommit: string;
-  /** Set when the file's content at this revision does not parse. */
+  /** Set when the file's content at this revision does not parse (or the app does not render). */
   error?: ParseError | undefined;
+  /** Set when this state is a rendered app's: `file` is then the app's folder, `blob` its inputs' hash. */
+  app?: RenderedApp | undefined;
+}
+
+export interface RenderedApp {
+  type: "kustomize" | "helm";
+  /** Paths that differed between two renders of the same inputs, as printed in notices. */
+  unstable: readonly string[];
+  /** The last render failed in a way worth trying again with the same inputs (a timeout). */
+  transient?: boolean | undefined;
 }
 
 /** An object's manifest documents at one commit of the ref's history. */
@@ -89,10 +147,24 @@ export interface SourceStatus {
   state: SyncState;
   lastAttemptAt: number | undefined;
   lastSuccessAt: number | undefined;
+  /** Files whose content does not parse (apps are listed apart, in `apps`). */
   fileErrors: readonly ParseError[];
+  /** The source's Kustomize and Helm apps at the current revision. */
+  apps: readonly AppStatus[];
   notices: readonly Notice[];
   /** True when the revision being served was restored from disk, not fetched in this process. */
   restored: boolean;
+}
+
+export interface AppStatus {
+  path: string;
+  type: "kustomize" | "helm";
+  /** Commit of the render being served; undefined when the app never rendered (it contributes nothing). */
+  renderedAt: string | undefined;
+  /** Why the app does not render at the current commit (its last good render, if any, serves). */
+  error: string | undefined;
+  /** Fields not compared because two renders disagreed. */
+  unstable: readonly string[];
 }
 
 /** What a refresh did. */

@@ -10,6 +10,8 @@ export interface YamlDoc {
   /** 1-based line where the document's content starts. */
   line: number;
   value: unknown;
+  /** The comment lines just after the document's `---`, joined (Helm's `# Source: …`). */
+  comment?: string | undefined;
 }
 
 export type YamlReadResult =
@@ -90,7 +92,9 @@ function convertDocument(doc: Document.Parsed, index: number, { lines, source }:
   if (value === null || value === undefined) return { ok: true, doc: undefined };
   const bad = findNonJson(value, "");
   if (bad !== undefined) return { ok: false, line, message: `${bad} is not a JSON value` };
-  return { ok: true, doc: { index, line, value } };
+  // The yaml library keeps a comment right after `---` on the document, or on its first node.
+  const comment = doc.commentBefore ?? doc.contents.commentBefore ?? undefined;
+  return { ok: true, doc: comment === undefined ? { index, line, value } : { index, line, value, comment } };
 }
 
 function describeYamlError(error: YAMLError, source: string): { line?: number; message: string } {

@@ -4,7 +4,7 @@ import { problemsOf, SOURCE } from "./support.js";
 
 const ROOT_KEYS =
   "mode, namespaces, unmanaged, onUnsynced, sources, exemptions, defaultExemptions, gitops, ignore, " +
-  "ignoreAnnotations, ignoreLabels, ignoreRestartedAt, server, stateDir, refresh, logLevel, certificates, kubernetes";
+  "ignoreAnnotations, ignoreLabels, ignoreRestartedAt, server, stateDir, refresh, logLevel, certificates, renderers, kubernetes";
 const FIELD_GROUPS = "replicas, image, resources, env, restart, paused, metadata, delete, *";
 const DURATION = 'must be a duration like "60s", "5m" or "1h30m", or a whole number of seconds';
 const SERVICE_ACCOUNT = 'must be "namespace/name" or "namespace/*"';
@@ -188,6 +188,59 @@ const CASES: { name: string; text: string; problems: string[] }[] = [
     name: "two YAML documents",
     text: `sources:\n${SOURCE}---\nmode: audit\n`,
     problems: ["line 3, column 1: the config must be a single YAML document"],
+  },
+  {
+    name: "misspelt key of an app",
+    text: `sources:\n${source("", "a").replace("paths: [apps]", "paths: [{ path: overlays/prod, typ: helm }]")}`,
+    problems: ['sources[0].paths[0].typ: unknown key (did you mean "type"?)'],
+  },
+  {
+    name: "an app outside the repository",
+    text: `sources:\n${source("", "a").replace("paths: [apps]", "paths: [{ path: ../other }]")}`,
+    problems: ["sources[0].paths[0].path: leaves the repository; give a path inside it"],
+  },
+  {
+    name: "an absolute app path",
+    text: `sources:\n${source("", "a").replace("paths: [apps]", "paths: [{ path: /srv/charts/web }]")}`,
+    problems: ["sources[0].paths[0].path: is absolute; give a path inside the repository"],
+  },
+  {
+    name: "a value file outside the repository, and a misspelt Helm key",
+    text: `sources:\n${source("", "a").replace(
+      "paths: [apps]",
+      "paths: [{ path: charts/web, helm: { valueFiles: [../../../etc/passwd], skipTest: true } }]",
+    )}`,
+    problems: [
+      'sources[0].paths[0].helm.skipTest: unknown key (did you mean "skipTests"?)',
+      "sources[0].paths[0].helm.valueFiles[0]: leaves the repository; give a path inside it",
+    ],
+  },
+  {
+    name: "a value file given as a URL",
+    text: `sources:\n${source("", "a").replace(
+      "paths: [apps]",
+      "paths: [{ path: charts/web, helm: { valueFiles: ['https://example.com/v.yaml'] } }]",
+    )}`,
+    problems: ["sources[0].paths[0].helm.valueFiles[0]: is a URL; renders never reach the network"],
+  },
+  {
+    name: "a path entry that is neither a folder nor an app",
+    text: `sources:\n${source("", "a").replace("paths: [apps]", "paths: [3]")}`,
+    problems: ["sources[0].paths[0]: must be a folder or glob (a string) or an app (an object with path)"],
+  },
+  {
+    name: "the same app twice, a bad app type, bad renderer bounds",
+    text: `sources:\n${source("", "a").replace(
+      "paths: [apps]",
+      "paths: [{ path: a }, { path: ./a/, type: kustomise }]",
+    )}renderers: { concurrency: 0, timeout: 1h, kubeVersion: latest }\n`,
+    problems: [
+      "renderers.concurrency: must be >= 1",
+      'renderers.kubeVersion: must be a Kubernetes version like "1.36" or "1.36.0"',
+      "renderers.timeout: must be at most 10m",
+      "sources[0].paths[1].path: duplicate of paths[0].path",
+      "sources[0].paths[1].type: must be one of auto, kustomize, helm, directory",
+    ],
   },
 ];
 

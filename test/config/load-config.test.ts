@@ -83,6 +83,7 @@ describe("parseConfig", () => {
         url: "/etc/driftguard/repos/deploy",
         ref: "v1.2.0",
         paths: ["apps", "clusters/*/deploy"],
+        apps: [],
         namespace: "apps",
         intervalMs: 5_400_000,
         auth: { kind: "https", usernameFile: "/etc/driftguard/git/user", tokenFile: "/run/secrets/token" },
@@ -91,6 +92,7 @@ describe("parseConfig", () => {
         name: "ssh",
         url: "git@git.example.com:org/deploy.git",
         paths: ["."],
+        apps: [],
         namespace: "default",
         intervalMs: 90_000,
         auth: {
@@ -99,8 +101,22 @@ describe("parseConfig", () => {
           knownHostsFile: "/etc/driftguard/ssh/known_hosts",
         },
       },
-      { name: "file", url: "file:///srv/git/deploy", paths: ["."], namespace: "default", intervalMs: 60_000 },
-      { name: "parent", url: "/etc/shared/deploy", paths: ["."], namespace: "default", intervalMs: 60_000 },
+      {
+        name: "file",
+        url: "file:///srv/git/deploy",
+        paths: ["."],
+        apps: [],
+        namespace: "default",
+        intervalMs: 60_000,
+      },
+      {
+        name: "parent",
+        url: "/etc/shared/deploy",
+        paths: ["."],
+        apps: [],
+        namespace: "default",
+        intervalMs: 60_000,
+      },
     ]);
     expect(config.server).toEqual({
       host: "127.0.0.1",
@@ -111,6 +127,49 @@ describe("parseConfig", () => {
       pushTokenFile: "/etc/driftguard/push-token",
     });
     expect(config.stateDir).toBe("/etc/driftguard/state");
+  });
+
+  it("reads apps beside plain paths, with their defaults, and the renderers' settings", () => {
+    const text = [
+      "sources:",
+      "  - name: gitops",
+      "    url: https://git.example.com/deploy.git",
+      "    namespace: shop",
+      "    paths:",
+      "      - apps",
+      "      - path: ./overlays/prod/",
+      "      - path: charts/web",
+      "        type: helm",
+      "        namespace: web",
+      "        helm: { releaseName: web-prod, valueFiles: [values-prod.yaml], values: { replicaCount: 3 } }",
+      "renderers: { kustomize: ./bin/kustomize, timeout: 2m, concurrency: 4 }",
+    ].join("\n");
+    const parsed = parseConfig(text, ORIGIN);
+    const [source] = parsed.sources;
+    expect(source?.paths).toEqual(["apps"]);
+    const helmDefaults = { valueFiles: [], apiVersions: [], skipTests: true, includeCRDs: false };
+    expect(toPlain(source?.apps)).toEqual([
+      { path: "overlays/prod", type: "auto", namespace: "shop", helm: helmDefaults },
+      {
+        path: "charts/web",
+        type: "helm",
+        namespace: "web",
+        helm: {
+          ...helmDefaults,
+          releaseName: "web-prod",
+          valueFiles: ["values-prod.yaml"],
+          values: "replicaCount: 3\n",
+        },
+      },
+    ]);
+    expect(parsed.renderers).toEqual({
+      kustomize: "/etc/driftguard/bin/kustomize",
+      helm: "helm",
+      timeoutMs: 120_000,
+      concurrency: 4,
+      maxOutputBytes: 67_108_864,
+      kubeVersion: "1.36.0",
+    });
   });
 
   it("reads durations into milliseconds", () => {

@@ -49,6 +49,7 @@ export function fakeSource(name: string, now: () => number = Date.now): FakeSour
       lastAttemptAt: source.lastAttemptAt,
       lastSuccessAt: source.lastAttemptAt,
       fileErrors: [],
+      apps: [],
       notices: [],
       restored: false,
     }),

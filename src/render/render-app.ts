@@ -1,0 +1,129 @@
+// One render of one app at one commit: its inputs copied into a fresh folder, the real tool run twice
+// (unstable fields are found by comparing the two), the output read as kubectl reads a file. Never throws:
+// a failure is a message for the app's error (docs/contract.md §2a, per-app last good).
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseDocument } from "yaml";
+import type { AppConfig, ManifestDoc, Notice, RendererSettings } from "../sources/types.js";
+import type { AppInputs } from "./inputs.js";
+import { materialize } from "./materialize.js";
+import { helmArgs, kustomizeArgs } from "./render-args.js";
+import { readRenderedDocs } from "./rendered-docs.js";
+import type { BlobTree } from "./repo-tree.js";
+import { runTool, type ToolResult } from "./run-tool.js";
+import { markUnstable } from "./unstable.js";
+
+export interface RenderJob {
+  app: AppConfig;
+  type: "kustomize" | "helm";
+  binary: string;
+  tree: BlobTree;
+  inputs: AppInputs & { ok: true };
+  settings: RendererSettings;
+}
+
+export type RenderOutcome =
+  | { ok: true; docs: ManifestDoc[]; notices: Notice[]; unstable: string[]; ms: number }
+  /** transient: a timeout or a tool that did not start, worth trying again with the same inputs. */
+  | { ok: false; message: string; transient: boolean; ms: number };
+
+const KUSTOMIZATION_FILES = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+
+export async function renderApp(job: RenderJob): Promise<RenderOutcome> {
+  const started = Date.now();
+  const work = await mkdtemp(join(tmpdir(), "driftguard-render-"));
+  try {
+    const repo = join(work, "repo");
+    await mkdir(repo);
+    await materialize(job.tree, job.inputs, repo);
+    const args = await prepareArgs(job, repo, work);
+    const first = await run(job, args, repo);
+    if (!first.ok) return { ...first, ms: Date.now() - started };
+    const second = await run(job, args, repo);
+    if (!second.ok) return { ...second, ms: Date.now() - started };
+    const docs = first.docs;
+    // Byte-identical output (the common case) needs no comparison.
+    const stable = first.stdout === second.stdout ? { docs, unstable: [] } : markUnstable(docs, second.docs);
+    const notices = [...first.notices];
+    if (stable.unstable.length > 0) notices.push(unstableNotice(job.app, stable.unstable));
+    return { ok: true, docs: stable.docs, notices, unstable: stable.unstable, ms: Date.now() - started };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    const message = `could not prepare the render: ${reason}`;
+    return { ok: false, message, transient: true, ms: Date.now() - started };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+async function prepareArgs(job: RenderJob, repo: string, work: string): Promise<string[]> {
+  if (job.type === "kustomize") {
+    await askForOrigins(join(repo, job.app.path));
+    return kustomizeArgs(job.app);
+  }
+  let inlineValuesFile: string | undefined;
+  if (job.app.helm.values !== undefined) {
+    // Outside the repository copy: a chart cannot read it, and it cannot shadow a file of the repository.
+    inlineValuesFile = join(work, "inline-values.yaml");
+    await writeFile(inlineValuesFile, job.app.helm.values);
+  }
+  return helmArgs({ app: job.app, kubeVersion: job.settings.kubeVersion, inlineValuesFile });
+}
+
+/**
+ * Adds `buildMetadata: [originAnnotations]` to the app's own kustomization (in the copy), so that kustomize
+ * says which file each object came from. The annotation it adds is taken out again before comparing; the
+ * rest of the output is unchanged by it. The line is appended as text: rewriting the YAML could change how
+ * its other scalars read. A kustomization that already says buildMetadata, or is not a block mapping, is
+ * left as it is (objects then name the app only).
+ */
+async function askForOrigins(folder: string): Promise<void> {
+  for (const name of KUSTOMIZATION_FILES) {
+    const file = join(folder, name);
+    const text = await readFile(file, "utf8").catch(() => undefined);
+    if (text === undefined) continue;
+    const document = parseDocument(text);
+    const top: unknown = document.errors.length === 0 ? document.toJS() : undefined;
+    const blockMapping = isRecord(top) && !text.trimStart().startsWith("{");
+    if (blockMapping && !("buildMetadata" in top)) {
+      const separator = text.endsWith("\n") ? "" : "\n";
+      await writeFile(file, `${text}${separator}buildMetadata: [originAnnotations]\n`);
+    }
+    return;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+type Run =
+  | { ok: true; stdout: string; docs: ManifestDoc[]; notices: Notice[] }
+  | { ok: false; message: string; transient: boolean };
+
+async function run(job: RenderJob, args: readonly string[], cwd: string): Promise<Run> {
+  const { timeoutMs, maxOutputBytes } = job.settings;
+  const result = await runTool({ binary: job.binary, args, cwd, timeoutMs, maxOutputBytes });
+  if (!result.ok) {
+    const transient = result.reason === "timeout" || result.reason === "spawn";
+    return { ok: false, message: failureMessage(job, result), transient };
+  }
+  const read = readRenderedDocs(job.app, job.type, result.stdout, maxOutputBytes);
+  if (!read.ok) return { ok: false, message: read.error.message, transient: false };
+  return { ok: true, stdout: result.stdout, docs: read.docs, notices: read.notices };
+}
+
+function failureMessage(job: RenderJob, result: ToolResult & { ok: false }): string {
+  const stderr = result.stderrHead.trim();
+  return `${job.type} failed: ${result.message}${stderr === "" ? "" : `: ${stderr}`}`;
+}
+
+function unstableNotice(app: AppConfig, unstable: readonly string[]): Notice {
+  const shown = unstable.slice(0, 10).join("; ");
+  const more = unstable.length > 10 ? `; and ${unstable.length - 10} more` : "";
+  return {
+    file: app.path,
+    message: `two renders of the same inputs differ; these fields are not compared: ${shown}${more}`,
+  };
+}
