@@ -24,6 +24,27 @@ export function readBlobs(
   blobs: readonly string[],
   onBlob: (blob: string, content: BlobContent) => void,
 ): Promise<void> {
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  return readBatch(options, blobs, (blob, body) => onBlob(blob, decodeText(decoder, body)));
+}
+
+/**
+ * The bytes of each blob, for files that are not text (a chart's vendored .tgz): undefined when the
+ * blob is larger than `maxBytes`, missing or not a blob. Calls `onBlob` once per id, in order.
+ */
+export function readBlobBytes(
+  options: BlobReaderOptions,
+  blobs: readonly string[],
+  onBlob: (blob: string, bytes: Buffer | undefined) => void,
+): Promise<void> {
+  return readBatch(options, blobs, (blob, body) => onBlob(blob, "bytes" in body ? body.bytes : undefined));
+}
+
+function readBatch(
+  options: BlobReaderOptions,
+  blobs: readonly string[],
+  onBlob: (blob: string, body: RawBlob) => void,
+): Promise<void> {
   if (blobs.length === 0) return Promise.resolve();
   const child = spawn("git", ["cat-file", "--batch"], { cwd: options.dir, env: options.env });
   const done = settle(child, new BatchParser(options.maxBytes, onBlob), blobs.length);
@@ -60,6 +81,19 @@ function settle(child: ChildProcessWithoutNullStreams, parser: BatchParser, expe
   });
 }
 
+/** One blob as git gave it, before it is decoded. */
+type RawBlob = { bytes: Buffer } | { tooLarge: number } | { unreadable: string };
+
+function decodeText(decoder: { decode(bytes: Uint8Array): string }, body: RawBlob): BlobContent {
+  if ("unreadable" in body) return { kind: "unreadable", message: body.unreadable };
+  if ("tooLarge" in body) return { kind: "too-large", bytes: body.tooLarge };
+  try {
+    return { kind: "text", text: decoder.decode(body.bytes) };
+  } catch {
+    return { kind: "unreadable", message: "file is not valid UTF-8" };
+  }
+}
+
 interface Body {
   blob: string;
   size: number;
@@ -74,11 +108,10 @@ class BatchParser {
   private header: Buffer[] = [];
   private body: Body | undefined;
   private skipNewline = false;
-  private readonly decoder = new TextDecoder("utf-8", { fatal: true });
 
   constructor(
     private readonly maxBytes: number,
-    private readonly onBlob: (blob: string, content: BlobContent) => void,
+    private readonly onBlob: (blob: string, body: RawBlob) => void,
   ) {}
 
   push(chunk: Buffer): void {
@@ -103,7 +136,7 @@ class BatchParser {
     this.header = [];
     const [blob = "", type, sizeText] = line.split(" ");
     if (type !== "blob" || sizeText === undefined) {
-      this.emit(blob, { kind: "unreadable", message: `object ${blob} is ${type ?? "unknown"}` });
+      this.emit(blob, { unreadable: `object ${blob} is ${type ?? "unknown"}` });
       return;
     }
     const size = Number(sizeText);
@@ -123,19 +156,13 @@ class BatchParser {
   private finishBody(body: Body): void {
     this.body = undefined;
     this.skipNewline = true;
-    this.emit(body.blob, this.decode(body));
+    this.emit(
+      body.blob,
+      body.parts === undefined ? { tooLarge: body.size } : { bytes: Buffer.concat(body.parts, body.size) },
+    );
   }
 
-  private decode(body: Body): BlobContent {
-    if (body.parts === undefined) return { kind: "too-large", bytes: body.size };
-    try {
-      return { kind: "text", text: this.decoder.decode(Buffer.concat(body.parts, body.size)) };
-    } catch {
-      return { kind: "unreadable", message: "file is not valid UTF-8" };
-    }
-  }
-
-  private emit(blob: string, content: BlobContent): void {
+  private emit(blob: string, content: RawBlob): void {
     this.count += 1;
     this.onBlob(blob, content);
   }
