@@ -13,13 +13,18 @@ cache_root="${DRIFTGUARD_TESTBED_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/driftgua
 kustomize_bin="$cache_root/kustomize-$kustomize_version/bin"
 tools_bin="$cache_root/render-tools/kustomize-$kustomize_version-helm-$helm_version"
 
-# A cached binary counts only if it reports the pinned version, so a cache left by other flags is rebuilt.
-reports() { [ -x "$1" ] && [ "$("$@" 2>/dev/null)" = "$expected" ]; }
+# reports VERSION BINARY ARGS...: a cached binary counts only if it prints the pinned version, so a cache
+# left by other flags is rebuilt.
+reports() {
+  local version="$1"
+  shift
+  [ -x "$1" ] && [ "$("$@" 2>/dev/null)" = "$version" ]
+}
 
 build_kustomize() {
   command -v go >/dev/null || { echo "render-tools.sh: Go is needed to build kustomize" >&2; exit 2; }
   local started=$SECONDS
-  echo "building kustomize $kustomize_version from the Go module proxy (cold: a minute or two)" >&2
+  echo "building kustomize $kustomize_version from the Go module proxy (cold: about a minute)" >&2
   rm -rf "$kustomize_bin.partial"
   mkdir -p "$kustomize_bin.partial"
   # A `go install module@version` build already prints the module's version; the release builds stamp
@@ -32,18 +37,16 @@ build_kustomize() {
   echo "built kustomize in $((SECONDS - started)) s" >&2
 }
 
-expected="$kustomize_version"
-if reports "$kustomize_bin/kustomize" version; then
+if reports "$kustomize_version" "$kustomize_bin/kustomize" version; then
   echo "kustomize $kustomize_version is cached" >&2
 else
   build_kustomize
-  reports "$kustomize_bin/kustomize" version ||
+  reports "$kustomize_version" "$kustomize_bin/kustomize" version ||
     { echo "render-tools.sh: the kustomize built does not report $kustomize_version" >&2; exit 1; }
 fi
 
 helm_path="$(DRIFTGUARD_HELM_VERSION="$helm_version" bash "$here/../test/testbed/helm.sh" | tail -n 1)"
-expected="$helm_version"
-reports "$helm_path" version --short ||
+reports "$helm_version" "$helm_path" version --short ||
   { echo "render-tools.sh: $helm_path does not report $helm_version (remove it to rebuild)" >&2; exit 1; }
 
 # One folder with both names, made aside and moved in place so that a reader never sees half of it.
