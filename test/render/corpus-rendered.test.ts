@@ -59,7 +59,10 @@ describe.skipIf(skip !== undefined)("the rendered corpus, rendered by driftguard
     "%s",
     async (_title, render) => {
       const fixture = await fixtureFor(render.source);
-      const rendering = defaultRendering({ kustomize: tools.kustomize, helm: tools.helm });
+      const rendering = defaultRendering({
+        kustomize: tools.kustomize ?? "kustomize",
+        helm: tools.helm ?? "helm",
+      });
       const source = fixture.createSource(
         { name: "corpus", paths: [], apps: [render.app] },
         { rendering, stateDir: join(fixture.tmp, `state-${cases.indexOf(render)}`) },
