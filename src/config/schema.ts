@@ -67,6 +67,7 @@ const app = closed(
 );
 
 // A string is a folder or glob of plain manifests (as before apps existed); an object is an app.
+// biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then/else, not a thenable
 const pathEntry = { if: { type: "string" }, then: text, else: app } as const;
 
 const source = closed(
