@@ -107,16 +107,23 @@ async function run(job: RenderJob, args: readonly string[], cwd: string): Promis
   const result = await runTool({ binary: job.binary, args, cwd, timeoutMs, maxOutputBytes });
   if (!result.ok) {
     const transient = result.reason === "timeout" || result.reason === "spawn";
-    return { ok: false, message: failureMessage(job, result), transient };
+    return { ok: false, message: inRepositoryTerms(failureMessage(job, result), cwd), transient };
   }
   const read = readRenderedDocs(job.app, job.type, result.stdout, maxOutputBytes);
   if (!read.ok) return { ok: false, message: read.error.message, transient: false };
   return { ok: true, stdout: result.stdout, docs: read.docs, notices: read.notices };
 }
 
+/** The tools name files by their path in the render folder: say them as the repository's paths. */
+function inRepositoryTerms(message: string, folder: string): string {
+  return message.replaceAll(`${folder}/`, "").replaceAll(folder, ".");
+}
+
+/** The tool's own message already holds the first line of stderr; the next few lines follow it. */
 function failureMessage(job: RenderJob, result: ToolResult & { ok: false }): string {
-  const stderr = result.stderrHead.trim();
-  return `${job.type} failed: ${result.message}${stderr === "" ? "" : `: ${stderr}`}`;
+  const lines = result.stderrHead.split("\n").filter((line) => line.trim() !== "");
+  const rest = lines.slice(1).join("\n");
+  return `${job.type} failed: ${result.message}${rest === "" ? "" : `\n${rest}`}`;
 }
 
 function unstableNotice(app: AppConfig, unstable: readonly string[]): Notice {
