@@ -110,6 +110,8 @@ export class HistoryWalk {
       fetchedAt: this.head.fetchedAt,
       namespace: this.config.namespace,
       paths: this.config.paths,
+      // No render step: rendered apps keep their current render; directory apps are read like paths.
+      apps: this.config.apps,
       entries: [...frontier.entries.values()],
       previous: frontier.revision,
       notices: this.notices,
@@ -124,7 +126,7 @@ export class HistoryWalk {
 
   private async start({ repo, env }: PreparedRepo): Promise<Frontier> {
     const blobs = new BlobPrefetch({ dir: repo.dir, env, maxBytes: MAX_FILE_BYTES });
-    const steps = await readHistorySteps(repo, this.head.commit, this.config.paths, this.maxCommits);
+    const steps = await readHistorySteps(repo, this.head.commit, historyPaths(this.config), this.maxCommits);
     const entries = new Map((await repo.listTree(this.head.commit)).map((entry) => [entry.path, entry]));
     return { blobs, steps, next: 0, entries, revision: this.head };
   }
@@ -174,4 +176,10 @@ function signatureOf(docs: readonly ManifestDoc[]): string {
 
 function keyOf(doc: ManifestDoc): string {
   return `${doc.namespace}/${doc.name}`;
+}
+
+/** The paths whose commits change manifests: plain paths, and apps that may be plain folders. */
+function historyPaths(config: SourceConfig): string[] {
+  const folders = (config.apps ?? []).filter((app) => app.type === "directory" || app.type === "auto");
+  return [...config.paths, ...folders.map((app) => app.path)];
 }

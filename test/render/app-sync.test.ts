@@ -54,6 +54,9 @@ const FILES: Record<string, string> = {
     "metadata:\n  namespace: prod\n",
   ),
   "other/notes.yaml": "not: a manifest\n",
+  // Plain folders named as apps, for their namespace: one said to be a directory, one found to be one.
+  "team-a/a.yaml": deployment("a", "a:1"),
+  "team-b/b.yaml": deployment("b", "b:1"),
 };
 
 describe.skipIf(tools.skipReason !== undefined)("rendered apps in the sync", () => {
@@ -97,6 +100,8 @@ describe.skipIf(tools.skipReason !== undefined)("rendered apps in the sync", () 
         "        helm: {values: {image: 'nginx:1.27.4'}}",
         "      - path: charts/random",
         "        namespace: prod",
+        "      - {path: team-a, type: directory, namespace: team-a}",
+        "      - {path: team-b, namespace: team-b}",
         "stateDir: state",
         `renderers: {kustomize: "${wrapper}", helm: "${tools.helm}", timeout: 3s}`,
       ].join("\n"),
@@ -127,6 +132,18 @@ describe.skipIf(tools.skipReason !== undefined)("rendered apps in the sync", () 
     expect(runtime.state.duplicates().map((d) => d.key)).toEqual(["prod/web"]);
     expect(runtime.state.lookup({ namespace: "prod", name: "api" }).kind).toBe("managed");
     expect(runtime.state.lookup({ namespace: "prod", name: "plain" }).kind).toBe("managed");
+  });
+
+  it("reads folders named as apps as plain manifests, in the app's namespace", () => {
+    expect(runtime.state.lookup({ namespace: "team-a", name: "a" }).kind).toBe("managed");
+    expect(runtime.state.lookup({ namespace: "team-b", name: "b" }).kind).toBe("managed");
+    expect(runtime.state.lookup({ namespace: "default", name: "a" }).kind).toBe("unmanaged");
+    expect(runtime.sources[0]?.status().apps.map((app) => app.path)).toEqual([
+      "overlays/prod",
+      "overlays/api",
+      "charts/web",
+      "charts/random",
+    ]);
   });
 
   it("names the unstable fields of a chart with a random value, and never denies on them", async () => {
