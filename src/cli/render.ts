@@ -3,7 +3,9 @@
 // 1 some app failed at the newest commit (its last good render is printed), 2 error.
 import { stringify } from "yaml";
 import { cleanAppPath } from "../config/build-config.js";
+import { asObject } from "../core/json.js";
 import { formatPath } from "../core/paths.js";
+import type { JsonObject } from "../core/types.js";
 import type { Runtime } from "../runtime.js";
 import type { FileState, GitSource, Notice } from "../sources/types.js";
 import { parse } from "./args.js";
@@ -90,8 +92,14 @@ function reportOf(source: GitSource, commit: string, state: FileState, notices: 
     error: state.error?.message ?? null,
     notices,
     notCompared: [...notCompared],
-    objects: state.docs.map((doc) => doc.object),
+    // As compared: in the namespace the object is looked up in (Helm's output often names none).
+    objects: state.docs.map((doc) => withNamespace(doc.object, doc.namespace)),
   };
+}
+
+function withNamespace(object: JsonObject, namespace: string): JsonObject {
+  const metadata = asObject(object.metadata) ?? {};
+  return { ...object, metadata: { ...metadata, namespace } };
 }
 
 function noticesOf(notices: readonly Notice[], file: string): string[] {
