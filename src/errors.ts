@@ -24,8 +24,10 @@ export const ERROR_CODES = {
   DG_SOURCE_CREDENTIALS_UNREADABLE: "a source's credential file cannot be read",
   DG_SOURCE_GIT_FAILED: "a local git command failed",
   DG_SOURCE_SNAPSHOT_INVALID: "the saved snapshot of a source cannot be used",
-  DG_RENDER_REFUSED: "a rendered app would reach the network or read outside its repository: refused before any build",
-  DG_RENDER_INPUT_UNREADABLE: "a file a rendered app reads cannot be read from Git or written to its render folder",
+  DG_RENDER_REFUSED:
+    "a rendered app would reach the network or read outside its repository: refused before any build",
+  DG_RENDER_INPUT_UNREADABLE:
+    "a file a rendered app reads cannot be read from Git or written to its render folder",
   DG_INTERNAL: "an invariant of driftguard broke: a bug",
 } as const satisfies Record<string, string>;
 
