@@ -20,6 +20,11 @@ describe("detectAppType", () => {
   it("at the top of the repository", () => {
     expect(detectAppType(memoryTree({ "Chart.yaml": "" }), ".")).toBe("helm");
   });
+
+  it("a path outside the repository is not the top's type", () => {
+    for (const path of ["..", "/", "../.."])
+      expect(detectAppType(memoryTree({ "Chart.yaml": "" }), path)).toBe("directory");
+  });
 });
 
 describe("inputsFingerprint", () => {
