@@ -23,17 +23,17 @@ type Parse = (text: string, file: string, dir: string) => References;
 
 // The same kustomization blob is parsed again for every app that reaches it and at every commit:
 // parsed once, by content, file and folder (the answer depends on nothing else).
-const PARSED = new BoundedCache<string, References | Refusal>(4096);
+const PARSED = new BoundedCache<string, { refs: References } | Refusal>(4096);
 
 function parseOrRefuse(
   parse: Parse,
   text: string | undefined,
   file: string,
   dir: string,
-): References | Refusal {
-  if (text === undefined) return undefined;
+): { refs: References } | Refusal {
+  if (text === undefined) return { refs: undefined };
   try {
-    return parse(text, file, dir);
+    return { refs: parse(text, file, dir) };
   } catch (error) {
     if (error instanceof Refusal) return error;
     throw error;
@@ -124,6 +124,6 @@ class KustomizeWalk {
       if (text !== undefined) PARSED.set(key, answer);
     }
     if (answer instanceof Refusal) throw answer;
-    return answer;
+    return answer.refs;
   }
 }
