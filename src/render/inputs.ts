@@ -34,7 +34,8 @@ export function helmInputs(
 
 /** A kustomization wins over Chart.yaml, as in Argo CD; else plain manifests. From the file list alone. */
 export function detectAppType(tree: RepoTree, appPath: string): AppType {
-  const app = normalizeRepoPath(appPath) ?? "";
+  const app = isAbsolutePath(appPath) ? undefined : normalizeRepoPath(appPath);
+  if (app === undefined) return "directory"; // outside the repository: the inputs refuse it
   const has = (name: string) => tree.files.has(app === "" ? name : `${app}/${name}`);
   if (KUSTOMIZATION_FILES.some(has)) return "kustomize";
   return has("Chart.yaml") ? "helm" : "directory";

@@ -2,6 +2,8 @@
 // components, plugin folders), collecting the folders kustomize may read and refusing, before any
 // build, what would reach the network or leave the repository. A path that is not in the tree is not
 // refused: kustomize says so itself, and its message is the one people know.
+
+import { BoundedCache } from "./bounded-cache.js";
 import { InputSet } from "./input-set.js";
 import {
   KUSTOMIZATION_FILES,
@@ -9,12 +11,34 @@ import {
   kustomizationRefs,
   pluginConfigRefs,
 } from "./kustomization.js";
-import { refuse } from "./refusal.js";
+import { Refusal, refuse } from "./refusal.js";
 import { isUnder, shownPath } from "./repo-paths.js";
 import { pathKind, type RepoTree } from "./repo-tree.js";
 
 /** More kustomizations than this in one app is a generated maze, not a deployment: refused. */
 export const MAX_KUSTOMIZATIONS = 2000;
+
+type References = readonly KustomizeRef[] | undefined;
+type Parse = (text: string, file: string, dir: string) => References;
+
+// The same kustomization blob is parsed again for every app that reaches it and at every commit:
+// parsed once, by content, file and folder (the answer depends on nothing else).
+const PARSED = new BoundedCache<string, { refs: References } | Refusal>(4096);
+
+function parseOrRefuse(
+  parse: Parse,
+  text: string | undefined,
+  file: string,
+  dir: string,
+): { refs: References } | Refusal {
+  if (text === undefined) return { refs: undefined };
+  try {
+    return { refs: parse(text, file, dir) };
+  } catch (error) {
+    if (error instanceof Refusal) return error;
+    throw error;
+  }
+}
 
 /** The folder a walk is in; `pluginBase` is set inside a folder of plugin configs, see visitRef. */
 interface Visit {
@@ -45,8 +69,7 @@ class KustomizeWalk {
     this.inputs.addRoot(visit.dir);
     const file = this.kustomizationFile(visit.dir);
     if (file === undefined) return;
-    const text = await this.readFile(file);
-    const refs = text === undefined ? undefined : kustomizationRefs(text, file, visit.dir);
+    const refs = await this.parsed(file, visit.dir, "kustomization", kustomizationRefs);
     for (const ref of refs ?? []) await this.visitRef(ref, file, visit);
   }
 
@@ -73,8 +96,7 @@ class KustomizeWalk {
   }
 
   private async checkPluginFile(path: string, base: string): Promise<void> {
-    const text = await this.readFile(path);
-    for (const ref of (text === undefined ? undefined : pluginConfigRefs(text, path, base)) ?? [])
+    for (const ref of (await this.parsed(path, base, "plugins", pluginConfigRefs)) ?? [])
       await this.visitRef(ref, path, { dir: base, pluginBase: undefined });
   }
 
@@ -84,12 +106,24 @@ class KustomizeWalk {
     );
   }
 
-  /** The text of a file, through its links; undefined when the tree cannot give it (kustomize will fail). */
-  private async readFile(path: string): Promise<string | undefined> {
+  /**
+   * The references of a file (through its links), read from `dir`; undefined when the tree cannot give
+   * it or it does not parse (kustomize will say why). Parsed once per content, across commits and apps.
+   */
+  private async parsed(path: string, dir: string, what: string, parse: Parse): Promise<References> {
     const resolved = await this.inputs.links.resolve(path);
     this.inputs.addResolved(resolved);
-    return pathKind(this.inputs.tree, resolved.path) === "file"
-      ? this.inputs.tree.read(resolved.path)
-      : undefined;
+    const entry = this.inputs.tree.files.get(resolved.path);
+    if (entry === undefined || pathKind(this.inputs.tree, resolved.path) !== "file") return undefined;
+    const key = `${what}\u0000${entry.blob}\u0000${path}\u0000${dir}`;
+    let answer = PARSED.get(key);
+    if (answer === undefined) {
+      const text = await this.inputs.tree.read(resolved.path);
+      answer = parseOrRefuse(parse, text, path, dir);
+      // Unreadable text is not cached: the next tree may read it.
+      if (text !== undefined) PARSED.set(key, answer);
+    }
+    if (answer instanceof Refusal) throw answer;
+    return answer.refs;
   }
 }

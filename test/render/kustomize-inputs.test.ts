@@ -442,9 +442,27 @@ describe("kustomizeInputs collects what kustomize may read", () => {
     expect(readable(await kustomizeInputs(tree, "."))).toEqual({ ok: true, roots: ["."], files: [] });
   });
 
-  it("reads each kustomization and link once, and nothing it does not reach", async () => {
-    const tree = repo("resources: [../../bases/web, ../../bases/web]\n");
-    readable(await kustomizeInputs(tree, "apps/web"));
-    expect([...tree.reads].sort()).toEqual(["apps/web/kustomization.yaml", "bases/web/kustomization.yaml"]);
+  it("reads each kustomization once, nothing it does not reach, and no content twice", async () => {
+    const unique = `# ${process.pid}-${Date.now()}\n`; // content no other test has parsed
+    const files = {
+      "apps/web/kustomization.yaml": `${unique}resources: [../../bases/web, ../../bases/web]\n`,
+      "bases/web/kustomization.yaml": `${unique}resources: [x.yaml]\n`,
+      "bases/web/x.yaml": DEPLOYMENT,
+      "unrelated/kustomization.yaml": unique,
+    };
+    const first = memoryTree(files);
+    const answer = readable(await kustomizeInputs(first, "apps/web"));
+    expect([...first.reads].sort()).toEqual(["apps/web/kustomization.yaml", "bases/web/kustomization.yaml"]);
+    // The next commit, or another app, with the same blobs: the same answer without reading them again.
+    const next = memoryTree(files);
+    expect(await kustomizeInputs(next, "apps/web")).toEqual(answer);
+    expect(next.reads).toEqual([]);
+    // A refusal is remembered the same way, and still names its file.
+    const remote = {
+      ...files,
+      "bases/web/kustomization.yaml": `${unique}resources: [https://example.com/x]\n`,
+    };
+    for (const tree of [memoryTree(remote), memoryTree(remote)])
+      expect(refused(await kustomizeInputs(tree, "apps/web")).file).toBe("bases/web/kustomization.yaml");
   });
 });

@@ -1,0 +1,61 @@
+// readBlobs (text) and readBlobBytes (raw bytes) over one `git cat-file --batch`, on a real repository.
+import { execFileSync } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type BlobContent, readBlobBytes, readBlobs } from "../../src/sources/blob-reader.js";
+import { git, sourceBaseEnv } from "../support/git/git-cli.js";
+import { gitBlobId } from "../support/repo-trees.js";
+
+let scratch: string;
+let repo: string;
+const BINARY = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0xff, 0xfe, 0x0a, 0x00, 0x80, 0x0a]);
+const TEXT = Buffer.from("kind: Deployment\n");
+const LARGE = Buffer.alloc(5000, 0x61);
+
+beforeAll(async () => {
+  scratch = await mkdtemp(join(tmpdir(), "driftguard-blob-reader-test-"));
+  repo = join(scratch, "repo");
+  await git(scratch, scratch, ["init", "--quiet", repo]);
+  // hash-object -w stores each blob, as a commit would, without one.
+  for (const bytes of [BINARY, TEXT, LARGE])
+    execFileSync("git", ["hash-object", "-w", "--stdin"], {
+      cwd: repo,
+      input: bytes,
+      env: sourceBaseEnv(scratch),
+    });
+});
+
+afterAll(async () => {
+  await rm(scratch, { recursive: true, force: true });
+});
+
+const options = () => ({ dir: repo, env: sourceBaseEnv(scratch), maxBytes: 4096 });
+const MISSING = "0123456789012345678901234567890123456789";
+
+describe("blob reader", () => {
+  it("readBlobBytes gives the exact bytes, and undefined for too large or missing blobs", async () => {
+    const ids = [gitBlobId(BINARY), gitBlobId(TEXT), gitBlobId(LARGE), MISSING];
+    const seen: [string, Buffer | undefined][] = [];
+    await readBlobBytes(options(), ids, (blob, bytes) => seen.push([blob, bytes]));
+    expect(seen).toEqual([
+      [ids[0], BINARY],
+      [ids[1], TEXT],
+      [ids[2], undefined],
+      [MISSING, undefined],
+    ]);
+  });
+
+  it("readBlobs keeps its text contract on the same blobs", async () => {
+    const ids = [gitBlobId(BINARY), gitBlobId(TEXT), gitBlobId(LARGE), MISSING];
+    const seen: BlobContent[] = [];
+    await readBlobs(options(), ids, (_blob, content) => seen.push(content));
+    expect(seen).toEqual([
+      { kind: "unreadable", message: "file is not valid UTF-8" },
+      { kind: "text", text: TEXT.toString() },
+      { kind: "too-large", bytes: LARGE.length },
+      { kind: "unreadable", message: `object ${MISSING} is missing` },
+    ]);
+  });
+});
