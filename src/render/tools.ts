@@ -1,10 +1,9 @@
 // Finds kustomize and helm once per process and asks each for its version: the version is part of every
 // render's fingerprint (another tool version may render differently) and shows in /readyz.
 import { execFile } from "node:child_process";
-import { access, constants } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { delimiter, isAbsolute, join } from "node:path";
 import type { RendererSettings } from "../sources/types.js";
+import { findBinary } from "./tool-env.js";
 
 export type ToolName = "kustomize" | "helm";
 
@@ -51,7 +50,7 @@ async function findTool(
   configured: string,
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<ToolStatus> {
-  const binary = await locate(configured, env.PATH ?? "");
+  const binary = findBinary(configured, env.PATH ?? "");
   if (binary === undefined) {
     return { kind: "missing", name, message: `${name} not found (${configured}); ${HOW_TO_GET_TOOLS}` };
   }
@@ -65,24 +64,6 @@ async function findTool(
       message: `${name} at ${binary} does not run (${reason}); ${HOW_TO_GET_TOOLS}`,
     };
   }
-}
-
-async function locate(configured: string, path: string): Promise<string | undefined> {
-  const candidates = configured.includes("/")
-    ? [configured]
-    : path
-        .split(delimiter)
-        .filter((dir) => isAbsolute(dir))
-        .map((dir) => join(dir, configured));
-  for (const candidate of candidates) {
-    try {
-      await access(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
 }
 
 function versionOf(binary: string, name: ToolName): Promise<string> {
