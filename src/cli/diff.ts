@@ -1,6 +1,8 @@
 // `driftguard diff`: how live Deployments (`kubectl get deploy -o yaml`, a List too) differ from Git.
 import { compare } from "../core/compare.js";
+import type { Desired } from "../core/desired.js";
 import { describeOrigin, formatValue } from "../core/format.js";
+import { type GitOpsMarks, isMark } from "../core/gitops-marks.js";
 import { asObject } from "../core/json.js";
 import { liveObject } from "../core/live-object.js";
 import type { JsonObject } from "../core/types.js";
@@ -15,6 +17,8 @@ const HELP = `driftguard diff --config FILE [LIVE.yaml | -]
 
 Syncs the config's Git sources once and reports, for every Deployment in the input (the output of
 \`kubectl get deployments -o yaml\`, one object or a List), the fields where it differs from Git.
+Labels and annotations a GitOps tool writes at apply time (config gitops.marks) are listed as such and
+do not count as drift.
 Exit status: 0 no drift, 1 drift (or objects not in Git), 2 error.`;
 
 export async function runDiff(args: string[]): Promise<number> {
@@ -22,17 +26,18 @@ export async function runDiff(args: string[]): Promise<number> {
   if (!parsed) return 0;
   const input = parsed.positionals[0];
   const objects = readDeployments(await readInput(input), inputName(input));
-  return withSyncedRuntime(parsed.values.config, async (runtime) => {
+  return withSyncedRuntime(parsed.values.config, async (runtime, config) => {
     const lines: string[] = [];
     let drifted = 0;
-    for (const object of objects) drifted += report(object, runtime, lines) ? 1 : 0;
+    const marks = config.policy.gitopsMarks;
+    for (const object of objects) drifted += report(object, runtime, marks, lines) ? 1 : 0;
     lines.push(`${objects.length} Deployment(s) compared, ${drifted} drifted from Git.`);
     process.stdout.write(`${lines.join("\n")}\n`);
     return drifted > 0 ? 1 : 0;
   });
 }
 
-function report(object: JsonObject, runtime: Runtime, lines: string[]): boolean {
+function report(object: JsonObject, runtime: Runtime, marks: GitOpsMarks, lines: string[]): boolean {
   const metadata = asObject(object.metadata) ?? {};
   const key = { namespace: String(metadata.namespace ?? "default"), name: String(metadata.name ?? "") };
   const title = `Deployment ${key.namespace}/${key.name}`;
@@ -43,19 +48,35 @@ function report(object: JsonObject, runtime: Runtime, lines: string[]): boolean 
     );
     return lookup.kind !== "unmanaged";
   }
-  const { desired } = lookup;
-  const drifts = compare(desired, liveObject(object));
-  if (drifts.length === 0) {
-    lines.push(`${title}: in sync with Git (${describeOrigin(desired.origin)})`);
-    return false;
+  return reportManaged(title, lookup.desired, object, marks, lines);
+}
+
+function reportManaged(
+  title: string,
+  desired: Desired,
+  object: JsonObject,
+  marks: GitOpsMarks,
+  lines: string[],
+): boolean {
+  const live = liveObject(object);
+  const drifts = compare(desired, live);
+  // Marks are what the GitOps tool applied on top of Git: shown, but the object is Git's as applied.
+  const normalized = live.normalizedFor(desired);
+  const applied = new Set(drifts.filter((drift) => isMark(drift, marks, normalized)));
+  const drifted = drifts.length - applied.size;
+  const origin = describeOrigin(desired.origin);
+  if (drifted > 0) lines.push(`${title}: ${drifted} field(s) differ from Git (${origin})`);
+  else {
+    const apart = applied.size === 0 ? "" : `, apart from ${applied.size} GitOps mark(s)`;
+    lines.push(`${title}: in sync with Git (${origin})${apart}`);
   }
-  lines.push(`${title}: ${drifts.length} field(s) differ from Git (${describeOrigin(desired.origin)})`);
   for (const drift of drifts) {
     const git = formatValue(drift.desired, drift.sensitive);
-    const live = formatValue(drift.actual, drift.sensitive);
-    lines.push(`  ${drift.path}\n    Git:  ${git}\n    live: ${live}`);
+    const value = formatValue(drift.actual, drift.sensitive);
+    const mark = applied.has(drift) ? " (GitOps mark)" : "";
+    lines.push(`  ${drift.path}${mark}\n    Git:  ${git}\n    live: ${value}`);
   }
-  return true;
+  return drifted > 0;
 }
 
 /** Read as the Git sources read manifests (YAML 1.1 as kubectl parses it); Lists expanded one level. */

@@ -2,13 +2,14 @@
 
 import type { ClusterParts } from "../admission/contract.js";
 import { loadConfig } from "../config/load-config.js";
+import type { Config } from "../config/types.js";
 import { createRuntime, type Runtime } from "../runtime.js";
 import { requireConfig } from "./input.js";
 import { createLogger } from "./logger.js";
 
 export async function withSyncedRuntime<T>(
   configFile: string | undefined,
-  run: (runtime: Runtime) => Promise<T>,
+  run: (runtime: Runtime, config: Config) => Promise<T>,
   cluster?: ClusterParts,
 ): Promise<T> {
   const config = loadConfig(requireConfig(configFile));
@@ -20,7 +21,7 @@ export async function withSyncedRuntime<T>(
   );
   try {
     await runtime.started;
-    return await run(runtime);
+    return await run(runtime, config);
   } finally {
     await runtime.stop();
   }

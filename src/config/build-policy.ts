@@ -6,6 +6,7 @@ import type { Exemption, IgnoreRule, Policy, SubjectSet } from "../core/policy.j
 import type { Path } from "../core/types.js";
 import { internalError } from "../errors.js";
 import { DEFAULT_EXEMPTIONS, DEFAULT_IGNORE_ANNOTATIONS, DEFAULT_IGNORE_LABELS } from "./defaults.js";
+import { buildGitOpsMarks } from "./gitops-marks.js";
 import type { RawConfig, RawExemption, RawIgnoreRule, RawSubjects } from "./types.js";
 
 /** `raw` must have passed the schema and the cross-field checks (see load-config.ts). */
@@ -20,6 +21,7 @@ export function buildPolicy(raw: RawConfig): Policy {
     onUnsynced: raw.onUnsynced,
     exemptions: raw.defaultExemptions ? [...configured, ...DEFAULT_EXEMPTIONS] : configured,
     gitops: toSubjects(raw.gitops),
+    gitopsMarks: buildGitOpsMarks(raw.gitops.marks),
     ignoreAnnotations: new Set(raw.ignoreAnnotations ?? DEFAULT_IGNORE_ANNOTATIONS),
     ignoreLabels: new Set(raw.ignoreLabels ?? DEFAULT_IGNORE_LABELS),
     ignoreRestartedAt: raw.ignoreRestartedAt,

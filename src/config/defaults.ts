@@ -2,26 +2,19 @@
 // (docs/contract.md §3), and the controllers that must be able to delete Deployments (docs/contract.md §5).
 import type { Exemption } from "../core/policy.js";
 
+// Ignored for everyone. What GitOps tools write (Argo CD's tracking keys, Flux's and Helm's labels and
+// annotations) is not here: those are GitOps marks (gitops-marks.ts), which only a GitOps identity may
+// write, so that a plain user cannot change them unseen.
+
 /** Replaced as a whole by `ignoreAnnotations` in the config. */
 export const DEFAULT_IGNORE_ANNOTATIONS: readonly string[] = [
   "deployment.kubernetes.io/revision",
   "kubectl.kubernetes.io/last-applied-configuration",
   "kubernetes.io/change-cause",
-  "argocd.argoproj.io/tracking-id",
-  "argocd.argoproj.io/installation-id",
-  "meta.helm.sh/release-name",
-  "meta.helm.sh/release-namespace",
 ];
 
 /** Replaced as a whole by `ignoreLabels` in the config. */
-export const DEFAULT_IGNORE_LABELS: readonly string[] = [
-  "kustomize.toolkit.fluxcd.io/name",
-  "kustomize.toolkit.fluxcd.io/namespace",
-  "helm.toolkit.fluxcd.io/name",
-  "helm.toolkit.fluxcd.io/namespace",
-  "velero.io/backup-name",
-  "velero.io/restore-name",
-];
+export const DEFAULT_IGNORE_LABELS: readonly string[] = ["velero.io/backup-name", "velero.io/restore-name"];
 
 function deleteExemption(subject: Partial<Exemption>, description: string): Exemption {
   return { users: [], groups: [], serviceAccounts: [], ...subject, fields: ["delete"], description };

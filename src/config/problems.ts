@@ -31,6 +31,8 @@ const FORMAT_HINTS: Readonly<Record<string, string>> = {
   "dns-label": 'must be a DNS label (lowercase letters, digits and "-", at most 63 characters)',
   "service-account": 'must be "namespace/name" or "namespace/*"',
   duration: 'must be a duration like "60s", "5m" or "1h30m", or a whole number of seconds',
+  "metadata-key":
+    'must be a label or annotation key: a name of at most 63 letters, digits, "-", "_" or ".", optionally after a DNS subdomain and "/"',
 };
 
 const PATTERN_HINTS: Readonly<Record<string, string>> = {

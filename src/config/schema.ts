@@ -3,12 +3,24 @@
 // a misspelt key silently ignored is a policy silently not applied. Compiled once in validator.ts, with
 // the formats and the two keywords (`durationRange`, `pathPattern`) used here.
 import { FIELD_GROUPS, MODES } from "../core/types.js";
+import { ARGOCD_INSTANCE_LABEL_KEY } from "./gitops-marks.js";
 import { LOG_LEVELS } from "./types.js";
 
 export const DNS_LABEL = /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
 // `namespace/name` (a name is a DNS subdomain) or `namespace/*` for every account of a namespace.
 export const SERVICE_ACCOUNT =
   /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?\/(?:\*|[a-z0-9](?:[-.a-z0-9]{0,251}[a-z0-9])?)$/;
+
+const QUALIFIED_NAME = /^[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*$/;
+
+/** A label or annotation key as the API server accepts it: `[prefix/]name`, the prefix a DNS subdomain. */
+export function isMetadataKey(key: string): boolean {
+  const slash = key.indexOf("/");
+  if (slash === -1) return QUALIFIED_NAME.test(key);
+  const prefix = key.slice(0, slash);
+  return prefix.length <= 253 && DNS_SUBDOMAIN.test(prefix) && QUALIFIED_NAME.test(key.slice(slash + 1));
+}
 
 const text = { type: "string", minLength: 1 } as const;
 const texts = { type: "array", items: text } as const;
@@ -89,6 +101,35 @@ const exemption = closed(
   ["fields"],
 );
 
+const metadataKeys = {
+  type: "array",
+  items: { type: "string", format: "metadata-key" },
+  default: [],
+} as const;
+const enabled = { type: "boolean", default: true } as const;
+
+// What the GitOps identities' tools write at apply time (gitops-marks.ts lists each tool's keys). A
+// tool turned off leaves its keys to the normal rule, for the GitOps identities too.
+const marks = closed(
+  {
+    argocd: closed(
+      {
+        enabled,
+        // argocd-cm `application.instanceLabelKey`: the label of label (and annotation+label) tracking.
+        instanceLabelKey: { type: "string", format: "metadata-key", default: ARGOCD_INSTANCE_LABEL_KEY },
+      },
+      [],
+      {},
+    ),
+    flux: closed({ enabled }, [], {}),
+    helm: closed({ enabled }, [], {}),
+    labels: metadataKeys,
+    annotations: metadataKeys,
+  },
+  [],
+  {},
+);
+
 const ignoreRule = closed(
   {
     paths: { type: "array", minItems: 1, items: { type: "string", pathPattern: true } },
@@ -129,7 +170,7 @@ export const configSchema = closed(
     exemptions: { type: "array", items: exemption, default: [] },
     defaultExemptions: { type: "boolean", default: true },
     gitops: closed(
-      { ...subjects, revisions: { type: "integer", minimum: 1, maximum: 100, default: 10 } },
+      { ...subjects, revisions: { type: "integer", minimum: 1, maximum: 100, default: 10 }, marks },
       [],
       {},
     ),

@@ -71,6 +71,15 @@ export interface RawSubjects {
   serviceAccounts?: string[];
 }
 
+/** `gitops.marks`: which tools' apply-time keys a GitOps identity may write (docs/contract.md §5). */
+export interface RawGitOpsMarks {
+  argocd: { enabled: boolean; instanceLabelKey: string };
+  flux: { enabled: boolean };
+  helm: { enabled: boolean };
+  labels: string[];
+  annotations: string[];
+}
+
 export interface RawAuth {
   usernameFile?: string;
   tokenFile?: string;
@@ -122,7 +131,7 @@ export interface RawConfig {
   sources: RawSource[];
   exemptions: RawExemption[];
   defaultExemptions: boolean;
-  gitops: RawSubjects & { revisions: number };
+  gitops: RawSubjects & { revisions: number; marks: RawGitOpsMarks };
   ignore: RawIgnoreRule[];
   ignoreAnnotations?: string[];
   ignoreLabels?: string[];

@@ -3,7 +3,7 @@ import { isIP } from "node:net";
 import { Ajv, type SchemaValidateFunction } from "ajv";
 import { parsePathPattern } from "../core/paths.js";
 import { DURATION_PATTERN, formatDuration, parseDuration } from "./durations.js";
-import { configSchema, DNS_LABEL, SERVICE_ACCOUNT } from "./schema.js";
+import { configSchema, DNS_LABEL, isMetadataKey, SERVICE_ACCOUNT } from "./schema.js";
 
 interface DurationRange {
   minMs: number;
@@ -45,6 +45,7 @@ function createValidator() {
   ajv.addFormat("dns-label", DNS_LABEL);
   ajv.addFormat("service-account", SERVICE_ACCOUNT);
   ajv.addFormat("duration", DURATION_PATTERN);
+  ajv.addFormat("metadata-key", isMetadataKey);
   // node:net's own reading of an address, the same one the certificate generator applies.
   ajv.addFormat("ip-address", (value: string) => isIP(value) !== 0);
   ajv.addKeyword({

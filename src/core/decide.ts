@@ -70,7 +70,7 @@ function judgeManaged(
   const change = changeOf(input.request, input.live ?? liveObject);
   const isGitOps = matchesSubjects(subject.requester, input.policy.gitops);
   if (isGitOps) {
-    const commit = matchingRevision(lookup.recent(), change);
+    const commit = matchingRevision(lookup.recent(), change, input.policy.gitopsMarks);
     if (commit !== undefined) {
       const verdict = verdictFor(mode, "gitops-revision", false, false);
       return { kind: "gitops", verdict, subject, mode, desired, commit };

@@ -1,5 +1,6 @@
 // The admin's configuration, as the decision core sees it: already validated and frozen by the
 // config loader (src/config). Defaults live there too, so that this file stays a vocabulary.
+import type { GitOpsMarks } from "./gitops-marks.js";
 import type { FieldGroup, Mode, Path } from "./types.js";
 
 /** Users, groups and service accounts (`namespace/name`, or `namespace/*` for all of a namespace). */
@@ -32,6 +33,8 @@ export interface Policy {
   onUnsynced: UnsyncedAction;
   exemptions: readonly Exemption[];
   gitops: SubjectSet;
+  /** What the GitOps identities' tools write at apply time; compared like any field for everyone else. */
+  gitopsMarks: GitOpsMarks;
   ignoreAnnotations: ReadonlySet<string>;
   ignoreLabels: ReadonlySet<string>;
   /** Ignore `kubectl rollout restart`'s template annotation (default true). */

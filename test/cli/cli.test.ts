@@ -148,6 +148,13 @@ subjects: [{kind: User, apiGroup: rbac.authorization.k8s.io, name: alice}]
     const drift = await driftguard(["diff", "--config", config, "-"], JSON.stringify(live("nginx:6.6")));
     expect(drift.code).toBe(1);
     expect(drift.stdout).toContain('Git:  "nginx:1.25"');
+    // What Argo CD wrote at apply time is listed, but the object is Git's as applied.
+    const tracked = live("nginx:1.25");
+    (tracked.metadata as Record<string, unknown>).labels = { "app.kubernetes.io/instance": "shop" };
+    const marked = await driftguard(["diff", "--config", config, "-"], JSON.stringify(tracked));
+    expect(marked.code, marked.stdout).toBe(0);
+    expect(marked.stdout).toContain("in sync with Git (");
+    expect(marked.stdout).toContain("metadata.labels (GitOps mark)");
   });
 
   it("a bad config exits 2 and names every problem with its path", async () => {

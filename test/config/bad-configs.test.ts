@@ -8,6 +8,8 @@ const ROOT_KEYS =
 const FIELD_GROUPS = "replicas, image, resources, env, restart, paused, metadata, delete, *";
 const DURATION = 'must be a duration like "60s", "5m" or "1h30m", or a whole number of seconds';
 const SERVICE_ACCOUNT = 'must be "namespace/name" or "namespace/*"';
+const METADATA_KEY =
+  'must be a label or annotation key: a name of at most 63 letters, digits, "-", "_" or ".", optionally after a DNS subdomain and "/"';
 
 /** A source with `extra` YAML flow-map entries added. */
 const source = (extra: string, name = "apps") =>
@@ -148,6 +150,32 @@ const CASES: { name: string; text: string; problems: string[] }[] = [
     name: "revisions out of range",
     text: withSource("gitops: { revisions: 0 }\n"),
     problems: ["gitops.revisions: must be >= 1"],
+  },
+  {
+    name: "unknown GitOps tool and misspelt mark key",
+    text: withSource("gitops:\n  marks: { jenkins: {}, flux: { enable: false } }\n"),
+    problems: [
+      'gitops.marks.flux.enable: unknown key (did you mean "enabled"?)',
+      "gitops.marks.jenkins: unknown key (allowed: argocd, flux, helm, labels, annotations)",
+    ],
+  },
+  {
+    name: "label and annotation keys the API server would refuse",
+    text: withSource(
+      "gitops:\n  marks:\n    argocd: { instanceLabelKey: 'Example.com/instance' }\n" +
+        "    labels: [ok.example.com/name, 'has space', 'a/b/c']\n    annotations: ['-leading-dash']\n",
+    ),
+    problems: [
+      `gitops.marks.annotations[0]: ${METADATA_KEY}`,
+      `gitops.marks.argocd.instanceLabelKey: ${METADATA_KEY}`,
+      `gitops.marks.labels[1]: ${METADATA_KEY}`,
+      `gitops.marks.labels[2]: ${METADATA_KEY}`,
+    ],
+  },
+  {
+    name: "marks switched on with a string",
+    text: withSource("gitops:\n  marks: { helm: { enabled: 'yes' } }\n"),
+    problems: ["gitops.marks.helm.enabled: must be boolean"],
   },
   {
     name: "self-managed certificates without namespace and names",

@@ -206,6 +206,51 @@ describe("parseConfig", () => {
     ]);
   });
 
+  it("turns gitops.marks into the two sets of mark keys, each tool's keys only while it is on", () => {
+    const marksOf = (marks: string) => {
+      const { gitopsMarks } = parseConfig(`sources:\n${SOURCE}gitops:\n  marks: ${marks}\n`, ORIGIN).policy;
+      return { labels: [...gitopsMarks.labels].sort(), annotations: [...gitopsMarks.annotations].sort() };
+    };
+    expect(marksOf("{}")).toEqual({
+      labels: [
+        "app.kubernetes.io/instance",
+        "app.kubernetes.io/managed-by",
+        "helm.toolkit.fluxcd.io/name",
+        "helm.toolkit.fluxcd.io/namespace",
+        "kustomize.toolkit.fluxcd.io/name",
+        "kustomize.toolkit.fluxcd.io/namespace",
+      ],
+      annotations: [
+        "argocd.argoproj.io/installation-id",
+        "argocd.argoproj.io/tracking-id",
+        "meta.helm.sh/release-name",
+        "meta.helm.sh/release-namespace",
+      ],
+    });
+    expect(
+      marksOf(
+        "{ argocd: { instanceLabelKey: argocd.argoproj.io/instance }, flux: { enabled: false }, " +
+          "helm: { enabled: false }, labels: [example.com/synced], annotations: [example.com/sync-run] }",
+      ),
+    ).toEqual({
+      labels: ["argocd.argoproj.io/instance", "example.com/synced"],
+      annotations: [
+        "argocd.argoproj.io/installation-id",
+        "argocd.argoproj.io/tracking-id",
+        "example.com/sync-run",
+      ],
+    });
+    expect(
+      marksOf("{ argocd: { enabled: false }, flux: { enabled: false }, helm: { enabled: false } }"),
+    ).toEqual({ labels: [], annotations: [] });
+  });
+
+  it("no longer ignores what GitOps tools write: those keys are marks", () => {
+    const { policy } = parseConfig(`sources:\n${SOURCE}`, ORIGIN);
+    for (const key of policy.gitopsMarks.labels) expect(policy.ignoreLabels.has(key)).toBe(false);
+    for (const key of policy.gitopsMarks.annotations) expect(policy.ignoreAnnotations.has(key)).toBe(false);
+  });
+
   it("reads `off` as a string (YAML 1.2), and a key left empty as unset", () => {
     const config = parseConfig(`mode: off\nexemptions:\nsources:\n${SOURCE}`, ORIGIN);
     expect(config.policy.mode).toBe("off");
