@@ -8,6 +8,7 @@ import { createMetrics, type Metrics } from "./admission/metrics.js";
 import type { Config } from "./config/types.js";
 import { auditEventFor } from "./core/audit-event.js";
 import { checkRenderTools } from "./render/tool-check.js";
+import type { RenderTools, ToolStatus } from "./render/tools.js";
 import { createGitSource, defaultRendering } from "./sources/git-source.js";
 import type { GitSource } from "./sources/types.js";
 
@@ -50,7 +51,13 @@ export function createRuntime(config: Config, logger: pino.Logger, cluster?: Clu
     },
   });
   const apps = config.sources.flatMap((source) => source.apps ?? []);
-  const toolsChecked = checkRenderTools(apps, rendering);
+  let renderers: RenderersStatus | undefined;
+  const toolsChecked = checkRenderTools(apps, rendering).then(async () => {
+    if (apps.length === 0) return;
+    renderers = renderersStatus(await rendering.tools());
+    if (renderers.network.isolated) logger.info(renderers, "render tools");
+    else logger.warn(renderers, "render tools: renders run with the host's network");
+  });
   const started = toolsChecked
     .then(() => Promise.all(sources.map((source) => source.start())))
     .then(() => state.rebuild());
@@ -68,6 +75,7 @@ export function createRuntime(config: Config, logger: pino.Logger, cluster?: Clu
         conflicts: state.conflicts(),
         duplicates: state.duplicates(),
         objects: state.size,
+        ...(renderers ? { renderers } : {}),
         ...(cluster?.status ? { cluster: cluster.status() } : {}),
       },
     }),
@@ -78,6 +86,24 @@ export function createRuntime(config: Config, logger: pino.Logger, cluster?: Clu
     stop: async () => {
       await Promise.all(sources.map((source) => source.stop()));
     },
+  };
+}
+
+interface RenderersStatus {
+  kustomize: string;
+  helm: string;
+  network: { isolated: boolean; reason?: string };
+}
+
+/** What /readyz and the start log say of the tools: versions, or why one is missing. */
+function renderersStatus(tools: RenderTools): RenderersStatus {
+  const show = (tool: ToolStatus) =>
+    tool.kind === "found" ? `${tool.version} (${tool.binary})` : tool.message;
+  const { network } = tools;
+  return {
+    kustomize: show(tools.kustomize),
+    helm: show(tools.helm),
+    network: network.kind === "isolated" ? { isolated: true } : { isolated: false, reason: network.reason },
   };
 }
 

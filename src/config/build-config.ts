@@ -57,6 +57,7 @@ function toRenderers(raw: RawConfig["renderers"], dir: string): RendererSettings
     concurrency: raw.concurrency,
     maxOutputBytes: raw.maxOutputBytes,
     kubeVersion: raw.kubeVersion,
+    isolateNetwork: raw.isolateNetwork,
   };
 }
 

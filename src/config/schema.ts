@@ -216,6 +216,8 @@ export const configSchema = closed(
         concurrency: { type: "integer", minimum: 1, maximum: 16, default: 2 },
         maxOutputBytes: { type: "integer", minimum: 1_024, maximum: 1_073_741_824, default: 67_108_864 },
         kubeVersion: { type: "string", pattern: KUBE_VERSION, default: "1.36.0" },
+        // Each render in a network namespace of its own (unshare): when possible, always, or never.
+        isolateNetwork: { enum: ["auto", "always", "never"], default: "auto" },
       },
       [],
       {},

@@ -155,6 +155,7 @@ export interface RawConfig {
     concurrency: number;
     maxOutputBytes: number;
     kubeVersion: string;
+    isolateNetwork: "auto" | "always" | "never";
   };
   certificates: {
     mode: "files" | "self-managed";

@@ -14,6 +14,7 @@ import type {
 } from "../sources/types.js";
 import { type AppInputs, detectAppType, helmInputs, inputsFingerprint, kustomizeInputs } from "./inputs.js";
 import type { Limiter } from "./limiter.js";
+import type { IsolationPrefix } from "./network-isolation.js";
 import { renderApp } from "./render-app.js";
 import type { BlobTree } from "./repo-tree.js";
 import type { RenderTools, ToolStatus } from "./tools.js";
@@ -107,7 +108,8 @@ async function stateOf(
   const last = previous?.app === undefined ? undefined : previous;
   const problem = folderProblem(input.tree, app, type);
   if (problem !== undefined) return failed(input, app, type, last, `refused:${problem}`, problem, false);
-  const tool = (await rendering.tools())[type];
+  const tools = await rendering.tools();
+  const tool = tools[type];
   if (tool.kind === "missing") return failed(input, app, type, last, `missing:${type}`, tool.message, true);
   const inputs = await (type === "kustomize"
     ? kustomizeInputs(input.tree, app.path)
@@ -121,17 +123,24 @@ async function stateOf(
   // Nothing it reads changed: the same render, or the same error, stands (a transient one is tried again).
   if (last !== undefined && last.blob === fingerprint && last.app?.transient !== true) return last;
   onRender();
-  return rendering.limit(() => render(rendering, input, app, type, tool, inputs, fingerprint, last));
+  const isolation = tools.network.kind === "isolated" ? tools.network.prefix : undefined;
+  const job = { app, type, tool, inputs, fingerprint, isolation };
+  return rendering.limit(() => render(rendering, input, job, last));
+}
+
+interface Job {
+  app: AppConfig;
+  type: Rendered;
+  tool: ToolStatus & { kind: "found" };
+  inputs: AppInputs & { ok: true };
+  fingerprint: string;
+  isolation: IsolationPrefix | undefined;
 }
 
 async function render(
   rendering: AppRendering,
   input: AppStepInput,
-  app: AppConfig,
-  type: Rendered,
-  tool: ToolStatus & { kind: "found" },
-  inputs: AppInputs & { ok: true },
-  fingerprint: string,
+  { app, type, tool, inputs, fingerprint, isolation }: Job,
   last: FileState | undefined,
 ): Promise<FileState> {
   const outcome = await renderApp({
@@ -141,6 +150,7 @@ async function render(
     tree: input.tree,
     inputs,
     settings: rendering.settings,
+    isolation,
   });
   rendering.observe?.({ type, ok: outcome.ok, seconds: outcome.ms / 1000 });
   if (!outcome.ok) return failed(input, app, type, last, fingerprint, outcome.message, outcome.transient);

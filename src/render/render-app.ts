@@ -8,6 +8,7 @@ import { parseDocument } from "yaml";
 import type { AppConfig, ManifestDoc, Notice, RendererSettings } from "../sources/types.js";
 import type { AppInputs } from "./inputs.js";
 import { materialize } from "./materialize.js";
+import type { IsolationPrefix } from "./network-isolation.js";
 import { helmArgs, kustomizeArgs } from "./render-args.js";
 import { readRenderedDocs } from "./rendered-docs.js";
 import type { BlobTree } from "./repo-tree.js";
@@ -21,6 +22,8 @@ export interface RenderJob {
   tree: BlobTree;
   inputs: AppInputs & { ok: true };
   settings: RendererSettings;
+  /** `unshare --net …` when renders run without the network. */
+  isolation: IsolationPrefix | undefined;
 }
 
 export type RenderOutcome =
@@ -104,7 +107,8 @@ type Run =
 
 async function run(job: RenderJob, args: readonly string[], cwd: string): Promise<Run> {
   const { timeoutMs, maxOutputBytes } = job.settings;
-  const result = await runTool({ binary: job.binary, args, cwd, timeoutMs, maxOutputBytes });
+  const { isolation } = job;
+  const result = await runTool({ binary: job.binary, args, cwd, timeoutMs, maxOutputBytes, isolation });
   if (!result.ok) {
     const transient = result.reason === "timeout" || result.reason === "spawn";
     return { ok: false, message: inRepositoryTerms(failureMessage(job, result), cwd), transient };

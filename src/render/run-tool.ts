@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { redactText } from "../sources/redact.js";
+import type { IsolationPrefix } from "./network-isolation.js";
 import { findBinary, toolEnvironment } from "./tool-env.js";
 
 export interface ToolRun {
@@ -16,6 +17,8 @@ export interface ToolRun {
   timeoutMs: number;
   /** stdout and stderr together. */
   maxOutputBytes: number;
+  /** Runs the tool through this command (`unshare --net …`): no network in the tool's world. */
+  isolation?: IsolationPrefix | undefined;
 }
 
 export type ToolFailure = "exit" | "timeout" | "output-limit" | "spawn";
@@ -58,7 +61,11 @@ export async function runTool(run: ToolRun): Promise<ToolResult> {
 }
 
 function spawnTool(run: ToolRun, binary: string, home: string): ChildProcess {
-  return spawn(binary, [...run.args], {
+  const { isolation } = run;
+  const [command, args] = isolation
+    ? [isolation.binary, [...isolation.args, binary, ...run.args]]
+    : [binary, [...run.args]];
+  return spawn(command, args, {
     cwd: run.cwd,
     env: toolEnvironment(binary, home),
     shell: false,

@@ -17,4 +17,9 @@ export async function checkRenderTools(apps: readonly AppConfig[], rendering: Ap
   const auto = apps.some((app) => app.type === "auto");
   if (auto && tools.kustomize.kind === "missing" && tools.helm.kind === "missing")
     throw new DriftguardError("DG_RENDER_TOOL_MISSING", tools.kustomize.message);
+  if (tools.network.kind === "not-isolated" && rendering.settings.isolateNetwork === "always")
+    throw new DriftguardError(
+      "DG_RENDER_TOOL_MISSING",
+      `renders cannot run without the network: ${tools.network.reason}; allow unprivileged user namespaces, or set renderers.isolateNetwork to auto`,
+    );
 }

@@ -3,6 +3,7 @@
 import { execFile } from "node:child_process";
 import { tmpdir } from "node:os";
 import type { RendererSettings } from "../sources/types.js";
+import { type IsolationStatus, probeNetworkIsolation } from "./network-isolation.js";
 import { findBinary } from "./tool-env.js";
 
 export type ToolName = "kustomize" | "helm";
@@ -14,6 +15,7 @@ export type ToolStatus =
 export interface RenderTools {
   kustomize: ToolStatus;
   helm: ToolStatus;
+  network: IsolationStatus;
 }
 
 const VERSION_ARGS: Record<ToolName, string[]> = {
@@ -29,6 +31,7 @@ export const DEFAULT_RENDERER_SETTINGS: RendererSettings = {
   concurrency: 2,
   maxOutputBytes: 64 * 1024 * 1024,
   kubeVersion: "1.36.0",
+  isolateNetwork: "auto",
 };
 
 export const HOW_TO_GET_TOOLS =
@@ -38,11 +41,12 @@ export async function findRenderTools(
   settings: RendererSettings,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): Promise<RenderTools> {
-  const [kustomize, helm] = await Promise.all([
+  const [kustomize, helm, network] = await Promise.all([
     findTool("kustomize", settings.kustomize, env),
     findTool("helm", settings.helm, env),
+    probeNetworkIsolation(settings.isolateNetwork),
   ]);
-  return { kustomize, helm };
+  return { kustomize, helm, network };
 }
 
 async function findTool(

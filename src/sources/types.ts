@@ -63,6 +63,8 @@ export interface RendererSettings {
   maxOutputBytes: number;
   /** Helm's `--kube-version` when an app does not say. */
   kubeVersion: string;
+  /** Run each render in a network namespace of its own: when possible, always (or fail), never. */
+  isolateNetwork: "auto" | "always" | "never";
 }
 
 /** A whole Deployment document found in a file. */

@@ -169,6 +169,7 @@ describe("parseConfig", () => {
       concurrency: 4,
       maxOutputBytes: 67_108_864,
       kubeVersion: "1.36.0",
+      isolateNetwork: "auto",
     });
   });
 
