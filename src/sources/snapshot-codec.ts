@@ -3,9 +3,10 @@
 import type { JsonObject } from "../core/types.js";
 import type { StoredHistory } from "./object-history.js";
 import type { FileNotices } from "./revision-builder.js";
+import { decodeDoc, encodeDoc } from "./snapshot-docs.js";
 import { array, invalid, number, object, parseJson, string } from "./snapshot-fields.js";
 import { decodeHistory, encodeHistory } from "./snapshot-history.js";
-import type { FileState, ManifestDoc, Notice, ParseError, RenderedApp, SourceRevision } from "./types.js";
+import type { FileState, Notice, ParseError, RenderedApp, SourceRevision } from "./types.js";
 
 // v3 is line-delimited: a header line, then one line per file, so that a snapshot of 10,000 manifests is
 // written and read a line at a time, never as one string. v1 and v2 (one JSON document: v2 added
@@ -56,14 +57,11 @@ export function encodeSnapshot(
 
 /** One file's line (JSON.stringify leaves out an `error` that is undefined). */
 function encodeFile(state: FileState, notices: FileNotices): object {
-  const docs = state.docs.map(({ namespace, name, docIndex, object, renderedFrom, notCompared }) => ({
-    namespace,
-    name,
-    docIndex,
-    object,
-    renderedFrom,
-    notCompared,
-  }));
+  // The file is stored once for the state, not once per document.
+  const docs = state.docs.map((doc) => {
+    const { file: _file, ...rest } = encodeDoc(doc);
+    return rest;
+  });
   const { file, blob, goodCommit, error, app } = state;
   return { file, blob, goodCommit, docs, error, app, notices: notices.get(state) ?? [] };
 }
@@ -157,7 +155,7 @@ export function decodeSnapshot(
 
 function decodeFile(raw: JsonObject): { state: FileState; own: readonly Notice[] } {
   const file = string(raw.file, "file");
-  const docs = array(raw.docs, "docs").map((doc) => decodeDoc(file, object(doc, "doc")));
+  const docs = array(raw.docs, "docs").map((doc) => decodeDoc(object(doc, "doc"), file));
   const state: FileState = {
     file,
     blob: string(raw.blob, "blob"),
@@ -167,22 +165,6 @@ function decodeFile(raw: JsonObject): { state: FileState; own: readonly Notice[]
   if (raw.error !== undefined) state.error = decodeError(file, object(raw.error, "error"));
   if (raw.app !== undefined) state.app = decodeApp(object(raw.app, "app"));
   return { state: Object.freeze(state), own: Object.freeze(array(raw.notices, "notices").map(decodeNotice)) };
-}
-
-function decodeDoc(file: string, raw: JsonObject): ManifestDoc {
-  const doc: ManifestDoc = {
-    namespace: string(raw.namespace, "namespace"),
-    name: string(raw.name, "name"),
-    file,
-    docIndex: string(raw.docIndex, "docIndex"),
-    object: object(raw.object, "object"),
-  };
-  if (raw.renderedFrom !== undefined) doc.renderedFrom = string(raw.renderedFrom, "renderedFrom");
-  if (raw.notCompared !== undefined)
-    doc.notCompared = array(raw.notCompared, "notCompared").map((path) =>
-      array(path, "notCompared path").map((segment) => string(segment, "notCompared segment")),
-    );
-  return Object.freeze(doc);
 }
 
 function decodeApp(raw: JsonObject): RenderedApp {

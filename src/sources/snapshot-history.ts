@@ -2,8 +2,9 @@
 // the snapshot serves. Pure; decoding trusts nothing, as for the rest of the snapshot.
 import type { JsonObject } from "../core/types.js";
 import type { StoredHistory } from "./object-history.js";
+import { decodeDoc, encodeDoc } from "./snapshot-docs.js";
 import { array, invalid, object, string } from "./snapshot-fields.js";
-import type { ManifestDoc, ObjectVersion } from "./types.js";
+import type { ObjectVersion } from "./types.js";
 
 export function encodeHistory(history: StoredHistory | undefined, commit: string): JsonObject | undefined {
   // History read for another head says nothing about this commit's past.
@@ -12,13 +13,7 @@ export function encodeHistory(history: StoredHistory | undefined, commit: string
     key,
     versions: versions.map(({ commit: at, docs }) => ({
       commit: at,
-      docs: docs.map(({ namespace, name, file, docIndex, object: manifest }) => ({
-        namespace,
-        name,
-        file,
-        docIndex,
-        object: manifest,
-      })),
+      docs: docs.map(encodeDoc),
     })),
   }));
   return { head: history.head, objects };
@@ -45,14 +40,4 @@ function decodeVersion(key: string, raw: unknown): ObjectVersion {
   if (docs.some((doc) => `${doc.namespace}/${doc.name}` !== key))
     invalid(`a version of ${key} names another object`);
   return Object.freeze({ commit: string(version.commit, "version commit"), docs: Object.freeze(docs) });
-}
-
-function decodeDoc(raw: JsonObject): ManifestDoc {
-  return Object.freeze({
-    namespace: string(raw.namespace, "namespace"),
-    name: string(raw.name, "name"),
-    file: string(raw.file, "file"),
-    docIndex: string(raw.docIndex, "docIndex"),
-    object: object(raw.object, "object"),
-  });
 }

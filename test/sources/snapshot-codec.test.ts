@@ -71,6 +71,33 @@ describe("snapshot codec", () => {
     expect(api && restoredNotices.get(api)).toEqual([revision.notices[1]]);
   });
 
+  test("a rendered app's state round-trips: its type, unstable fields, origins and paths not compared", () => {
+    const { revision, notices } = sample();
+    const app: FileState = {
+      file: "overlays/prod",
+      blob: "f".repeat(64),
+      goodCommit: "c0",
+      docs: [
+        {
+          namespace: "prod",
+          name: "web",
+          file: "overlays/prod",
+          docIndex: "2",
+          object: { kind: "Deployment" },
+          renderedFrom: "base/web/deployment.yaml",
+          notCompared: [["metadata", "annotations", "config.kubernetes.io/origin"]],
+        },
+      ],
+      error: { file: "overlays/prod", message: "kustomize app: kustomize failed" },
+      app: { type: "kustomize", unstable: ['prod/web: metadata.annotations["x"]'], transient: true },
+    };
+    notices.set(app, []);
+    const files = new Map([...revision.files, [app.file, app]]);
+    const withApp = { ...revision, files };
+    const decoded = decodeSnapshot(identity, encodeSnapshot(identity, withApp, notices), new WeakMap());
+    expect(decoded.revision.files.get("overlays/prod")).toEqual(app);
+  });
+
   const broken: Array<[string, (json: Json) => unknown, RegExp]> = [
     ["another source", (j) => ({ ...j, source: "other" }), /another source/],
     ["another configuration", (j) => ({ ...j, fingerprint: "zzz" }), /another fingerprint/],
