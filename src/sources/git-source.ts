@@ -74,8 +74,10 @@ class PollingGitSource implements GitSource {
     this.name = config.name;
     this.logger = deps.logger.child({ source: config.name });
     this.state = createSourceState(config, Math.max(1, deps.revisions), now);
+    const rendering = deps.rendering ?? defaultRendering();
     this.past = new ObjectHistory({
       config,
+      rendering,
       logger: this.logger,
       prepare: () => this.prepare(),
       current: () => this.state.current(),
@@ -95,7 +97,7 @@ class PollingGitSource implements GitSource {
       state: this.state,
       notices: this.notices,
       prepare: () => this.prepare(),
-      rendering: deps.rendering ?? defaultRendering(),
+      rendering,
       install: (revision, previous, forget) => this.install(revision, previous, forget),
     };
   }

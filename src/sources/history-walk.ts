@@ -2,7 +2,10 @@
 // Each older revision is made from the newer one by buildRevision (only the files a commit changed
 // are read and parsed), and only what changed is kept per commit: the walk is shared by every object
 // asked about, and costs memory in proportion to the changes walked, not to the size of the tree.
+import type { Logger } from "pino";
+import { type AppRendering, type AppStepResult, stepApps } from "../render/app-step.js";
 import { BlobPrefetch } from "./blob-prefetch.js";
+import { commitTree } from "./commit-tree.js";
 import type { TreeEntry } from "./git-repo.js";
 import { applyStep, type HistoryStep, readHistorySteps } from "./history-log.js";
 import { MAX_FILE_BYTES } from "./manifest-parser.js";
@@ -39,6 +42,8 @@ export class HistoryWalk {
     private readonly config: SourceConfig,
     private readonly head: SourceRevision,
     private readonly maxCommits: number,
+    /** Renders the apps whose inputs an older commit changed; without it, apps keep their current render. */
+    private readonly rendering?: { rendering: AppRendering; logger: Logger } | undefined,
   ) {}
 
   get commit(): string {
@@ -104,15 +109,17 @@ export class HistoryWalk {
     // The tree before this step is the tree of the next older commit that touched the paths (nothing
     // in between did), or of the parent itself when there is none left in the log.
     const commit = frontier.steps[frontier.next + 1]?.commit ?? step.parent;
+    const entries = [...frontier.entries.values()];
     const { revision } = await buildRevision({
       source: this.config.name,
       commit,
       fetchedAt: this.head.fetchedAt,
       namespace: this.config.namespace,
       paths: this.config.paths,
-      // No render step: rendered apps keep their current render; directory apps are read like paths.
       apps: this.config.apps,
-      entries: [...frontier.entries.values()],
+      // Only the apps whose inputs this commit changed render again (the fingerprint says which).
+      renderApps: this.renderStep(await prepare(), commit, entries, frontier.revision),
+      entries,
       previous: frontier.revision,
       notices: this.notices,
       readBlobs: frontier.blobs.reader,
@@ -122,6 +129,26 @@ export class HistoryWalk {
     frontier.revision = revision;
     frontier.next += 1;
     return docs;
+  }
+
+  private renderStep(
+    { repo, env }: PreparedRepo,
+    commit: string,
+    entries: readonly TreeEntry[],
+    newer: SourceRevision,
+  ): (() => Promise<AppStepResult>) | undefined {
+    const { rendering } = this;
+    if (rendering === undefined || !hasRenderedApps(this.config)) return undefined;
+    return () =>
+      stepApps(rendering.rendering, {
+        source: this.config.name,
+        commit,
+        apps: this.config.apps ?? [],
+        tree: commitTree(repo.dir, env, entries),
+        previous: newer,
+        notices: this.notices,
+        logger: rendering.logger,
+      });
   }
 
   private async start({ repo, env }: PreparedRepo): Promise<Frontier> {
@@ -178,8 +205,17 @@ function keyOf(doc: ManifestDoc): string {
   return `${doc.namespace}/${doc.name}`;
 }
 
-/** The paths whose commits change manifests: plain paths, and apps that may be plain folders. */
+/**
+ * The paths whose commits change manifests: plain paths, and apps that may be plain folders. A rendered
+ * app reads folders its kustomization reaches, anywhere in the repository, and its copy must be exact:
+ * with one, every commit is a step.
+ */
 function historyPaths(config: SourceConfig): string[] {
+  if (hasRenderedApps(config)) return ["."];
   const folders = (config.apps ?? []).filter((app) => app.type === "directory" || app.type === "auto");
   return [...config.paths, ...folders.map((app) => app.path)];
+}
+
+function hasRenderedApps(config: SourceConfig): boolean {
+  return (config.apps ?? []).some((app) => app.type !== "directory");
 }

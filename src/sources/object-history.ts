@@ -4,6 +4,7 @@
 // per object for the snapshot: a replica restarted while Git is away still knows what it had read.
 import type { Logger } from "pino";
 import { keyString, type ObjectKey } from "../core/types.js";
+import type { AppRendering } from "../render/app-step.js";
 import { HistoryWalk } from "./history-walk.js";
 import { describeError } from "./redact.js";
 import type { PreparedRepo } from "./source-setup.js";
@@ -24,6 +25,8 @@ export interface ObjectHistoryDeps {
   maxCommits: number;
   /** Called when something new was read (the snapshot is saved again). */
   onRead: () => void;
+  /** Renders apps at older commits; without it, an app's history is its current render. */
+  rendering?: AppRendering | undefined;
 }
 
 // Remembered objects per head: what the snapshot carries and what a lookup reuses. Objects asked about
@@ -69,7 +72,9 @@ export class ObjectHistory {
   private walkFor(current: SourceRevision): HistoryWalk {
     // A new head (a push, a force-push) is a new history: nothing of another head's walk is reused.
     if (this.walk?.commit !== current.commit) {
-      this.walk = new HistoryWalk(this.deps.config, current, this.deps.maxCommits);
+      const { rendering, logger } = this.deps;
+      const renders = rendering === undefined ? undefined : { rendering, logger };
+      this.walk = new HistoryWalk(this.deps.config, current, this.deps.maxCommits, renders);
     }
     return this.walk;
   }
