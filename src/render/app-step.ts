@@ -82,7 +82,7 @@ export async function stepApps(rendering: AppRendering, input: AppStepInput): Pr
   return { states, directories, rendered };
 }
 
-/** The previous revision's app states as they are: a history walk never renders (see docs/design.md). */
+/** The previous revision's app states as they are: for a revision built without a render step. */
 export function carriedApps(previous: SourceRevision | undefined, apps: readonly AppConfig[]): FileState[] {
   const states: FileState[] = [];
   for (const app of apps) {

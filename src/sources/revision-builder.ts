@@ -20,10 +20,7 @@ export interface BuildInput {
   paths: readonly string[];
   /** The source's apps (docs/contract.md §2a). */
   apps?: readonly AppConfig[] | undefined;
-  /**
-   * Renders the apps for this commit. Without it (a history walk), the previous revision's app states are
-   * carried as they are: history is never rendered.
-   */
+  /** Renders the apps for this commit. Without it, the previous revision's app states are carried as they are. */
   renderApps?: (() => Promise<AppStepResult>) | undefined;
   entries: readonly TreeEntry[];
   previous: SourceRevision | undefined;
