@@ -98,6 +98,13 @@ function toApp(raw: RawApp, source: RawSource): AppConfig {
       skipTests: helm.skipTests,
       includeCRDs: helm.includeCRDs,
     },
+    kustomize: {
+      ...(raw.kustomize.namePrefix === undefined ? {} : { namePrefix: raw.kustomize.namePrefix }),
+      ...(raw.kustomize.nameSuffix === undefined ? {} : { nameSuffix: raw.kustomize.nameSuffix }),
+      images: raw.kustomize.images,
+      commonLabels: raw.kustomize.commonLabels,
+      commonAnnotations: raw.kustomize.commonAnnotations,
+    },
   };
 }
 

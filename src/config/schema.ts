@@ -67,6 +67,17 @@ const helm = closed({
   includeCRDs: { type: "boolean", default: false },
 });
 
+const stringMap = { type: "object", additionalProperties: { type: "string" }, default: {} } as const;
+
+// Argo CD's source.kustomize options driftguard applies the way Argo CD does (kustomize edit).
+const kustomize = closed({
+  namePrefix: text,
+  nameSuffix: text,
+  images: { ...texts, default: [] },
+  commonLabels: stringMap,
+  commonAnnotations: stringMap,
+});
+
 /** An entry of `paths` written as an object: a rendered app, or a folder with its own namespace. */
 const app = closed(
   {
@@ -74,6 +85,7 @@ const app = closed(
     type: { enum: ["auto", "kustomize", "helm", "directory"], default: "auto" },
     namespace: { type: "string", format: "dns-label" },
     helm: { ...helm, default: {} },
+    kustomize: { ...kustomize, default: {} },
   },
   ["path"],
 );

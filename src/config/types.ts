@@ -100,6 +100,13 @@ export interface RawApp {
     skipTests: boolean;
     includeCRDs: boolean;
   };
+  kustomize: {
+    namePrefix?: string;
+    nameSuffix?: string;
+    images: string[];
+    commonLabels: Record<string, string>;
+    commonAnnotations: Record<string, string>;
+  };
 }
 
 export interface RawSource {

@@ -9,7 +9,7 @@ import type { AppConfig, ManifestDoc, Notice, RendererSettings } from "../source
 import type { AppInputs } from "./inputs.js";
 import { materialize } from "./materialize.js";
 import type { IsolationPrefix } from "./network-isolation.js";
-import { helmArgs, kustomizeArgs } from "./render-args.js";
+import { helmArgs, kustomizeArgs, kustomizeEdits } from "./render-args.js";
 import { readRenderedDocs } from "./rendered-docs.js";
 import type { BlobTree } from "./repo-tree.js";
 import { runTool, type ToolResult } from "./run-tool.js";
@@ -63,6 +63,7 @@ export async function renderApp(job: RenderJob): Promise<RenderOutcome> {
 async function prepareArgs(job: RenderJob, repo: string, work: string): Promise<string[]> {
   if (job.type === "kustomize") {
     await askForOrigins(join(repo, job.app.path));
+    await applyKustomizeOptions(job, join(repo, job.app.path));
     return kustomizeArgs(job.app);
   }
   let inlineValuesFile: string | undefined;
@@ -99,6 +100,23 @@ async function askForOrigins(folder: string): Promise<void> {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** The app's kustomize options, applied as Argo CD applies them: `kustomize edit` in the copy. */
+async function applyKustomizeOptions(job: RenderJob, folder: string): Promise<void> {
+  const { timeoutMs, maxOutputBytes } = job.settings;
+  for (const args of kustomizeEdits(job.app)) {
+    const run = {
+      binary: job.binary,
+      args,
+      cwd: folder,
+      timeoutMs,
+      maxOutputBytes,
+      isolation: job.isolation,
+    };
+    const result = await runTool(run);
+    if (!result.ok) throw new Error(`kustomize ${args.slice(0, 3).join(" ")}: ${result.message}`);
+  }
 }
 
 type Run =

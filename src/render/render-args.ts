@@ -1,12 +1,40 @@
 // The command lines of a render, as Argo CD's repo-server and Flux run them (docs/contract.md §2a). Pure.
 // Arguments are arrays handed to the process as they are: no shell ever reads them.
 import { posix } from "node:path";
-import type { AppConfig } from "../sources/types.js";
+import type { AppConfig, KustomizeOptions } from "../sources/types.js";
 
 /** `kustomize build <app> --load-restrictor LoadRestrictionsRootOnly`, run in the repository's root. */
 export function kustomizeArgs(app: AppConfig): string[] {
   // No --enable-helm, --enable-alpha-plugins or --enable-exec: inflation, plugins and exec functions stay off.
   return ["build", app.path, "--load-restrictor", "LoadRestrictionsRootOnly"];
+}
+
+/** An app with no kustomize options (what the config fills in when it says none). */
+export const NO_KUSTOMIZE_OPTIONS: KustomizeOptions = Object.freeze({
+  images: [],
+  commonLabels: {},
+  commonAnnotations: {},
+});
+
+/**
+ * The `kustomize edit` runs that apply an app's kustomize options to its kustomization, in its folder,
+ * in the order Argo CD runs them. None when the app sets none.
+ */
+export function kustomizeEdits(app: AppConfig): string[][] {
+  const { kustomize } = app;
+  const edits: string[][] = [];
+  if (kustomize.namePrefix !== undefined)
+    edits.push(["edit", "set", "nameprefix", "--", kustomize.namePrefix]);
+  if (kustomize.nameSuffix !== undefined)
+    edits.push(["edit", "set", "namesuffix", "--", kustomize.nameSuffix]);
+  if (kustomize.images.length > 0) edits.push(["edit", "set", "image", ...kustomize.images]);
+  const pairs = (map: Readonly<Record<string, string>>) =>
+    Object.entries(map).map(([key, value]) => `${key}:${value}`);
+  const labels = pairs(kustomize.commonLabels);
+  if (labels.length > 0) edits.push(["edit", "add", "label", "--force", labels.join(",")]);
+  const annotations = pairs(kustomize.commonAnnotations);
+  if (annotations.length > 0) edits.push(["edit", "add", "annotation", "--force", annotations.join(",")]);
+  return edits;
 }
 
 export interface HelmArgsInput {

@@ -35,6 +35,20 @@ export interface AppConfig {
   /** Namespace for rendered namespaced objects without one; Helm's `--namespace`. */
   namespace: string;
   helm: HelmOptions;
+  kustomize: KustomizeOptions;
+}
+
+/**
+ * What Argo CD's `source.kustomize` (and Flux's Kustomization) add on top of the overlay, applied as
+ * they apply them: `kustomize edit` in the render's copy before the build.
+ */
+export interface KustomizeOptions {
+  namePrefix?: string | undefined;
+  nameSuffix?: string | undefined;
+  /** `kustomize edit set image` arguments: `name=newName:tag`, `name:tag`, `name@digest`. */
+  images: readonly string[];
+  commonLabels: Readonly<Record<string, string>>;
+  commonAnnotations: Readonly<Record<string, string>>;
 }
 
 export interface HelmOptions {

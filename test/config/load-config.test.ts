@@ -148,8 +148,15 @@ describe("parseConfig", () => {
     const [source] = parsed.sources;
     expect(source?.paths).toEqual(["apps"]);
     const helmDefaults = { valueFiles: [], apiVersions: [], skipTests: true, includeCRDs: false };
+    const kustomizeDefaults = { images: [], commonLabels: {}, commonAnnotations: {} };
     expect(toPlain(source?.apps)).toEqual([
-      { path: "overlays/prod", type: "auto", namespace: "shop", helm: helmDefaults },
+      {
+        path: "overlays/prod",
+        type: "auto",
+        namespace: "shop",
+        helm: helmDefaults,
+        kustomize: kustomizeDefaults,
+      },
       {
         path: "charts/web",
         type: "helm",
@@ -160,6 +167,7 @@ describe("parseConfig", () => {
           valueFiles: ["values-prod.yaml"],
           values: "replicaCount: 3\n",
         },
+        kustomize: kustomizeDefaults,
       },
     ]);
     expect(parsed.renderers).toEqual({

@@ -3,6 +3,7 @@
 // commit that made it, whichever file of its inputs the commit changed.
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { NO_KUSTOMIZE_OPTIONS } from "../../src/render/render-args.js";
 import { defaultRendering } from "../../src/sources/git-source.js";
 import { createSourceFixture, type SourceFixture } from "../sources/source-fixture.js";
 import { requireRenderTools } from "../support/render-tools.js";
@@ -59,6 +60,7 @@ describe.skipIf(tools.skipReason !== undefined)("the history of a rendered app",
             path: "overlays/prod",
             type: "auto",
             namespace: "default",
+            kustomize: NO_KUSTOMIZE_OPTIONS,
             helm: { valueFiles: [], apiVersions: [], skipTests: true, includeCRDs: false },
           },
         ],

@@ -54,6 +54,7 @@ const FILES: Record<string, string> = {
     "metadata:\n  namespace: prod\n",
   ),
   "other/notes.yaml": "not: a manifest\n",
+  "overlays/options/kustomization.yaml": "namespace: opts\nresources: [../../base/api]\n",
   // Plain folders named as apps, for their namespace: one said to be a directory, one found to be one.
   "team-a/a.yaml": deployment("a", "a:1"),
   "team-b/b.yaml": deployment("b", "b:1"),
@@ -100,6 +101,8 @@ describe.skipIf(tools.skipReason !== undefined)("rendered apps in the sync", () 
         "        helm: {values: {image: 'nginx:1.27.4'}}",
         "      - path: charts/random",
         "        namespace: prod",
+        "      - path: overlays/options",
+        "        kustomize: {namePrefix: opt-, images: ['api=registry.example.com/api:7'], commonLabels: {team: shop}, commonAnnotations: {owner: shop}}",
         "      - {path: team-a, type: directory, namespace: team-a}",
         "      - {path: team-b, namespace: team-b}",
         "stateDir: state",
@@ -122,7 +125,7 @@ describe.skipIf(tools.skipReason !== undefined)("rendered apps in the sync", () 
   });
 
   it("renders every app once at the first sync, each with its objects and origin", () => {
-    expect(renders).toHaveLength(4);
+    expect(renders).toHaveLength(5);
     expect(appState("overlays/prod")?.docs.map((doc) => [doc.namespace, doc.name, doc.renderedFrom])).toEqual(
       [["prod", "web", "base/web/deployment.yaml"]],
     );
@@ -134,6 +137,18 @@ describe.skipIf(tools.skipReason !== undefined)("rendered apps in the sync", () 
     expect(runtime.state.lookup({ namespace: "prod", name: "plain" }).kind).toBe("managed");
   });
 
+  it("applies an app's kustomize options as Argo CD does, with kustomize edit", () => {
+    const [doc] = appState("overlays/options")?.docs ?? [];
+    expect([doc?.namespace, doc?.name]).toEqual(["opts", "opt-api"]);
+    expect(doc?.object).toMatchObject({
+      metadata: { labels: { team: "shop" }, annotations: { owner: "shop" } },
+      spec: {
+        selector: { matchLabels: { app: "api", team: "shop" } },
+        template: { spec: { containers: [{ image: "registry.example.com/api:7" }] } },
+      },
+    });
+  });
+
   it("reads folders named as apps as plain manifests, in the app's namespace", () => {
     expect(runtime.state.lookup({ namespace: "team-a", name: "a" }).kind).toBe("managed");
     expect(runtime.state.lookup({ namespace: "team-b", name: "b" }).kind).toBe("managed");
@@ -143,6 +158,7 @@ describe.skipIf(tools.skipReason !== undefined)("rendered apps in the sync", () 
       "overlays/api",
       "charts/web",
       "charts/random",
+      "overlays/options",
     ]);
   });
 
@@ -175,11 +191,11 @@ describe.skipIf(tools.skipReason !== undefined)("rendered apps in the sync", () 
     await repo.commit("notes", { "other/notes.yaml": "still: not a manifest\n" });
     await sync();
     expect(renders).toEqual([]);
-    await repo.commit("a base that only overlays/api reads", {
+    await repo.commit("a base that overlays/api and overlays/options read, and no other app", {
       "base/api/deployment.yaml": deployment("api", "api:2"),
     });
     await sync();
-    expect(renders).toEqual(["kustomize"]);
+    expect(renders).toEqual(["kustomize", "kustomize"]);
     expect(appState("overlays/api")?.docs[0]?.object).toMatchObject({
       spec: { template: { spec: { containers: [{ image: "api:2" }] } } },
     });

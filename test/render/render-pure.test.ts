@@ -2,7 +2,13 @@
 import { describe, expect, it } from "vitest";
 import { describeOrigin, describeWhereToChange } from "../../src/core/format.js";
 import { createLimiter } from "../../src/render/limiter.js";
-import { helmArgs, kustomizeArgs, releaseNameOf } from "../../src/render/render-args.js";
+import {
+  helmArgs,
+  kustomizeArgs,
+  kustomizeEdits,
+  NO_KUSTOMIZE_OPTIONS,
+  releaseNameOf,
+} from "../../src/render/render-args.js";
 import { readRenderedDocs } from "../../src/render/rendered-docs.js";
 import { markUnstable } from "../../src/render/unstable.js";
 import type { AppConfig } from "../../src/sources/types.js";
@@ -14,6 +20,7 @@ function app(extra: Partial<AppConfig> & { helm?: Partial<AppConfig["helm"]> } =
     path: "charts/web",
     type: "helm",
     namespace: "shop",
+    kustomize: NO_KUSTOMIZE_OPTIONS,
     ...extra,
     helm: { ...HELM_DEFAULTS, ...extra.helm },
   };
@@ -67,6 +74,24 @@ describe("command lines", () => {
   ])("helm template: %s", (_name, config, expected) => {
     const inline = config.helm.values === undefined ? undefined : "INLINE";
     expect(helmArgs({ app: config, kubeVersion: "1.36.0", inlineValuesFile: inline })).toEqual(expected);
+  });
+
+  it("kustomize options become kustomize edit runs, in Argo CD's order; none without options", () => {
+    expect(kustomizeEdits(app({ type: "kustomize" }))).toEqual([]);
+    const options = {
+      namePrefix: "prod-",
+      nameSuffix: "-v2",
+      images: ["nginx=registry.example.com/nginx:1.27.4"],
+      commonLabels: { team: "shop", tier: "web" },
+      commonAnnotations: { "example.com/owner": "shop" },
+    };
+    expect(kustomizeEdits(app({ type: "kustomize", kustomize: options }))).toEqual([
+      ["edit", "set", "nameprefix", "--", "prod-"],
+      ["edit", "set", "namesuffix", "--", "-v2"],
+      ["edit", "set", "image", "nginx=registry.example.com/nginx:1.27.4"],
+      ["edit", "add", "label", "--force", "team:shop,tier:web"],
+      ["edit", "add", "annotation", "--force", "example.com/owner:shop"],
+    ]);
   });
 
   it.each([

@@ -4,6 +4,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, posix, relative, resolve } from "node:path";
 import { stringify } from "yaml";
+import { NO_KUSTOMIZE_OPTIONS } from "../../src/render/render-args.js";
 import type { AppConfig } from "../../src/sources/types.js";
 
 export const CORPUS_RENDERED_DIR = resolve(import.meta.dirname, "../../../shared/corpus-rendered");
@@ -138,6 +139,7 @@ export function appOf(command: string): AppConfig {
   const base = {
     namespace: "default",
     helm: { valueFiles: [], apiVersions: [], skipTests: true, includeCRDs: false },
+    kustomize: NO_KUSTOMIZE_OPTIONS,
   };
   if (words[0] === "kustomize") return { ...base, path: words[2] ?? ".", type: "kustomize" };
   const [, , releaseName = "", path = "."] = words;
@@ -168,7 +170,7 @@ export function appOf(command: string): AppConfig {
     ...(kubeVersion === undefined ? {} : { kubeVersion }),
     ...(Object.keys(values).length === 0 ? {} : { values: stringify(values) }),
   };
-  return { path, type: "helm", namespace, helm };
+  return { path, type: "helm", namespace, helm, kustomize: NO_KUSTOMIZE_OPTIONS };
 }
 
 /** Helm's --set: `a.b=c`, dots escaped with a backslash, `true`/`false` and integers typed. */
