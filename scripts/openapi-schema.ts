@@ -36,10 +36,12 @@ const POD_SPEC = "io.k8s.api.core.v1.PodSpec";
  * exponent. The server refuses `1K`, `100mi`, `1 Gi`, `""` and `" "`; it accepts `1Gi ` and ` 2 `. Only the
  * spaces a JSON string carries unescaped are trimmed (a tab arrives as `\t` and is refused).
  */
-const SPACE = "[ \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u202f\\u205f\\u3000]";
+const SPACES = " \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u202f\\u205f\\u3000";
 const NUMBER = "[+-]?[0-9]*(?:\\.[0-9]*)?";
 const SUFFIX = "(?:[KMGTPE]i|[numkMGTPE]|[eE][+-]?[0-9]+)?";
-export const QUANTITY_PATTERN = `^(?!${SPACE}*$)${SPACE}*${NUMBER}${SUFFIX}${SPACE}*$`;
+// The lookahead pins the leading spaces (something not a space must follow them), which both refuses an
+// all-space string and keeps the match linear: a 4 MiB run of spaces must not cost quadratic time.
+export const QUANTITY_PATTERN = `^[${SPACES}]*(?=[^${SPACES}])${NUMBER}${SUFFIX}[${SPACES}]*$`;
 
 /**
  * Definitions whose Go type decodes itself, so that the OpenAPI shape is not what the server accepts.

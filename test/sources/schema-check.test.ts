@@ -309,6 +309,16 @@ describe(`checkDeploymentSchema (Kubernetes ${SCHEMA_KUBERNETES_VERSION})`, () =
     expect(problem?.segments).toEqual(["spec", "template", "spec", "containers", 0, "env", 0, "value"]);
   });
 
+  test("a quantity of a million spaces and a letter is refused in linear time (a backtracking pattern took minutes)", () => {
+    checkDeploymentSchema(deploymentManifest()); // compiled before the clock starts
+    const started = performance.now();
+    const problems = checkDeploymentSchema(
+      edited((d) => (container(d).resources = { limits: { cpu: `${" ".repeat(1_000_000)}x` } })),
+    );
+    expect(problems[0]?.message).toMatch(/must be a quantity/);
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+
   test("quotes keys that are not identifiers, as driftguard's paths do", () => {
     const [problem] = checkDeploymentSchema(edited((d) => (d.metadata.annotations = { "example.com/x": 1 })));
     expect(problem?.path).toBe('metadata.annotations["example.com/x"]');
