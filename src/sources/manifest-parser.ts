@@ -1,12 +1,19 @@
 // Turns one file of a Git source into the apps/v1 Deployments it holds (docs/contract.md §2). Pure: no I/O.
 // A file is all or nothing: one bad document makes the whole file an error, so that the caller keeps
-// serving the file's last good content rather than half of a broken one (docs/contract.md §9).
+// serving the file's last good content rather than half of a broken one (docs/contract.md §9). A
+// Deployment the API server would refuse (the schema check) is such an error too.
 import type { JsonObject } from "../core/types.js";
+import { checkDeploymentSchema, type SchemaProblem } from "./schema-check.js";
 import type { ManifestDoc, Notice, ParseError } from "./types.js";
+import { lineOf } from "./yaml-locate.js";
 import { readYamlDocuments } from "./yaml-reader.js";
 
 /** Bump when the same file would parse to different docs: snapshots of older parsers are then dropped. */
-export const PARSER_VERSION = 1;
+// 2: Deployments are checked against the apps/v1 schema; a file that parsed before may be an error now.
+export const PARSER_VERSION = 2;
+
+/** A file error lists this many schema problems, then counts the rest. */
+const PROBLEMS_IN_MESSAGE = 5;
 
 /** Larger files are refused unread: no manifest is this big, and parsing costs memory and time. */
 export const MAX_FILE_BYTES = 4 * 1024 * 1024;
@@ -37,6 +44,8 @@ class FileProblem extends Error {
   constructor(
     message: string,
     readonly line: number,
+    /** Where in the document, when the line of that field is worth looking up. */
+    readonly at?: { docIndex: string; segments: readonly (string | number)[] },
   ) {
     super(message);
   }
@@ -74,7 +83,8 @@ export function parseManifestFile(
     }
   } catch (error) {
     if (!(error instanceof FileProblem)) throw error;
-    return { docs: [], notices: [], error: { file, line: error.line, message: error.message } };
+    const line = error.at ? (lineOf(text, error.at.docIndex, error.at.segments) ?? error.line) : error.line;
+    return { docs: [], notices: [], error: { file, line, message: error.message } };
   }
   return { docs: context.docs, notices: context.notices };
 }
@@ -108,6 +118,8 @@ function addDeployment(context: Context, object: JsonObject, docIndex: string, l
     return;
   }
   const { name, namespace } = readMetadata(object, docIndex, line);
+  const problems = checkDeploymentSchema(object);
+  if (problems.length > 0) throw schemaProblem(problems, name, docIndex, line);
   const resolved = namespace ?? context.defaultNamespace;
   const doc: ManifestDoc = { namespace: resolved, name, file: context.file, docIndex, object };
   const template = context.sourceComments ? templateOf(context.comment) : undefined;
@@ -137,6 +149,22 @@ function readMetadata(
     throw new FileProblem(`document ${docIndex}: metadata.namespace of ${name} is not a string`, line);
   }
   return { name, namespace };
+}
+
+/** `document 0: Deployment web would be refused by the API server: spec.replicas: must be integer (…)` */
+function schemaProblem(problems: SchemaProblem[], name: string, docIndex: string, line: number): FileProblem {
+  const listed = problems.slice(0, PROBLEMS_IN_MESSAGE).map((p) => `${p.path}: ${p.message}`);
+  const more = problems.length - listed.length;
+  const text = more > 0 ? `${listed.join("; ")}; and ${more} more` : listed.join("; ");
+  const segments = problems[0]?.segments ?? [];
+  return new FileProblem(
+    `document ${docIndex}: Deployment ${name} would be refused by the API server: ${text}`,
+    line,
+    {
+      docIndex,
+      segments,
+    },
+  );
 }
 
 // Strategic-merge-patch directives (`$patch`, `$setElementOrder/...`, `$retainKeys`,

@@ -78,8 +78,10 @@ export function loadSeeds(): Seeds {
   const reviews: SeedReview[] = [];
   const gitFiles: Record<string, string> = {};
   const skipped: string[] = [];
+  // Written as YAML 1.1, the way the source reads it (and kubectl): a 1.2 writer leaves strings such as
+  // "yes" and "false" unquoted, which a 1.1 reader takes for booleans (the schema check refuses them).
   const add = (path: string, manifest: JsonObject) => {
-    if (!(path in gitFiles)) gitFiles[path] = toYaml(manifest);
+    if (!(path in gitFiles)) gitFiles[path] = toYaml(manifest, { version: "1.1" });
   };
   const shopWeb = deploymentManifest({ replicas: 2 });
   add("fuzz/shop/web.yaml", shopWeb);

@@ -1,12 +1,15 @@
 import { describe, expect, test } from "vitest";
 import { MAX_FILE_BYTES, parseManifestFile } from "../../src/sources/manifest-parser.js";
+import { readYamlDocuments } from "../../src/sources/yaml-reader.js";
 
 const deployment = (name: string, extra = "") => `apiVersion: apps/v1
 kind: Deployment
 metadata:
   name: ${name}
 spec:
+  selector: {matchLabels: {app: ${name}}}
   template:
+    metadata: {labels: {app: ${name}}}
     spec:
       containers: [{name: main, image: nginx}]${extra}
 `;
@@ -51,7 +54,13 @@ const cases: Case[] = [
       apiVersion: "apps/v1",
       kind: "Deployment",
       metadata: { name: "web", namespace: "shop" },
-      spec: { template: { spec: { containers: [] } } },
+      spec: {
+        selector: { matchLabels: { app: "web" } },
+        template: {
+          metadata: { labels: { app: "web" } },
+          spec: { containers: [{ name: "web", image: "nginx" }] },
+        },
+      },
     }),
     docs: ["shop/web@0"],
   },
@@ -111,13 +120,53 @@ const cases: Case[] = [
   {
     name: "a scalar document is an error",
     text: `${deployment("a")}---\njust text\n`,
-    error: { line: 10, message: /document 1 is not an object/ },
+    error: { line: 12, message: /document 1 is not an object/ },
   },
   { name: "a list document is an error", text: "- a\n- b\n", error: { line: 1, message: /not an object/ } },
   {
     name: "a Deployment without metadata.name is an error",
     text: deployment("web").replace("  name: web", "  generateName: web-"),
     error: { line: 1, message: /no metadata.name/ },
+  },
+  {
+    name: "a Deployment the API server would refuse is an error, at the line of the field",
+    text: deployment("web").replace("spec:\n", 'spec:\n  replicas: "3"\n'),
+    error: {
+      line: 6,
+      message:
+        /^document 0: Deployment web would be refused by the API server: spec\.replicas: must be integer \(got string "3"\)$/,
+    },
+  },
+  {
+    name: "an unknown field of a container names the container and its line",
+    text: deployment("web").replace(
+      "[{name: main, image: nginx}]",
+      "\n        - name: main\n          image: nginx\n          imagePolicy: Always",
+    ),
+    error: {
+      line: 13,
+      message: /spec\.template\.spec\.containers\[name=main\]\.imagePolicy: unknown field$/,
+    },
+  },
+  {
+    name: "a missing required field gives the line of its parent",
+    text: deployment("web").replace("  selector: {matchLabels: {app: web}}\n", ""),
+    error: { line: 5, message: /spec\.selector: is required$/ },
+  },
+  {
+    name: "the second document's problem is found in the second document",
+    text: `${deployment("a")}---\n${deployment("b", '\n      hostNetwork: "yes"')}`,
+    error: { line: 22, message: /^document 1: Deployment b would be refused.*hostNetwork: must be boolean/ },
+  },
+  {
+    name: "a List item's problem is found inside the List",
+    text: `apiVersion: v1\nkind: List\nitems:\n  - ${deployment("a", "\n  paused: 1").replaceAll("\n", "\n    ")}`,
+    error: { line: 14, message: /^document 0\.0: .*spec\.paused: must be boolean \(got number 1\)$/ },
+  },
+  {
+    name: "many problems are counted after the first five",
+    text: deployment("web", "\n  a: 1\n  b: 1\n  c: 1\n  d: 1\n  e: 1\n  f: 1\n  g: 1"),
+    error: { message: /spec\.a: unknown field; .*spec\.e: unknown field; and 2 more$/ },
   },
   {
     name: "an alias bomb is an error",
@@ -160,11 +209,11 @@ describe("parseManifestFile", () => {
 });
 
 describe("YAML 1.1 values as kubectl reads them", () => {
+  // Read by the YAML reader alone: no Deployment field takes a value of any type.
   const parseValue = (yaml: string) => {
-    const result = parseManifestFile("v.yaml", deployment("web", `\n  value: ${yaml}`), "default");
-    expect(result.error).toBeUndefined();
-    const spec = result.docs[0]?.object.spec;
-    return typeof spec === "object" && spec !== null && !Array.isArray(spec) ? spec.value : undefined;
+    const result = readYamlDocuments(`value: ${yaml}\n`);
+    if (!result.ok) throw new Error(result.message);
+    return (result.docs[0]?.value as { value?: unknown } | undefined)?.value;
   };
 
   test.each([
@@ -191,9 +240,10 @@ describe("YAML 1.1 values as kubectl reads them", () => {
   });
 
   test("merge keys are applied", () => {
-    const text = `base: &base {a: 1, b: 2}\n---\n${deployment("web", "\n  labels:\n    <<: {a: 1, b: 2}\n    b: 3")}`;
-    const spec = parseManifestFile("m.yaml", text, "default").docs[0]?.object.spec;
-    expect(spec).toMatchObject({ labels: { a: 1, b: 3 } });
+    const labels = '\n  labels:\n    <<: {a: "1", b: "2"}\n    b: "3"';
+    const text = `base: &base {a: 1, b: 2}\n---\n${deployment("web").replace("  name: web", `  name: web${labels}`)}`;
+    const metadata = parseManifestFile("m.yaml", text, "default").docs[0]?.object.metadata;
+    expect(metadata).toMatchObject({ labels: { a: "1", b: "3" } });
   });
 
   test("a byte order mark is ignored", () => {
