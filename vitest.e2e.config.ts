@@ -5,7 +5,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/e2e/**/*.e2e.ts"],
-    globalSetup: ["test/e2e/global-setup.ts"],
+    // kustomize and helm first (the unit suite's setup: scripts/render-tools.sh, cached), for the rendered apps.
+    globalSetup: ["test/support/render-tools-setup.ts", "test/e2e/global-setup.ts"],
     fileParallelism: false,
     testTimeout: 120_000,
     hookTimeout: 300_000,

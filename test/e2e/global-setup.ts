@@ -17,6 +17,7 @@ import { kubectl, kubectlOk } from "./support/kubectl.js";
 import { corpusFiles, ENFORCE_NS, scenarioFiles } from "./support/manifests.js";
 import { summarizeDriftguardMetrics, summarizeWebhookMetrics } from "./support/metrics.js";
 import { waitFor } from "./support/processes.js";
+import { type RenderedSetup, renderedSetup, renderedSourcesYaml, renderersYaml } from "./support/rendered.js";
 import type { TestbedInfo } from "./support/testbed-info.js";
 
 export const WEBHOOK_CONFIGURATION = "driftguard";
@@ -36,8 +37,14 @@ export async function setup(project: TestProject): Promise<void> {
   const corpus = corpusFiles();
   if (!corpus.layout)
     process.stdout.write("e2e: ../shared/corpus is not beside the repository: corpus fidelity skipped\n");
+  const rendered = renderedSetup();
+  if (!rendered.ok) process.stdout.write(`e2e: no rendered apps: ${rendered.reason}\n`);
   const repo = await createTestRepo(join(workDir, "repo"), workDir);
-  await repo.commit("Desired state for the e2e run", { ...scenarioFiles(), ...corpus.files });
+  await repo.commit("Desired state for the e2e run", {
+    ...scenarioFiles(),
+    ...corpus.files,
+    ...(rendered.ok ? rendered.files : {}),
+  });
 
   const kubeconfigs: Record<string, string> = {};
   for (const user of [ADMIN, ALICE.name, BOB.name, DRIFTGUARD_USER])
@@ -54,12 +61,17 @@ export async function setup(project: TestProject): Promise<void> {
     auditLog: "",
     controlUrl: "",
     corpus: corpus.layout,
+    rendered: rendered.ok ? rendered.layout : undefined,
+    renderedMissing: rendered.ok ? undefined : { reason: rendered.reason, required: rendered.required },
   };
-  await prepareCluster(testbed, Object.keys(corpus.layout?.namespaces ?? {}));
+  await prepareCluster(testbed, [
+    ...Object.keys(corpus.layout?.namespaces ?? {}),
+    ...(rendered.ok ? rendered.layout.namespaces : []),
+  ]);
 
   const driftguardKubeconfig = plane.kubeconfig(DRIFTGUARD_USER);
   driftguard = await startDriftguard(workDir, (server) =>
-    driftguardConfig(repo.dir, workDir ?? "", server, driftguardKubeconfig),
+    driftguardConfig(repo.dir, workDir ?? "", server, driftguardKubeconfig, rendered),
   );
   testbed.driftguardUrl = driftguard.url;
   testbed.driftguardCaFile = driftguard.caFile;
@@ -120,7 +132,10 @@ function driftguardConfig(
   dir: string,
   server: { port: number; certFile: string; keyFile: string },
   kubeconfig: string,
+  rendered: RenderedSetup,
 ) {
+  const renderedSources = rendered.ok ? `\n${renderedSourcesYaml(repoDir, rendered.layout)}` : "";
+  const renderers = rendered.ok ? `\n${renderersYaml(rendered.tools)}` : "";
   return `mode: enforce
 namespaces:
   e2e-audit: {mode: audit}
@@ -129,7 +144,7 @@ sources:
   - name: e2e
     url: ${repoDir}
     paths: [scenarios, corpus]
-    interval: 5s
+    interval: 5s${renderedSources}
 exemptions:
   - serviceAccounts: [${HPA.namespace}/${HPA.name}]
     fields: [replicas]
@@ -144,7 +159,7 @@ stateDir: ${join(dir, "driftguard-state")}
 logLevel: info
 kubernetes:
   watch: "on"
-  kubeconfig: ${kubeconfig}
+  kubeconfig: ${kubeconfig}${renderers}
 `;
 }
 

@@ -79,7 +79,8 @@ export async function prepareCluster(
 ): Promise<void> {
   const admin = (args: string[], input?: string) =>
     kubectlOk(testbed, "admin", args, input === undefined ? {} : { input });
-  for (const ns of [ENFORCE_NS, AUDIT_NS, FLOW_NS, DOOMED_NS, ARGOCD_NS, ...corpusNamespaces]) {
+  // A set: a corpus may name a namespace of the scenarios (or two corpora the same one).
+  for (const ns of new Set([ENFORCE_NS, AUDIT_NS, FLOW_NS, DOOMED_NS, ARGOCD_NS, ...corpusNamespaces])) {
     await admin(["create", "namespace", ns]);
   }
   await admin(["apply", "-f", "-"], EDITOR_ROLE);

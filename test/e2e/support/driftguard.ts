@@ -52,7 +52,9 @@ export async function startDriftguard(workDir: string, configFor: (server: Serve
       const synced = sources.length > 0 && sources.every((source) => source.lastSuccessAt !== undefined);
       return body.ready === true && synced ? true : undefined;
     },
-    60_000,
+    // Rendered apps render twice at the first sync (measured: 26 s for the rendered corpus, Argo CD's
+    // two kustomize builds about 10 s each); the wait ends as soon as every source has synced.
+    120_000,
     200,
     () => (process.isRunning() ? undefined : `driftguard exited; see ${process.logFile}`),
   );

@@ -1,4 +1,6 @@
 // What the e2e global setup hands to every test file (serializable: test files run in other processes).
+import type { RenderedLayout } from "./rendered.js";
+
 export interface TestbedInfo {
   /** The API server, https://127.0.0.1:<port>. */
   server: string;
@@ -19,6 +21,10 @@ export interface TestbedInfo {
   controlUrl: string;
   /** Corpus layout in the Git repository, when ../shared/corpus is present. */
   corpus: CorpusLayout | undefined;
+  /** Rendered corpus apps (one per render of ../shared/corpus-rendered), when it and the tools are here. */
+  rendered: RenderedLayout | undefined;
+  /** Why there are none; `required` under DRIFTGUARD_REQUIRE_RENDERERS=1, when a missing tool must fail. */
+  renderedMissing: { reason: string; required: boolean } | undefined;
 }
 
 export interface CorpusLayout {
