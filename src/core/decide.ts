@@ -2,10 +2,12 @@
 // its object, the policy and who asks, say what drifted and what to answer (the Verdict). No I/O.
 import type { AdmissionRequest } from "./admission.js";
 import type { Decision, Exempted, Subject } from "./decision.js";
+import type { Desired } from "./desired.js";
 import { exemptionFor, type GrantResolver } from "./exemptions.js";
 import { matchingRevision } from "./gitops.js";
+import { isMark } from "./gitops-marks.js";
 import { type Change, judge, scaleReplicas } from "./judge.js";
-import { type LiveObjects, liveObject } from "./live-object.js";
+import { type LiveObject, type LiveObjects, liveObject } from "./live-object.js";
 import type { Lookup } from "./lookup.js";
 import type { Policy } from "./policy.js";
 import { subjectOf } from "./subject.js";
@@ -76,7 +78,13 @@ function judgeManaged(
       return { kind: "gitops", verdict, subject, mode, desired, commit };
     }
   }
-  const { violations, preexisting } = judge(desired, change);
+  const judged = judge(desired, change);
+  const { violations } = judged;
+  // A mark the GitOps tool wrote earlier is what it always writes: not worth a warning on every update.
+  const preexisting =
+    change.kind === "update"
+      ? expectedMarksOut(judged.preexisting, input, change.object, desired)
+      : judged.preexisting;
   const namespaceTerminating = subject.operation === "DELETE" && input.namespaceTerminating;
   const { kept, exempted } = applyExemptions(namespaceTerminating ? [] : violations, input, subject);
   const gitops = isGitOps ? "no-matching-revision" : "not-gitops";
@@ -94,6 +102,17 @@ function judgeManaged(
     gitops,
     namespaceTerminating,
   };
+}
+
+function expectedMarksOut(
+  drifts: readonly Drift[],
+  input: DecideInput,
+  object: LiveObject,
+  desired: Desired,
+): Drift[] {
+  if (drifts.length === 0) return [];
+  const normalized = object.normalizedFor(desired);
+  return drifts.filter((drift) => !isMark(drift, input.policy.gitopsMarks, normalized));
 }
 
 function judgedReason(
