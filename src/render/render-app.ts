@@ -43,11 +43,10 @@ export async function renderApp(job: RenderJob): Promise<RenderOutcome> {
     const args = await prepareArgs(job, repo, work);
     const first = await run(job, args, repo);
     if (!first.ok) return { ...first, ms: Date.now() - started };
-    const second = await run(job, args, repo);
+    const second = await runAgain(job, args, repo, first);
     if (!second.ok) return { ...second, ms: Date.now() - started };
     const docs = first.docs;
-    // Byte-identical output (the common case) needs no comparison.
-    const stable = first.stdout === second.stdout ? { docs, unstable: [] } : markUnstable(docs, second.docs);
+    const stable = second.docs === undefined ? { docs, unstable: [] } : markUnstable(docs, second.docs);
     const notices = [...first.notices];
     if (stable.unstable.length > 0) notices.push(unstableNotice(job.app, stable.unstable));
     return { ok: true, docs: stable.docs, notices, unstable: stable.unstable, ms: Date.now() - started };
@@ -123,17 +122,45 @@ type Run =
   | { ok: true; stdout: string; docs: ManifestDoc[]; notices: Notice[] }
   | { ok: false; message: string; transient: boolean };
 
+type Failed = Run & { ok: false };
+
 async function run(job: RenderJob, args: readonly string[], cwd: string): Promise<Run> {
+  const result = await runOnce(job, args, cwd);
+  if (!result.ok) return result;
+  const read = readRenderedDocs(job.app, job.type, result.stdout, job.settings.maxOutputBytes);
+  if (!read.ok) return { ok: false, message: read.error.message, transient: false };
+  return { ok: true, stdout: result.stdout, docs: read.docs, notices: read.notices };
+}
+
+/**
+ * The second run, parsed only when its bytes differ from the first's (`docs` then says what it
+ * read): identical output reads the same, and parsing it again cost as much as the first parse.
+ */
+async function runAgain(
+  job: RenderJob,
+  args: readonly string[],
+  cwd: string,
+  first: Run & { ok: true },
+): Promise<Failed | { ok: true; docs: ManifestDoc[] | undefined }> {
+  const result = await runOnce(job, args, cwd);
+  if (!result.ok) return result;
+  if (result.stdout === first.stdout) return { ok: true, docs: undefined };
+  const read = readRenderedDocs(job.app, job.type, result.stdout, job.settings.maxOutputBytes);
+  if (!read.ok) return { ok: false, message: read.error.message, transient: false };
+  return { ok: true, docs: read.docs };
+}
+
+async function runOnce(
+  job: RenderJob,
+  args: readonly string[],
+  cwd: string,
+): Promise<Failed | { ok: true; stdout: string }> {
   const { timeoutMs, maxOutputBytes } = job.settings;
   const { isolation } = job;
   const result = await runTool({ binary: job.binary, args, cwd, timeoutMs, maxOutputBytes, isolation });
-  if (!result.ok) {
-    const transient = result.reason === "timeout" || result.reason === "spawn";
-    return { ok: false, message: inRepositoryTerms(failureMessage(job, result), cwd), transient };
-  }
-  const read = readRenderedDocs(job.app, job.type, result.stdout, maxOutputBytes);
-  if (!read.ok) return { ok: false, message: read.error.message, transient: false };
-  return { ok: true, stdout: result.stdout, docs: read.docs, notices: read.notices };
+  if (result.ok) return { ok: true, stdout: result.stdout };
+  const transient = result.reason === "timeout" || result.reason === "spawn";
+  return { ok: false, message: inRepositoryTerms(failureMessage(job, result), cwd), transient };
 }
 
 /** The tools name files by their path in the render folder: say them as the repository's paths. */

@@ -28,18 +28,6 @@ export function readBlobs(
   return readBatch(options, blobs, (blob, body) => onBlob(blob, decodeText(decoder, body)));
 }
 
-/**
- * The bytes of each blob, for files that are not text (a chart's vendored .tgz): undefined when the
- * blob is larger than `maxBytes`, missing or not a blob. Calls `onBlob` once per id, in order.
- */
-export function readBlobBytes(
-  options: BlobReaderOptions,
-  blobs: readonly string[],
-  onBlob: (blob: string, bytes: Buffer | undefined) => void,
-): Promise<void> {
-  return readBatch(options, blobs, (blob, body) => onBlob(blob, "bytes" in body ? body.bytes : undefined));
-}
-
 function readBatch(
   options: BlobReaderOptions,
   blobs: readonly string[],
@@ -82,9 +70,9 @@ function settle(child: ChildProcessWithoutNullStreams, parser: BatchParser, expe
 }
 
 /** One blob as git gave it, before it is decoded. */
-type RawBlob = { bytes: Buffer } | { tooLarge: number } | { unreadable: string };
+export type RawBlob = { bytes: Buffer } | { tooLarge: number } | { unreadable: string };
 
-function decodeText(decoder: { decode(bytes: Uint8Array): string }, body: RawBlob): BlobContent {
+export function decodeText(decoder: { decode(bytes: Uint8Array): string }, body: RawBlob): BlobContent {
   if ("unreadable" in body) return { kind: "unreadable", message: body.unreadable };
   if ("tooLarge" in body) return { kind: "too-large", bytes: body.tooLarge };
   try {
@@ -103,7 +91,7 @@ interface Body {
 }
 
 /** The `--batch` output: `<id> <type> <size>\n<content>\n` or `<id> missing\n`, repeated. */
-class BatchParser {
+export class BatchParser {
   count = 0;
   private header: Buffer[] = [];
   private body: Body | undefined;

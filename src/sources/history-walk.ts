@@ -139,16 +139,22 @@ export class HistoryWalk {
   ): (() => Promise<AppStepResult>) | undefined {
     const { rendering } = this;
     if (rendering === undefined || !hasRenderedApps(this.config)) return undefined;
-    return () =>
-      stepApps(rendering.rendering, {
-        source: this.config.name,
-        commit,
-        apps: this.config.apps ?? [],
-        tree: commitTree(repo.dir, env, entries),
-        previous: newer,
-        notices: this.notices,
-        logger: rendering.logger,
-      });
+    return async () => {
+      const tree = commitTree(repo.dir, env, entries);
+      try {
+        return await stepApps(rendering.rendering, {
+          source: this.config.name,
+          commit,
+          apps: this.config.apps ?? [],
+          tree,
+          previous: newer,
+          notices: this.notices,
+          logger: rendering.logger,
+        });
+      } finally {
+        tree.close();
+      }
+    };
   }
 
   private async start({ repo, env }: PreparedRepo): Promise<Frontier> {

@@ -64,16 +64,23 @@ async function buildNext(
   const { config } = context;
   const entries = await repo.listTree(commit);
   const apps = config.apps ?? [];
-  const renderApps = () =>
-    stepApps(context.rendering, {
-      source: config.name,
-      commit,
-      apps,
-      tree: commitTree(repo.dir, env, entries),
-      previous,
-      notices: context.notices,
-      logger: context.logger,
-    });
+  const renderApps = async () => {
+    // The tree's git process serves every read of the step, then ends with it.
+    const tree = commitTree(repo.dir, env, entries);
+    try {
+      return await stepApps(context.rendering, {
+        source: config.name,
+        commit,
+        apps,
+        tree,
+        previous,
+        notices: context.notices,
+        logger: context.logger,
+      });
+    } finally {
+      tree.close();
+    }
+  };
   return buildRevision({
     source: config.name,
     commit,

@@ -10,7 +10,7 @@ export interface HttpsReply {
 export function httpsRequest(
   url: string,
   ca: Buffer,
-  options: { method?: string; body?: string; timeoutMs?: number } = {},
+  options: { method?: string; body?: string; timeoutMs?: number; headers?: Record<string, string> } = {},
 ): Promise<HttpsReply> {
   return new Promise((resolve, reject) => {
     const req = request(
@@ -18,7 +18,10 @@ export function httpsRequest(
       {
         method: options.method ?? "GET",
         ca,
-        headers: options.body === undefined ? {} : { "content-type": "application/json" },
+        headers: {
+          ...(options.body === undefined ? {} : { "content-type": "application/json" }),
+          ...options.headers,
+        },
         timeout: options.timeoutMs ?? 10_000,
       },
       (res) => {

@@ -1,5 +1,5 @@
-// `npm run bench`: the three benchmarks of driftguard and one final table of figures and targets.
-//   --only load|decision|git|rbac   run one part (repeatable, or comma-separated)
+// `npm run bench`: the benchmarks of driftguard and one final table of figures and targets.
+//   --only load|decision|git|rbac|render   run one part (repeatable, or comma-separated)
 //   BENCH_QUICK=1              load runs of 3 s × 1 instead of 15 s × 3 (smoke check)
 // A missed target is printed as MISS and never fails the process: exit 1 only when something broke.
 
@@ -10,9 +10,12 @@ import { runGitScale } from "./git-scale.js";
 import { runLoad } from "./load.js";
 import { REPO_ROOT } from "./paths.js";
 import { runRbac } from "./rbac.js";
+import { runRender } from "./render.js";
 import { info, loadAverage, printRows, type Row } from "./report.js";
 
-const PARTS = ["load", "decision", "git", "rbac"] as const;
+const PARTS = ["load", "decision", "git", "rbac", "render"] as const;
+/** Parts that run the built CLI, as deployed: dist/ is built from the current sources first, once. */
+const NEEDS_DIST: readonly Part[] = ["load", "render"];
 type Part = (typeof PARTS)[number];
 
 function selectedParts(argv: readonly string[]): Part[] {
@@ -39,6 +42,7 @@ async function main(): Promise<number> {
   log(`driftguard bench: ${parts.join(", ")}${quick ? " (BENCH_QUICK=1: smoke check)" : ""}`);
   const rows: Row[] = [];
   let failed = false;
+  let built = false;
   for (const part of parts) {
     log(`\n== ${part} ==`);
     const started = Date.now();
@@ -46,13 +50,15 @@ async function main(): Promise<number> {
     log(`${part}: load average at start ${loadAtStart}`);
     rows.push(info(part, "load average at start", loadAtStart));
     try {
-      if (part === "load") {
-        // The load part runs the built CLI, as deployed: build it from the current sources first.
-        log("load: building dist (npm run build)");
+      if (NEEDS_DIST.includes(part) && !built) {
+        log(`${part}: building dist (npm run build)`);
         await run("npm", ["run", "--silent", "build"], { cwd: REPO_ROOT, timeoutMs: 300_000 });
-        rows.push(...(await runLoad(log)));
-      } else if (part === "decision") rows.push(...(await runDecision()));
+        built = true;
+      }
+      if (part === "load") rows.push(...(await runLoad(log)));
+      else if (part === "decision") rows.push(...(await runDecision()));
       else if (part === "rbac") rows.push(...(await runRbac()));
+      else if (part === "render") rows.push(...(await runRender(log)));
       else rows.push(...(await runGitScale(log)));
     } catch (error) {
       failed = true;

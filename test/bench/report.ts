@@ -30,6 +30,12 @@ export function atLeast(part: string, metric: string, value: number, limit: numb
   return judged(part, metric, value, `≥ ${fmt(limit)}${unit}`, value >= limit, unit);
 }
 
+/** A count that must be exactly `expected` (renders of a commit): anything else is a MISS. */
+export function exactly(part: string, metric: string, value: number, expected: number): Row {
+  const status = value === expected ? "PASS" : "MISS";
+  return { part, metric, value: String(value), target: `= ${expected}`, status };
+}
+
 export function skipped(part: string, metric: string, reason: string): Row {
   return { part, metric, value: reason, target: "", status: "SKIP" };
 }

@@ -4,7 +4,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type BlobContent, readBlobBytes, readBlobs } from "../../src/sources/blob-reader.js";
+import { type BlobContent, readBlobs } from "../../src/sources/blob-reader.js";
+import { openBlobSession } from "../../src/sources/blob-session.js";
 import { git, sourceBaseEnv } from "../support/git/git-cli.js";
 import { gitBlobId } from "../support/repo-trees.js";
 
@@ -35,10 +36,15 @@ const options = () => ({ dir: repo, env: sourceBaseEnv(scratch), maxBytes: 4096 
 const MISSING = "0123456789012345678901234567890123456789";
 
 describe("blob reader", () => {
-  it("readBlobBytes gives the exact bytes, and undefined for too large or missing blobs", async () => {
+  it("a blob session gives the exact bytes, and undefined for too large or missing blobs", async () => {
     const ids = [gitBlobId(BINARY), gitBlobId(TEXT), gitBlobId(LARGE), MISSING];
     const seen: [string, Buffer | undefined][] = [];
-    await readBlobBytes(options(), ids, (blob, bytes) => seen.push([blob, bytes]));
+    const session = openBlobSession(options());
+    try {
+      await session.read(ids, (blob, body) => seen.push([blob, "bytes" in body ? body.bytes : undefined]));
+    } finally {
+      session.close();
+    }
     expect(seen).toEqual([
       [ids[0], BINARY],
       [ids[1], TEXT],
