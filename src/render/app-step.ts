@@ -24,6 +24,11 @@ export interface AppRendering {
   settings: RendererSettings;
   tools: () => Promise<RenderTools>;
   limit: Limiter;
+  /**
+   * For renders of the past (a history walk): one at a time, beside `limit`, so that reading history
+   * for a GitOps request never holds up the sync of the newest commit.
+   */
+  background?: Limiter | undefined;
   /** Told of every render (metrics); set once the metrics exist. */
   observe?: ((render: RenderEvent) => void) | undefined;
 }

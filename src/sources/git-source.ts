@@ -43,6 +43,7 @@ export function defaultRendering(settings: Partial<RendererSettings> = {}): AppR
       return tools;
     },
     limit: createLimiter(full.concurrency),
+    background: createLimiter(1),
   };
 }
 

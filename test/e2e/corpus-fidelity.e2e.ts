@@ -43,7 +43,7 @@ async function runStep(step: Step, namespace: string, files: readonly string[]):
         ...["apply", "--server-side", "--force-conflicts", "--field-manager=e2e-corpus", ...paths],
       ]);
     case "replace":
-      return kubectl(testbed, ALICE.name, ["replace", ...paths]);
+      return replaceRetryingConflicts(files);
     case "rollout restart":
       return kubectl(testbed, ALICE.name, [
         "rollout",
@@ -61,6 +61,33 @@ async function runStep(step: Step, namespace: string, files: readonly string[]):
         ...names.map((n) => `deployment/${n}`),
       ]);
   }
+}
+
+/**
+ * `kubectl replace` sends the resourceVersion the file does not have, read just before; the deployment
+ * controller's status writes can come in between (a Conflict from the API server, not from driftguard).
+ * The files that lost that race are replaced again, a few times; any other line is kept.
+ */
+async function replaceRetryingConflicts(files: readonly string[]): Promise<KubectlResult> {
+  let pending = [...files];
+  let result: KubectlResult = { code: 0, stdout: "", stderr: "" };
+  const kept: string[] = [];
+  for (let attempt = 1; attempt <= 5 && pending.length > 0; attempt += 1) {
+    result = await kubectl(testbed, ALICE.name, [
+      "replace",
+      ...pending.flatMap((file) => ["-f", join(testbed.repoDir, file)]),
+    ]);
+    const lines = result.stderr.split("\n");
+    const lost = new Set(
+      lines.flatMap(
+        (line) => (/\(Conflict\): error when replacing "([^"]+)"/.exec(line)?.[1] ?? []) as string[],
+      ),
+    );
+    kept.push(...lines.filter((line) => !/\(Conflict\): error when replacing/.test(line)));
+    pending = attempt < 5 ? pending.filter((file) => lost.has(join(testbed.repoDir, file))) : [];
+    if (attempt === 5) kept.push(...lines.filter((line) => /\(Conflict\)/.test(line)));
+  }
+  return { ...result, stderr: kept.join("\n") };
 }
 
 function tally(result: KubectlResult, into: StepTally, expectWarnings: boolean): void {
