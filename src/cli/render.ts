@@ -71,11 +71,16 @@ function collectApps(runtime: Runtime, only: string | undefined): AppReport[] {
       );
     }
     for (const state of revision.files.values()) {
-      if (state.app === undefined || (only !== undefined && state.file !== only)) continue;
+      if (state.app === undefined || (only !== undefined && !isApp(state.file, only))) continue;
       reports.push(reportOf(source, revision.commit, state, noticesOf(revision.notices, state.file)));
     }
   }
   return reports;
+}
+
+/** `--app charts/web` names the folder: every release of it (`charts/web@ns/release`) too. */
+function isApp(key: string, path: string): boolean {
+  return key === path || key.startsWith(`${path}@`);
 }
 
 function reportOf(source: GitSource, commit: string, state: FileState, notices: string[]): AppReport {

@@ -3,6 +3,7 @@
 import { resolve } from "node:path";
 import { stringify } from "yaml";
 import { internalError } from "../errors.js";
+import { releaseNameOf } from "../render/render-args.js";
 import type { AppConfig, RendererSettings, SourceAuth, SourceConfig } from "../sources/types.js";
 import { buildPolicy } from "./build-policy.js";
 import { parseDuration } from "./durations.js";
@@ -73,9 +74,9 @@ function toSource(raw: RawSource, dir: string): SourceConfig {
     url: resolveSourceUrl(raw.url, dir),
     ...(raw.ref === undefined ? {} : { ref: raw.ref }),
     paths: raw.paths.filter((entry): entry is string => typeof entry === "string"),
-    apps: raw.paths
-      .filter((entry): entry is RawApp => typeof entry !== "string")
-      .map((app) => toApp(app, raw)),
+    apps: withKeys(
+      raw.paths.filter((entry): entry is RawApp => typeof entry !== "string").map((app) => toApp(app, raw)),
+    ),
     namespace: raw.namespace,
     intervalMs: toMs(raw.interval),
     ...(raw.auth === undefined ? {} : { auth: toAuth(raw.auth, dir) }),
@@ -106,6 +107,17 @@ function toApp(raw: RawApp, source: RawSource): AppConfig {
       commonAnnotations: raw.kustomize.commonAnnotations,
     },
   };
+}
+
+/** A folder listed more than once (one chart, several releases) names each app by namespace and release too. */
+function withKeys(apps: AppConfig[]): AppConfig[] {
+  const count = new Map<string, number>();
+  for (const app of apps) count.set(app.path, (count.get(app.path) ?? 0) + 1);
+  return apps.map((app) => {
+    if ((count.get(app.path) ?? 0) < 2) return app;
+    const release = app.type === "kustomize" ? "" : `/${app.helm.releaseName ?? releaseNameOf(app)}`;
+    return { ...app, key: `${app.path}@${app.namespace}${release}` };
+  });
 }
 
 /** `./apps/web/` → `apps/web`; the root is `.`. The checks have refused absolute and escaping paths. */

@@ -123,14 +123,20 @@ function checkApps(sources: unknown): Problem[] {
       if (typeof app.path !== "string") continue;
       const problem = repoPathProblem(app.path);
       if (problem !== undefined) problems.push({ path: [...at, "path"], message: problem });
-      const key = app.path
+      const helm = isRecord(app.helm) ? app.helm : {};
+      // One folder may be listed again as another release (a chart with other values), not as the same one.
+      const folder = app.path
         .split("/")
         .filter((s) => s !== "" && s !== ".")
         .join("/");
+      const key = [folder, app.namespace ?? source.namespace ?? "", helm.releaseName ?? ""].join("\u0000");
       const first = seen.get(key);
       if (first === undefined) seen.set(key, entry);
-      else problems.push({ path: [...at, "path"], message: `duplicate of paths[${first}].path` });
-      const helm = isRecord(app.helm) ? app.helm : {};
+      else
+        problems.push({
+          path: [...at, "path"],
+          message: `same folder, namespace and release as paths[${first}]; give it a namespace or helm.releaseName of its own`,
+        });
       const valueFiles = Array.isArray(helm.valueFiles) ? helm.valueFiles : [];
       valueFiles.forEach((file, i) => {
         if (typeof file !== "string") return;

@@ -19,6 +19,11 @@ import { renderApp } from "./render-app.js";
 import type { BlobTree } from "./repo-tree.js";
 import type { RenderTools, ToolStatus } from "./tools.js";
 
+/** The app's name in the revision (its folder, or `folder@namespace/release` when the folder repeats). */
+export function appKey(app: AppConfig): string {
+  return app.key ?? app.path;
+}
+
 /** What every source of a process shares: the tools, their bounds, the concurrency. */
 export interface AppRendering {
   settings: RendererSettings;
@@ -91,7 +96,7 @@ export async function stepApps(rendering: AppRendering, input: AppStepInput): Pr
 export function carriedApps(previous: SourceRevision | undefined, apps: readonly AppConfig[]): FileState[] {
   const states: FileState[] = [];
   for (const app of apps) {
-    const state = previous?.files.get(app.path);
+    const state = previous?.files.get(appKey(app));
     if (state?.app !== undefined) states.push(state);
   }
   return states;
@@ -109,7 +114,7 @@ async function stateOf(
   type: Rendered,
   onRender: () => void,
 ): Promise<FileState> {
-  const previous = input.previous?.files.get(app.path);
+  const previous = input.previous?.files.get(appKey(app));
   const last = previous?.app === undefined ? undefined : previous;
   const problem = folderProblem(input.tree, app, type);
   if (problem !== undefined) return failed(input, app, type, last, `refused:${problem}`, problem, false);
@@ -160,11 +165,17 @@ async function render(
   rendering.observe?.({ type, ok: outcome.ok, seconds: outcome.ms / 1000 });
   if (!outcome.ok) return failed(input, app, type, last, fingerprint, outcome.message, outcome.transient);
   input.logger.info(
-    { app: app.path, tool: tool.version, objects: outcome.docs.length, ms: outcome.ms, commit: input.commit },
+    {
+      app: appKey(app),
+      tool: tool.version,
+      objects: outcome.docs.length,
+      ms: outcome.ms,
+      commit: input.commit,
+    },
     "app rendered",
   );
   const state: FileState = Object.freeze({
-    file: app.path,
+    file: appKey(app),
     blob: fingerprint,
     docs: Object.freeze(outcome.docs.map((doc) => Object.freeze(doc))),
     goodCommit: input.commit,
@@ -186,11 +197,11 @@ function failed(
 ): FileState {
   const docs: readonly ManifestDoc[] = last?.docs ?? Object.freeze([]);
   const state: FileState = Object.freeze({
-    file: app.path,
+    file: appKey(app),
     blob,
     docs,
     goodCommit: last?.goodCommit ?? "",
-    error: { file: app.path, message: `${type} app: ${message}` },
+    error: { file: appKey(app), message: `${type} app: ${message}` },
     app: Object.freeze({ type, unstable: last?.app?.unstable ?? [], transient }),
   });
   const notices: readonly Notice[] = (last && input.notices.get(last)) ?? [];

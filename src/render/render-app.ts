@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseDocument } from "yaml";
 import type { AppConfig, ManifestDoc, Notice, RendererSettings } from "../sources/types.js";
+import { appKey } from "./app-step.js";
 import type { AppInputs } from "./inputs.js";
 import { materialize } from "./materialize.js";
 import type { IsolationPrefix } from "./network-isolation.js";
@@ -179,7 +180,7 @@ function unstableNotice(app: AppConfig, unstable: readonly string[]): Notice {
   const shown = unstable.slice(0, 10).join("; ");
   const more = unstable.length > 10 ? `; and ${unstable.length - 10} more` : "";
   return {
-    file: app.path,
+    file: appKey(app),
     message: `two renders of the same inputs differ; these fields are not compared: ${shown}${more}`,
   };
 }

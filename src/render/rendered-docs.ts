@@ -24,7 +24,7 @@ export function readRenderedDocs(
   stdout: string,
   maxBytes: number,
 ): RenderedDocs {
-  const parsed = parseManifestFile(app.path, stdout, app.namespace, {
+  const parsed = parseManifestFile(app.key ?? app.path, stdout, app.namespace, {
     maxBytes,
     sourceComments: type === "helm",
   });
@@ -33,7 +33,7 @@ export function readRenderedDocs(
     const where = line === undefined ? "" : ` (output line ${line})`;
     return {
       ok: false,
-      error: { file: app.path, message: `${type} output does not parse${where}: ${message}` },
+      error: { file: app.key ?? app.path, message: `${type} output does not parse${where}: ${message}` },
     };
   }
   const docs = parsed.docs.map((doc) => withOrigin(doc, app, type));

@@ -30,6 +30,11 @@ export type AppType = "kustomize" | "helm" | "directory";
 export interface AppConfig {
   /** Repository-relative folder, forward slashes, no leading `./` or trailing slash; `.` = the root. */
   path: string;
+  /**
+   * What names the app in the source's revision, messages and /readyz: its path, unless the source has the
+   * same folder more than once (one chart, several releases): then `path@namespace/release`.
+   */
+  key?: string | undefined;
   /** `auto` is resolved per commit from the folder's marker files. */
   type: AppType | "auto";
   /** Namespace for rendered namespaced objects without one; Helm's `--namespace`. */

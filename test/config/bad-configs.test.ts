@@ -266,7 +266,7 @@ const CASES: { name: string; text: string; problems: string[] }[] = [
       "renderers.concurrency: must be >= 1",
       'renderers.kubeVersion: must be a Kubernetes version like "1.36" or "1.36.0"',
       "renderers.timeout: must be at most 10m",
-      "sources[0].paths[1].path: duplicate of paths[0].path",
+      "sources[0].paths[1].path: same folder, namespace and release as paths[0]; give it a namespace or helm.releaseName of its own",
       "sources[0].paths[1].type: must be one of auto, kustomize, helm, directory",
     ],
   },
