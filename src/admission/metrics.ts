@@ -4,7 +4,7 @@ import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Decision } from "../core/decision.js";
 import type { Outcome } from "../core/verdict.js";
 import type { RenderEvent } from "../render/app-step.js";
-import type { GitSource } from "../sources/types.js";
+import type { AppStatus, GitSource } from "../sources/types.js";
 import type { DesiredState } from "./desired-state.js";
 import { FETCH_OUTCOMES, type FetchOutcome } from "./on-demand-fetch.js";
 
@@ -105,35 +105,15 @@ function sourceGauges(registry: Registry, sources: readonly GitSource[], state: 
       for (const source of sources) this.set({ source: source.name }, source.status().fileErrors.length);
     },
   });
-  new Gauge({
+  appGauge(registry, sources, {
     name: "driftguard_app_render_errors",
     help: "Kustomize and Helm apps whose render fails at the source's current commit (their last good render is served).",
-    labelNames: ["source", "type"],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const source of sources) {
-        for (const type of ["kustomize", "helm"] as const) {
-          const failing = source.status().apps.filter((app) => app.type === type && app.error !== undefined);
-          this.set({ source: source.name, type }, failing.length);
-        }
-      }
-    },
+    counts: (app) => app.error !== undefined,
   });
-  new Gauge({
+  appGauge(registry, sources, {
     name: "driftguard_apps",
     help: "Kustomize and Helm apps of the source at its current commit.",
-    labelNames: ["source", "type"],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const source of sources) {
-        for (const type of ["kustomize", "helm"] as const) {
-          const apps = source.status().apps.filter((app) => app.type === type);
-          this.set({ source: source.name, type }, apps.length);
-        }
-      }
-    },
+    counts: () => true,
   });
   new Gauge({
     name: "driftguard_desired_objects",
@@ -149,6 +129,28 @@ function sourceGauges(registry: Registry, sources: readonly GitSource[], state: 
     registers: [registry],
     collect() {
       this.set(state.conflicts().length);
+    },
+  });
+}
+
+/** Apps of each source and tool that `counts` holds for. */
+function appGauge(
+  registry: Registry,
+  sources: readonly GitSource[],
+  gauge: { name: string; help: string; counts: (app: AppStatus) => boolean },
+): void {
+  new Gauge({
+    name: gauge.name,
+    help: gauge.help,
+    labelNames: ["source", "type"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const source of sources) {
+        const apps = source.status().apps.filter(gauge.counts);
+        for (const type of ["kustomize", "helm"] as const)
+          this.set({ source: source.name, type }, apps.filter((app) => app.type === type).length);
+      }
     },
   });
 }

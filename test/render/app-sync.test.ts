@@ -281,4 +281,15 @@ describe.skipIf(tools.skipReason !== undefined)("rendered apps in the sync", () 
     expect(appStatus("overlays/prod")?.error).toMatch(/killed after the time limit of 3000 ms/);
     expect(appState("overlays/prod")?.docs).toHaveLength(1);
   }, 30_000);
+
+  it("counts apps and failing apps per tool in the metrics, and every render by outcome", async () => {
+    const text = await runtime.metrics.registry.metrics();
+    // Failing now: overlays/api (a remote base), overlays/prod (the hung render), charts/web (the link).
+    expect(text).toContain('driftguard_app_render_errors{source="gitops",type="kustomize"} 2');
+    expect(text).toContain('driftguard_app_render_errors{source="gitops",type="helm"} 1');
+    expect(text).toContain('driftguard_apps{source="gitops",type="kustomize"} 3');
+    expect(text).toContain('driftguard_apps{source="gitops",type="helm"} 2');
+    expect(text).toMatch(/driftguard_renders_total\{type="kustomize",outcome="failed"\} [1-9]/);
+    expect(text).toMatch(/driftguard_renders_total\{type="helm",outcome="ok"\} [1-9]/);
+  });
 });
