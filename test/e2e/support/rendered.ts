@@ -164,8 +164,9 @@ export function renderedSourcesYaml(repoDir: string, layout: RenderedLayout): st
   const sources = names.map((name) => ({
     name,
     url: repoDir,
-    // Nothing changes these during the run; a denial still fetches on demand (docs/contract.md §2).
-    interval: "60s",
+    // The run's other tests commit to the same repository and wait for every source to serve their
+    // commit: poll as often as the main source does (their apps' inputs do not change, so nothing renders).
+    interval: "5s",
     paths: layout.cases.filter((c) => c.sourceName === name).map((c) => appEntry(c.app)),
   }));
   return stringify(sources)
