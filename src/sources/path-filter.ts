@@ -117,6 +117,6 @@ function rendererNotice(folder: string, markers: ReadonlyMap<string, string>, co
   const where = folder === "" ? "the repository root" : `folder ${folder}`;
   return {
     file: folder === "" ? marker : `${folder}/${marker}`,
-    message: `${where} holds ${what}: its ${count} file(s) are renderer inputs and are skipped; point paths at rendered manifests`,
+    message: `${where} holds ${what}: its ${count} file(s) are renderer inputs and are skipped; name the folder as an app in paths to render it`,
   };
 }
