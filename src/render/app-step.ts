@@ -13,16 +13,13 @@ import type {
   SourceRevision,
 } from "../sources/types.js";
 import { type AppInputs, detectAppType, helmInputs, inputsFingerprint, kustomizeInputs } from "./inputs.js";
+import { KUSTOMIZATION_FILES } from "./kustomization.js";
 import type { Limiter } from "./limiter.js";
 import type { IsolationPrefix } from "./network-isolation.js";
 import { renderApp } from "./render-app.js";
+import { appKey } from "./render-args.js";
 import type { BlobTree } from "./repo-tree.js";
 import type { RenderTools, ToolStatus } from "./tools.js";
-
-/** The app's name in the revision (its folder, or `folder@namespace/release` when the folder repeats). */
-export function appKey(app: AppConfig): string {
-  return app.key ?? app.path;
-}
 
 /** What every source of a process shares: the tools, their bounds, the concurrency. */
 export interface AppRendering {
@@ -52,6 +49,8 @@ export interface AppStepInput {
   previous: SourceRevision | undefined;
   notices: FileNotices;
   logger: Logger;
+  /** A commit of the past (a history walk): its renders queue on `background`, apart from the sync's. */
+  past?: boolean | undefined;
 }
 
 /** A folder of plain manifests with a namespace of its own (`type: directory`, or auto found no renderer). */
@@ -69,8 +68,6 @@ export interface AppStepResult {
 }
 
 type Rendered = "kustomize" | "helm";
-
-const KUSTOMIZATION_FILES = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
 export async function stepApps(rendering: AppRendering, input: AppStepInput): Promise<AppStepResult> {
   const directories: DirectoryApp[] = [];
@@ -135,7 +132,8 @@ async function stateOf(
   onRender();
   const isolation = tools.network.kind === "isolated" ? tools.network.prefix : undefined;
   const job = { app, type, tool, inputs, fingerprint, isolation };
-  return rendering.limit(() => render(rendering, input, job, last));
+  const limit = (input.past === true ? rendering.background : undefined) ?? rendering.limit;
+  return limit(() => render(rendering, input, job, last));
 }
 
 interface Job {

@@ -6,11 +6,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseDocument } from "yaml";
 import type { AppConfig, ManifestDoc, Notice, RendererSettings } from "../sources/types.js";
-import { appKey } from "./app-step.js";
 import type { AppInputs } from "./inputs.js";
+import { KUSTOMIZATION_FILES } from "./kustomization.js";
 import { materialize } from "./materialize.js";
 import type { IsolationPrefix } from "./network-isolation.js";
-import { helmArgs, kustomizeArgs, kustomizeEdits } from "./render-args.js";
+import { appKey, helmArgs, kustomizeArgs, kustomizeEdits } from "./render-args.js";
 import { readRenderedDocs } from "./rendered-docs.js";
 import type { BlobTree } from "./repo-tree.js";
 import { runTool, type ToolResult } from "./run-tool.js";
@@ -31,8 +31,6 @@ export type RenderOutcome =
   | { ok: true; docs: ManifestDoc[]; notices: Notice[]; unstable: string[]; ms: number }
   /** transient: a timeout or a tool that did not start, worth trying again with the same inputs. */
   | { ok: false; message: string; transient: boolean; ms: number };
-
-const KUSTOMIZATION_FILES = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
 export async function renderApp(job: RenderJob): Promise<RenderOutcome> {
   const started = Date.now();

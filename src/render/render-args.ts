@@ -3,6 +3,11 @@
 import { posix } from "node:path";
 import type { AppConfig, KustomizeOptions } from "../sources/types.js";
 
+/** The app's name in the revision (its folder, or `folder@namespace/release` when the folder repeats). */
+export function appKey(app: AppConfig): string {
+  return app.key ?? app.path;
+}
+
 /** `kustomize build <app> --load-restrictor LoadRestrictionsRootOnly`, run in the repository's root. */
 export function kustomizeArgs(app: AppConfig): string[] {
   // No --enable-helm, --enable-alpha-plugins or --enable-exec: inflation, plugins and exec functions stay off.

@@ -7,6 +7,7 @@ import { asObject } from "../core/json.js";
 import type { JsonObject, Path } from "../core/types.js";
 import { parseManifestFile } from "../sources/manifest-parser.js";
 import type { AppConfig, ManifestDoc, Notice, ParseError } from "../sources/types.js";
+import { appKey } from "./render-args.js";
 
 /** What kustomize writes with `buildMetadata: [originAnnotations]` / `[transformerAnnotations]`. */
 export const ORIGIN_ANNOTATION = "config.kubernetes.io/origin";
@@ -24,7 +25,7 @@ export function readRenderedDocs(
   stdout: string,
   maxBytes: number,
 ): RenderedDocs {
-  const parsed = parseManifestFile(app.key ?? app.path, stdout, app.namespace, {
+  const parsed = parseManifestFile(appKey(app), stdout, app.namespace, {
     maxBytes,
     sourceComments: type === "helm",
   });
@@ -33,7 +34,7 @@ export function readRenderedDocs(
     const where = line === undefined ? "" : ` (output line ${line})`;
     return {
       ok: false,
-      error: { file: app.key ?? app.path, message: `${type} output does not parse${where}: ${message}` },
+      error: { file: appKey(app), message: `${type} output does not parse${where}: ${message}` },
     };
   }
   const docs = parsed.docs.map((doc) => withOrigin(doc, app, type));

@@ -142,11 +142,8 @@ export class HistoryWalk {
     return async () => {
       const tree = commitTree(repo.dir, env, entries);
       try {
-        // Past renders queue apart from the sync's (see AppRendering.background).
-        const { background } = rendering.rendering;
-        const limits =
-          background === undefined ? rendering.rendering : { ...rendering.rendering, limit: background };
-        return await stepApps(limits, {
+        return await stepApps(rendering.rendering, {
+          past: true,
           source: this.config.name,
           commit,
           apps: this.config.apps ?? [],

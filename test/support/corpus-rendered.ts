@@ -120,17 +120,9 @@ export interface RenderCase {
 
 /** Every render of the README's table with a stored output. */
 export function renderCases(): RenderCase[] {
-  const readme = readFileSync(join(CORPUS_RENDERED_DIR, "README.md"), "utf8");
-  const cases: RenderCase[] = [];
-  for (const line of readme.split("\n")) {
-    const cells = line.split(" | ");
-    const source = /\[`([^`]+)`\]/.exec(cells[0] ?? "")?.[1];
-    const command = /^`(.+)`$/.exec(cells[2]?.trim() ?? "")?.[1];
-    const output = /^`(RENDERED\/[^`]+)`$/.exec(cells[3]?.trim() ?? "")?.[1];
-    if (source === undefined || command === undefined || output === undefined) continue;
-    cases.push({ source, output, command, app: appOf(command) });
-  }
-  return cases;
+  return corpusRenders().flatMap(({ source, name, command, stored }) =>
+    stored === undefined ? [] : [{ source, output: `RENDERED/${name}.yaml`, command, app: appOf(command) }],
+  );
 }
 
 /** `kustomize build X` or `helm template NAME PATH --namespace NS ... [-f F]... [--set K=V]...`. */
