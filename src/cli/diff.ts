@@ -1,10 +1,8 @@
 // `driftguard diff`: how live Deployments (`kubectl get deploy -o yaml`, a List too) differ from Git.
-import { compare } from "../core/compare.js";
-import type { Desired } from "../core/desired.js";
 import { describeOrigin, formatValue } from "../core/format.js";
-import { type GitOpsMarks, isMark } from "../core/gitops-marks.js";
 import { asObject } from "../core/json.js";
-import { liveObject } from "../core/live-object.js";
+import { keyOfLive, liveDriftOf } from "../core/live-drift.js";
+import type { Policy } from "../core/policy.js";
 import type { JsonObject } from "../core/types.js";
 import { DriftguardError } from "../errors.js";
 import type { Runtime } from "../runtime.js";
@@ -29,54 +27,40 @@ export async function runDiff(args: string[]): Promise<number> {
   return withSyncedRuntime(parsed.values.config, async (runtime, config) => {
     const lines: string[] = [];
     let drifted = 0;
-    const marks = config.policy.gitopsMarks;
-    for (const object of objects) drifted += report(object, runtime, marks, lines) ? 1 : 0;
+    for (const object of objects) drifted += report(object, runtime, config.policy, lines) ? 1 : 0;
     lines.push(`${objects.length} Deployment(s) compared, ${drifted} drifted from Git.`);
     process.stdout.write(`${lines.join("\n")}\n`);
     return drifted > 0 ? 1 : 0;
   });
 }
 
-function report(object: JsonObject, runtime: Runtime, marks: GitOpsMarks, lines: string[]): boolean {
-  const metadata = asObject(object.metadata) ?? {};
-  const key = { namespace: String(metadata.namespace ?? "default"), name: String(metadata.name ?? "") };
+function report(object: JsonObject, runtime: Runtime, policy: Policy, lines: string[]): boolean {
+  const key = keyOfLive(object);
   const title = `Deployment ${key.namespace}/${key.name}`;
-  const lookup = runtime.state.lookup(key);
-  if (lookup.kind !== "managed") {
+  const drift = liveDriftOf(runtime.state.lookup(key), object, policy);
+  if (drift.state === "unmanaged" || drift.state === "unknown") {
     lines.push(
-      `${title}: ${lookup.kind === "unmanaged" ? "not in Git" : `desired state unknown (${lookup.kind})`}`,
+      `${title}: ${drift.state === "unmanaged" ? "not in Git" : `desired state unknown (${drift.reason})`}`,
     );
-    return lookup.kind !== "unmanaged";
+    // Not in Git is not drift (nothing to compare); an unknown desired state is reported as one.
+    return drift.state === "unknown";
   }
-  return reportManaged(title, lookup.desired, object, marks, lines);
-}
-
-function reportManaged(
-  title: string,
-  desired: Desired,
-  object: JsonObject,
-  marks: GitOpsMarks,
-  lines: string[],
-): boolean {
-  const live = liveObject(object);
-  const drifts = compare(desired, live);
+  const origin = drift.origin ? describeOrigin(drift.origin) : "";
   // Marks are what the GitOps tool applied on top of Git: shown, but the object is Git's as applied.
-  const normalized = live.normalizedFor(desired);
-  const applied = new Set(drifts.filter((drift) => isMark(drift, marks, normalized)));
-  const drifted = drifts.length - applied.size;
-  const origin = describeOrigin(desired.origin);
-  if (drifted > 0) lines.push(`${title}: ${drifted} field(s) differ from Git (${origin})`);
+  if (drift.state === "drifted")
+    lines.push(`${title}: ${drift.drifts.length} field(s) differ from Git (${origin})`);
   else {
-    const apart = applied.size === 0 ? "" : `, apart from ${applied.size} GitOps mark(s)`;
+    const apart = drift.marks.length === 0 ? "" : `, apart from ${drift.marks.length} GitOps mark(s)`;
     lines.push(`${title}: in sync with Git (${origin})${apart}`);
   }
-  for (const drift of drifts) {
-    const git = formatValue(drift.desired, drift.sensitive);
-    const value = formatValue(drift.actual, drift.sensitive);
-    const mark = applied.has(drift) ? " (GitOps mark)" : "";
-    lines.push(`  ${drift.path}${mark}\n    Git:  ${git}\n    live: ${value}`);
+  const marks = new Set(drift.marks);
+  for (const field of [...drift.drifts, ...drift.marks]) {
+    const git = formatValue(field.desired, field.sensitive);
+    const value = formatValue(field.actual, field.sensitive);
+    const mark = marks.has(field) ? " (GitOps mark)" : "";
+    lines.push(`  ${field.path}${mark}\n    Git:  ${git}\n    live: ${value}`);
   }
-  return drifted > 0;
+  return drift.state === "drifted";
 }
 
 /** Read as the Git sources read manifests (YAML 1.1 as kubectl parses it); Lists expanded one level. */

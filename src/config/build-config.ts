@@ -7,7 +7,7 @@ import { releaseNameOf } from "../render/render-args.js";
 import type { AppConfig, RendererSettings, SourceAuth, SourceConfig } from "../sources/types.js";
 import { buildPolicy } from "./build-policy.js";
 import { parseDuration } from "./durations.js";
-import type { Config, RawApp, RawAuth, RawConfig, RawDuration, RawSource } from "./types.js";
+import type { Config, RawApp, RawAuth, RawConfig, RawDuration, RawSource, ReportConfig } from "./types.js";
 
 /** `raw` must have passed the schema and the cross-field checks; `dir` is the config file's folder. */
 export function buildConfig(raw: RawConfig, dir: string): Config {
@@ -45,6 +45,24 @@ export function buildConfig(raw: RawConfig, dir: string): Config {
       checkIntervalMs: toMs(raw.certificates.checkInterval),
     },
     renderers: toRenderers(raw.renderers, dir),
+    report: toReport(raw.report),
+  };
+}
+
+function toReport(raw: RawConfig["report"]): ReportConfig {
+  const { lease } = raw;
+  return {
+    scan: raw.scan,
+    reports: raw.reports,
+    maxResults: raw.maxResults,
+    events: raw.events,
+    eventQueue: raw.eventQueue,
+    objectMetrics: raw.objectMetrics,
+    lease: {
+      name: lease.name,
+      ...(lease.namespace === undefined ? {} : { namespace: lease.namespace }),
+      durationMs: toMs(lease.duration),
+    },
   };
 }
 

@@ -234,6 +234,28 @@ export const configSchema = closed(
       [],
       {},
     ),
+    // Live drift (docs/contract.md §10): the scan of the Deployments, the Reports and Events it writes.
+    report: closed(
+      {
+        scan: { enum: ["auto", "on", "off"], default: "auto" },
+        reports: { enum: ["openreports", "policyreports", "both", "off"], default: "openreports" },
+        maxResults: { type: "integer", minimum: 1, maximum: 1000, default: 50 },
+        events: { type: "boolean", default: true },
+        eventQueue: { type: "integer", minimum: 1, maximum: 100_000, default: 1000 },
+        objectMetrics: { type: "boolean", default: false },
+        lease: closed(
+          {
+            name: { type: "string", format: "dns-label", default: "driftguard" },
+            namespace: { type: "string", format: "dns-label" },
+            duration: duration("15s", 2_000, 300_000),
+          },
+          [],
+          {},
+        ),
+      },
+      [],
+      {},
+    ),
     // RBAC grants and terminating namespaces come from watches on the API server (docs/contract.md §4, §5).
     // `auto` watches when running in a pod or when a kubeconfig is given.
     kubernetes: closed(

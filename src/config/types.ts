@@ -34,6 +34,29 @@ export interface KubernetesConfig {
   readonly resyncMs: number;
 }
 
+/** What driftguard shows of live drift (docs/contract.md §10): the scan and where it writes. */
+export interface ReportConfig {
+  /** Watch the Deployments and keep their drift; `auto` = whenever the cluster is watched (kubernetes.watch). */
+  readonly scan: "auto" | "on" | "off";
+  /** Which Report kinds the leader writes, one per managed Deployment. */
+  readonly reports: "openreports" | "policyreports" | "both" | "off";
+  /** At most this many results per Report (one per drifted field group; paths cut beyond). */
+  readonly maxResults: number;
+  /** events.k8s.io/v1 Events on the Deployment: DriftDenied, DriftWarned, DriftDetected, DriftResolved. */
+  readonly events: boolean;
+  /** Events waiting to be written; past it they are dropped and counted (driftguard_events_dropped_total). */
+  readonly eventQueue: number;
+  /** A per-Deployment drift gauge (one series per managed Deployment: opt-in, for cardinality). */
+  readonly objectMetrics: boolean;
+  /** The coordination.k8s.io Lease that elects the one replica writing Reports and scan Events. */
+  readonly lease: {
+    readonly name: string;
+    /** Undefined: the pod's own namespace, else `default`. */
+    readonly namespace?: string | undefined;
+    readonly durationMs: number;
+  };
+}
+
 export interface CertificatesConfig {
   readonly mode: "files" | "self-managed";
   readonly secretName: string;
@@ -60,6 +83,7 @@ export interface Config {
   readonly kubernetes: KubernetesConfig;
   readonly certificates: CertificatesConfig;
   readonly renderers: RendererSettings;
+  readonly report: ReportConfig;
 }
 
 /** A duration as written: a string like `"1h30m"` or integer seconds. */
@@ -163,6 +187,15 @@ export interface RawConfig {
     maxOutputBytes: number;
     kubeVersion: string;
     isolateNetwork: "auto" | "always" | "never";
+  };
+  report: {
+    scan: "auto" | "on" | "off";
+    reports: "openreports" | "policyreports" | "both" | "off";
+    maxResults: number;
+    events: boolean;
+    eventQueue: number;
+    objectMetrics: boolean;
+    lease: { name: string; namespace?: string; duration: RawDuration };
   };
   certificates: {
     mode: "files" | "self-managed";

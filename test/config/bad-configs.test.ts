@@ -4,7 +4,7 @@ import { problemsOf, SOURCE } from "./support.js";
 
 const ROOT_KEYS =
   "mode, namespaces, unmanaged, onUnsynced, sources, exemptions, defaultExemptions, gitops, ignore, " +
-  "ignoreAnnotations, ignoreLabels, ignoreRestartedAt, server, stateDir, refresh, logLevel, certificates, renderers, kubernetes";
+  "ignoreAnnotations, ignoreLabels, ignoreRestartedAt, server, stateDir, refresh, logLevel, certificates, renderers, report, kubernetes";
 const FIELD_GROUPS = "replicas, image, resources, env, restart, paused, metadata, delete, *";
 const DURATION = 'must be a duration like "60s", "5m" or "1h30m", or a whole number of seconds';
 const SERVICE_ACCOUNT = 'must be "namespace/name" or "namespace/*"';
