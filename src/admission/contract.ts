@@ -6,6 +6,7 @@ import type { Logger } from "pino";
 import type { AdmissionRequest, AdmissionResponse } from "../core/admission.js";
 import type { AuditEvent } from "../core/audit-event.js";
 import type { GrantResolver } from "../core/exemptions.js";
+import type { LiveDrift } from "../core/live-drift.js";
 import type { ObjectKey, Requester } from "../core/types.js";
 
 /** What the HTTP layer knows of one request besides its body. */
@@ -49,4 +50,62 @@ export interface ClusterParts {
    * (docs/contract.md §6).
    */
   synced?: () => boolean;
+}
+
+/**
+ * One Deployment of the scanned namespaces and its drift from Git now (docs/contract.md §10). Kept by the
+ * live scan; Reports, Events, metrics and the later web view read it.
+ */
+export interface DriftEntry {
+  drift: LiveDrift;
+  /** Epoch ms since the object has drifted with these very fields (first seen so); undefined in sync. */
+  since: number | undefined;
+  /** Epoch ms of the watch event or Git revision that last recomputed the entry. */
+  observedAt: number;
+}
+
+/**
+ * A change of one entry: `before` undefined when first seen, `after` undefined when the Deployment is
+ * gone or left the scanned namespaces. Only sent when the drift says something else (sameDrift false).
+ */
+export interface DriftChange {
+  uid: string;
+  before: DriftEntry | undefined;
+  after: DriftEntry | undefined;
+}
+
+export interface ScanStatus {
+  /** `starting` until the first full table (Deployments listed and Git known). */
+  state: "starting" | "synced" | "failing";
+  error?: string;
+  deployments: number;
+  managed: number;
+  drifted: number;
+  unmanaged: number;
+  unknown: number;
+  /** Entries recomputed so far (watch events and Git revisions). */
+  recomputes: number;
+}
+
+/** The live scan's table of drift, by the Deployment's uid. Read in memory; never on the request path's I/O. */
+export interface DriftTable {
+  entries(): Iterable<DriftEntry>;
+  get(uid: string): DriftEntry | undefined;
+  /**
+   * Called for every change after the first full table, and once per entry of the first table as
+   * `before: undefined`. Listeners must not throw or block: they queue their own work.
+   */
+  subscribe(listener: (change: DriftChange) => void): () => void;
+  /** Resolves once the first full table is built. */
+  readonly firstTable: Promise<void>;
+  status(): ScanStatus;
+}
+
+/** Whether this replica holds the writers' Lease (docs/contract.md §10: one replica writes, every replica answers). */
+export interface Leadership {
+  isLeader(): boolean;
+  /** Called with true when this replica takes the Lease, false when it loses it. */
+  onChange(listener: (leader: boolean) => void): () => void;
+  /** The Lease's current holder identity, when known (for /readyz). */
+  holder(): string | undefined;
 }
