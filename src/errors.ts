@@ -24,6 +24,9 @@ export const ERROR_CODES = {
   DG_SOURCE_CREDENTIALS_UNREADABLE: "a source's credential file cannot be read",
   DG_SOURCE_GIT_FAILED: "a local git command failed",
   DG_SOURCE_SNAPSHOT_INVALID: "the saved snapshot of a source cannot be used",
+  DG_SOURCE_HOST_KEY_CHANGED: "an SSH remote's host key is not the one its knownHostsFile holds",
+  DG_SOURCE_HOST_KEY_UNKNOWN: "an SSH remote's host is not in its knownHostsFile",
+  DG_SOURCE_SSH_KEY_REFUSED: "an SSH remote refused the source's private key",
   DG_RENDER_REFUSED:
     "a rendered app would reach the network or read outside its repository: refused before any build",
   DG_RENDER_INPUT_UNREADABLE:

@@ -6,6 +6,7 @@ import { type SimpleGit, simpleGit } from "simple-git";
 import { ALLOWED_GIT_ENV, SIMPLE_GIT_UNSAFE } from "./git-env.js";
 import { checkRef, isCommitId, parseTree, type TreeEntry } from "./git-parse.js";
 import { SourceError } from "./source-error.js";
+import { sshFailure } from "./ssh-failure.js";
 
 export type { TreeEntry } from "./git-parse.js";
 
@@ -117,7 +118,7 @@ async function runBounded(git: (signal: AbortSignal) => SimpleGit, args: string[
     if (controller.signal.aborted) {
       throw new SourceError("FETCH_TIMEOUT", `git ${args[0]} timed out after ${timeoutMs} ms`);
     }
-    throw new SourceError("FETCH_FAILED", `git ${args[0]} failed`, { cause: error });
+    throw sshFailure(error) ?? new SourceError("FETCH_FAILED", `git ${args[0]} failed`, { cause: error });
   } finally {
     clearTimeout(timer);
   }

@@ -9,7 +9,10 @@ export type SourceErrorCode =
   | "BAD_REF"
   | "CREDENTIALS_UNREADABLE"
   | "GIT_FAILED"
-  | "SNAPSHOT_INVALID";
+  | "SNAPSHOT_INVALID"
+  | "HOST_KEY_CHANGED"
+  | "HOST_KEY_UNKNOWN"
+  | "SSH_KEY_REFUSED";
 
 // What to do, per code; the message already says which source, file or ref.
 const HINTS: Readonly<Record<SourceErrorCode, string>> = {
@@ -20,6 +23,11 @@ const HINTS: Readonly<Record<SourceErrorCode, string>> = {
   CREDENTIALS_UNREADABLE: "check the files named under the source's auth: they must exist and be readable",
   GIT_FAILED: "check that git is on the PATH and that stateDir is writable",
   SNAPSHOT_INVALID: "nothing to do: the snapshot is rebuilt from Git on the next fetch",
+  HOST_KEY_CHANGED:
+    "if the server's key was replaced on purpose, put its new public key (checked out of band) in the knownHostsFile",
+  HOST_KEY_UNKNOWN:
+    "add the server's public host key (checked out of band) to the source's auth.knownHostsFile",
+  SSH_KEY_REFUSED: "add the public half of the source's auth.sshKeyFile to the Git server's authorized keys",
 };
 
 export class SourceError extends DriftguardError {
