@@ -2,8 +2,10 @@
 // a token-protected Git remote (token file, and a token written into a URL), a push token, a rendered
 // Helm app, a denial and an audit allowance that touch secret-like env values, a failing fetch and a
 // refused push. Every log line, the answers, /readyz and /metrics are searched for each secret; the
-// test fails on the first hit.
-import { readFile, rm, writeFile } from "node:fs/promises";
+// test fails on the first hit. When an sshd can be had (test/support/sshd.ts), a source over SSH joins, and
+// its private key (whole, line by line, a run from its middle) is searched for as well, after its fetch
+// worked and after it failed on a changed host key.
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/load-config.js";
@@ -16,11 +18,14 @@ import { createTestRepo } from "../support/git/test-repo.js";
 import { type MemoryLogger, memoryLogger } from "../support/memory-logger.js";
 import { requireRenderTools } from "../support/render-tools.js";
 import { request, wireReview } from "../support/reviews.js";
+import { makeKeyPair, requireSshd, type SshServer, startSshServer } from "../support/sshd.js";
 import { type CertDir, makeCertDir, makeTempDir } from "../support/tls/cert-dir.js";
 import { sendHttps } from "../support/tls/https-client.js";
 
 const tools = requireRenderTools(["helm"]);
 if (tools.skipReason !== undefined) console.warn(`secrets: ${tools.skipReason}; the Helm app is left out`);
+const ssh = requireSshd();
+if (ssh.skipReason !== undefined) console.warn(`secrets: ${ssh.skipReason}; the SSH source is left out`);
 
 const SECRETS = {
   gitToken: "gittok-7a8b9c0d1e2f",
@@ -39,6 +44,8 @@ describe("secrets never leak", { timeout: 120_000 }, () => {
   let runtime: Runtime;
   let server: RunningServer;
   let log: MemoryLogger;
+  let sshd: SshServer | undefined;
+  let sshKey = "";
   const seen: string[] = [];
 
   const post = async (body: unknown, headers: Record<string, string> = {}, path = "/validate") => {
@@ -97,6 +104,22 @@ describe("secrets never leak", { timeout: 120_000 }, () => {
     await writeFile(join(tmp, "username"), "bot\n");
     await writeFile(join(tmp, "token"), `${SECRETS.gitToken}\n`);
     await writeFile(join(tmp, "push-token"), `${SECRETS.pushToken}\n`);
+    let sshSource: string[] = [];
+    if (ssh.sshd !== undefined) {
+      const key = await makeKeyPair(tmp, "ssh-key");
+      sshKey = await readFile(key.privateKeyFile, "utf8");
+      await mkdir(join(tmp, "sshd"));
+      sshd = await startSshServer({
+        sshd: ssh.sshd,
+        dir: join(tmp, "sshd"),
+        authorizedKeys: [key.publicKey],
+      });
+      await writeFile(join(tmp, "known_hosts"), `${sshd.knownHostsLine()}\n`);
+      const url = sshd.url(join(served, "remote"));
+      sshSource = [
+        `  - {name: ssh, url: "${url}", paths: [apps], namespace: keys, auth: {sshKeyFile: ssh-key, knownHostsFile: known_hosts}}`,
+      ];
+    }
     const withToken = git.url("remote").replace("http://", `http://bot:${SECRETS.gitToken}@`);
     const apps = tools.helm === undefined ? "" : ", {path: charts/api, namespace: shop}";
     const config = parseConfig(
@@ -106,6 +129,7 @@ describe("secrets never leak", { timeout: 120_000 }, () => {
         "sources:",
         `  - {name: files, url: "${git.url("remote")}", paths: [apps${apps}], namespace: shop, auth: {usernameFile: username, tokenFile: token}}`,
         `  - {name: inurl, url: "${withToken}", paths: [apps], namespace: audit}`,
+        ...sshSource,
         "stateDir: state",
         `server: {tlsCertFile: "${certs.certFile}", tlsKeyFile: "${certs.keyFile}", pushTokenFile: push-token}`,
         ...(tools.helm === undefined ? [] : [`renderers: {helm: "${tools.helm}"}`]),
@@ -140,6 +164,7 @@ describe("secrets never leak", { timeout: 120_000 }, () => {
     await server?.close();
     await runtime?.stop();
     await git?.stop();
+    await sshd?.stop();
     await certs?.remove();
     await rm(tmp, { recursive: true, force: true });
   });
@@ -185,14 +210,40 @@ describe("secrets never leak", { timeout: 120_000 }, () => {
       (await post({}, { authorization: `Bearer ${SECRETS.pushToken}` }, "/refresh")).status,
     ).toBeLessThan(300);
     // The remote goes away: the fetches fail, and their errors (with the URLs they tried) are logged and shown.
+    const working = Object.fromEntries(runtime.sources.map((s) => [s.name, s.status().state.kind]));
+    expect(working).toEqual({ files: "synced", inurl: "synced", ...(sshd ? { ssh: "synced" } : {}) });
+    await get("/readyz");
     await git.goAway();
+    // The SSH remote answers with another host key: refused, and said so. The push's fetch may still be
+    // under way over the old connection: wait for it (refreshes share a fetch in flight), then restart.
+    if (sshd) {
+      await runtime.refresh("ssh");
+      await sshd.restartWithNewHostKey();
+    }
     await runtime.refresh(undefined);
     const states = Object.fromEntries(runtime.sources.map((s) => [s.name, s.status().state.kind]));
-    expect(states).toEqual({ files: "failing", inurl: "failing" });
+    expect(states).toEqual({ files: "failing", inurl: "failing", ...(sshd ? { ssh: "failing" } : {}) });
     await get("/readyz");
     await get("/metrics");
     expect(log.text()).toContain("source refresh failed");
   });
+
+  it.skipIf(ssh.sshd === undefined)(
+    "the SSH private key appears in no log line, answer, /readyz or /metrics",
+    () => {
+      const everything = [log.text(), ...seen].join("\n");
+      expect(everything).toMatch(/host key of \[127\.0\.0\.1\]:\d+ has changed/);
+      const lines = sshKey
+        .split("\n")
+        .map((line) => line.trim())
+        .filter((line) => line !== "" && !line.startsWith("-----"));
+      const body = lines.join("");
+      expect(body.length).toBeGreaterThan(100);
+      const middle = Math.floor(body.length / 2);
+      for (const fragment of [body, ...lines, body.slice(middle, middle + 16)])
+        expect(everything).not.toContain(fragment);
+    },
+  );
 
   it.each(Object.entries(SECRETS))(
     "%s appears in no log line, answer, /readyz or /metrics",
