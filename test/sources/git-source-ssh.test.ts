@@ -23,7 +23,9 @@ describe.skipIf(found.sshd === undefined)("a source over SSH", { timeout: 60_000
   const results: RefreshResult[] = [];
 
   const trustCurrentHostKey = () => writeFile(auth.knownHostsFile, `${server.knownHostsLine()}\n`);
-  const sshUrl = () => server.url(fx.repo.dir);
+  // Each fetch is an SSH handshake and a login: bounded, with room for two shared, busy cores.
+  const createSource = () =>
+    fx.createSource({ url: server.url(fx.repo.dir), auth }, { fetchTimeoutMs: 30_000 });
   const refresh = async (source: GitSource, reason: string) => {
     const result = await source.refresh(reason);
     results.push(result);
@@ -55,7 +57,7 @@ describe.skipIf(found.sshd === undefined)("a source over SSH", { timeout: 60_000
 
   test("key authentication with known_hosts: the commit is served, and a new one is picked up", async () => {
     const c1 = await fx.repo.commit("c1", { "apps/web.yaml": appYaml("web") });
-    const source = fx.createSource({ url: sshUrl(), auth });
+    const source = createSource();
     await source.start();
     expect(source.status().state, server.output()).toMatchObject({ kind: "synced", commit: c1 });
     expect([...(source.current()?.files.keys() ?? [])]).toEqual(["apps/web.yaml"]);
@@ -67,7 +69,7 @@ describe.skipIf(found.sshd === undefined)("a source over SSH", { timeout: 60_000
 
   test("a changed host key is refused with what to do; the last good revision keeps serving", async () => {
     const c1 = await fx.repo.commit("c1", { "apps/web.yaml": appYaml("web") });
-    const source = fx.createSource({ url: sshUrl(), auth });
+    const source = createSource();
     await source.start();
     const served = source.current();
     expect(served?.commit).toBe(c1);
@@ -97,7 +99,7 @@ describe.skipIf(found.sshd === undefined)("a source over SSH", { timeout: 60_000
   test("a host missing from known_hosts is refused, never trusted on first use", async () => {
     await fx.repo.commit("c1", { "apps/web.yaml": appYaml("web") });
     await writeFile(auth.knownHostsFile, "");
-    const source = fx.createSource({ url: sshUrl(), auth });
+    const source = createSource();
     await source.start();
     expect(source.status().state).toMatchObject({
       kind: "failing",
@@ -108,7 +110,7 @@ describe.skipIf(found.sshd === undefined)("a source over SSH", { timeout: 60_000
 
   test("a key the server does not accept fails clearly; the last good revision keeps serving", async () => {
     const c1 = await fx.repo.commit("c1", { "apps/web.yaml": appYaml("web") });
-    const source = fx.createSource({ url: sshUrl(), auth });
+    const source = createSource();
     await source.start();
     const served = source.current();
     // The Secret is rotated to a key the Git server was never told about.
@@ -126,7 +128,7 @@ describe.skipIf(found.sshd === undefined)("a source over SSH", { timeout: 60_000
   test("no private key material in any log line, status or result, through success and every failure", async () => {
     const privateKeys = [await readFile(auth.privateKeyFile, "utf8")];
     await fx.repo.commit("c1", { "apps/web.yaml": appYaml("web") });
-    const source = fx.createSource({ url: sshUrl(), auth });
+    const source = createSource();
     await source.start();
     const statuses = [JSON.stringify(source.status())];
     await server.restartWithNewHostKey();
