@@ -12,7 +12,7 @@
 // /etc/passwd with an `sshd` line (uid of nobody) is bound over the real one and /run is a fresh tmpfs
 // holding /run/sshd; both vanish with the process. Not root, sshd skips privilege separation and can
 // only log the same user in, which is the test's user anyway.
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
 import { accessSync, constants, existsSync, readFileSync, statSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { userInfo } from "node:os";
@@ -36,12 +36,15 @@ export class SshdMissingError extends Error {
   override readonly name = "SshdMissingError";
 }
 
-/** The sshd to run, or why there is none (skip with it). Throws under DRIFTGUARD_REQUIRE_SSHD=1. */
-export function requireSshd(env: NodeJS.ProcessEnv = process.env): {
-  sshd: string | undefined;
-  skipReason: string | undefined;
-} {
-  const found = findSshd(env);
+/**
+ * The sshd to run, or why there is none (skip with it). Throws under DRIFTGUARD_REQUIRE_SSHD=1. Beyond the
+ * PATH, `extraDirs` are looked in (sshd lives in sbin, which a user's PATH may lack).
+ */
+export function requireSshd(
+  env: NodeJS.ProcessEnv = process.env,
+  extraDirs: readonly string[] = ["/usr/sbin"],
+): { sshd: string | undefined; skipReason: string | undefined } {
+  const found = findSshd(env, extraDirs);
   if ("sshd" in found) return { sshd: found.sshd, skipReason: undefined };
   if (env[REQUIRE_SSHD_ENV] === "1")
     throw new SshdMissingError(
@@ -50,7 +53,10 @@ export function requireSshd(env: NodeJS.ProcessEnv = process.env): {
   return { sshd: undefined, skipReason: `${found.problem}: the SSH tests are skipped; ${HOW_TO_GET_SSHD}` };
 }
 
-function findSshd(env: NodeJS.ProcessEnv): { sshd: string } | { problem: string } {
+function findSshd(
+  env: NodeJS.ProcessEnv,
+  extraDirs: readonly string[],
+): { sshd: string } | { problem: string } {
   const given = env[SSHD_ENV];
   if (given !== undefined && given !== "") {
     if (!isAbsolute(given)) return { problem: `${SSHD_ENV} is not an absolute path` };
@@ -58,11 +64,25 @@ function findSshd(env: NodeJS.ProcessEnv): { sshd: string } | { problem: string 
       ? { sshd: given }
       : { problem: `${SSHD_ENV} does not name an executable file` };
   }
-  const candidates = [...(env.PATH ?? "").split(delimiter).filter(isAbsolute), "/usr/sbin"].map((dir) =>
+  const candidates = [...(env.PATH ?? "").split(delimiter).filter(isAbsolute), ...extraDirs].map((dir) =>
     join(dir, "sshd"),
   );
   const sshd = candidates.find(isExecutableFile);
-  return sshd === undefined ? { problem: `sshd is not on PATH and ${SSHD_ENV} is not set` } : { sshd };
+  if (sshd === undefined) return { problem: `sshd is not on PATH and ${SSHD_ENV} is not set` };
+  return namespaceProblem() ?? { sshd };
+}
+
+/** As root, sshd is run in a mount namespace of its own (see the top of this file): can one be made? */
+function namespaceProblem(): { problem: string } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  try {
+    execFileSync("unshare", ["--mount", "true"], { stdio: "ignore", timeout: 10_000 });
+    return undefined;
+  } catch {
+    return {
+      problem: "running as root, sshd needs a mount namespace of its own, and `unshare --mount` fails here",
+    };
+  }
 }
 
 function isExecutableFile(path: string): boolean {
