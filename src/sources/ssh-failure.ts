@@ -3,12 +3,22 @@
 // that names the cause (a changed host key) is not the one the generic one-line description keeps.
 import { SourceError } from "./source-error.js";
 
-// `what` gets the host as ssh names it: `[127.0.0.1]:2222`, `git.example.com`.
+// `what` gets the pattern's first group: the host as ssh names it (`[127.0.0.1]:2222`,
+// `git.example.com`), the login, or the file's mode. The first pattern found wins: a key ssh ignored for
+// its mode is also refused by the server, and the mode is the cause to name.
 const FAILURES: ReadonlyArray<{
   pattern: RegExp;
-  code: "HOST_KEY_CHANGED" | "HOST_KEY_UNKNOWN" | "SSH_KEY_REFUSED";
-  what: (host: string) => string;
+  code: "HOST_KEY_CHANGED" | "HOST_KEY_UNKNOWN" | "SSH_KEY_REFUSED" | "CREDENTIALS_UNREADABLE";
+  what: (found: string) => string;
 }> = [
+  {
+    // A Secret volume without defaultMode mounts files 0644, and ssh ignores a private key others can read.
+    pattern: /^Permissions (0[0-7]+) for '[^']*' are too open\.$/m,
+    code: "CREDENTIALS_UNREADABLE",
+    what: (mode) =>
+      `ssh will not use the source's auth.sshKeyFile: its mode ${mode} lets others read it. Make it ` +
+      "readable by its owner only (0600 or 0400; for a Secret volume, defaultMode: 0400)",
+  },
   {
     pattern: /^Host key for (\S+) has changed and you have requested strict checking\.$/m,
     code: "HOST_KEY_CHANGED",

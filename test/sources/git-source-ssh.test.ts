@@ -3,7 +3,7 @@
 // (credentials.ts runs ssh with StrictHostKeyChecking=yes). A changed host key and a refused key fail the
 // fetch with an error that says what to do, the last good revision keeps serving, and no byte of a
 // private key reaches a log line, a status (what /readyz shows) or a refresh result.
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { repoDir } from "../../src/sources/state-paths.js";
@@ -123,6 +123,19 @@ describe.skipIf(found.sshd === undefined)("a source over SSH", { timeout: 60_000
     });
     expect(source.status().state).toMatchObject({ kind: "failing", commit: c1 });
     expect(source.current()).toBe(served);
+  });
+
+  test("a key file others can read is named as the cause, not the server's refusal", async () => {
+    await fx.repo.commit("c1", { "apps/web.yaml": appYaml("web") });
+    await chmod(auth.privateKeyFile, 0o644);
+    const source = createSource();
+    await source.start();
+    expect(source.status().state).toMatchObject({
+      kind: "failing",
+      error: expect.stringMatching(/auth\.sshKeyFile: its mode 0644 lets others read it/),
+    });
+    await chmod(auth.privateKeyFile, 0o400);
+    expect(await refresh(source, "mode fixed")).toMatchObject({ kind: "updated" });
   });
 
   test("no private key material in any log line, status or result, through success and every failure", async () => {

@@ -49,6 +49,22 @@ const rows: Array<{ name: string; lines: string[]; code: string | undefined; say
     says: /refused the key of the source's auth\.sshKeyFile for git@127\.0\.0\.1/,
   },
   {
+    name: "a private key file others can read (ssh ignores it; the server then refuses)",
+    lines: [
+      "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@",
+      "@         WARNING: UNPROTECTED PRIVATE KEY FILE!          @",
+      "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@",
+      "Permissions 0644 for '/etc/driftguard/git/ssh-privatekey' are too open.",
+      "It is required that your private key files are NOT accessible by others.",
+      "This private key will be ignored.",
+      'Load key "/etc/driftguard/git/ssh-privatekey": bad permissions',
+      "git@127.0.0.1: Permission denied (publickey).",
+      ...TAIL,
+    ],
+    code: "DG_SOURCE_CREDENTIALS_UNREADABLE",
+    says: /auth\.sshKeyFile: its mode 0644 lets others read it.*defaultMode: 0400/,
+  },
+  {
     name: "a refused connection (left to the generic error)",
     lines: ["ssh: connect to host 127.0.0.1 port 1: Connection refused", ...TAIL],
     code: undefined,
