@@ -19,7 +19,12 @@ export interface ReportResource {
 /** Where each kind lives in the API (the CRDs under charts/driftguard/crds-optional). */
 export const REPORT_RESOURCES: Readonly<Record<ReportKind, ReportResource>> = {
   openreports: { group: "openreports.io", version: "v1alpha1", plural: "reports", kind: "Report" },
-  policyreports: { group: "wgpolicyk8s.io", version: "v1alpha2", plural: "policyreports", kind: "PolicyReport" },
+  policyreports: {
+    group: "wgpolicyk8s.io",
+    version: "v1alpha2",
+    plural: "policyreports",
+    kind: "PolicyReport",
+  },
 };
 
 export const REPORT_SOURCE = "driftguard";
@@ -142,7 +147,14 @@ function reportObject(
       // Owned, so that the garbage collector removes it with the Deployment. Not the controller, and not
       // blocking deletion: that would need update rights on deployments/finalizers.
       ownerReferences: [
-        { apiVersion: "apps/v1", kind: "Deployment", name, uid, controller: false, blockOwnerDeletion: false },
+        {
+          apiVersion: "apps/v1",
+          kind: "Deployment",
+          name,
+          uid,
+          controller: false,
+          blockOwnerDeletion: false,
+        },
       ] as OwnerReference[],
     },
   };
@@ -150,7 +162,14 @@ function reportObject(
   // The PolicyReport of v1alpha2 has no Report-level source: each result names it instead.
   if (kind === "policyreports")
     return { ...base, scope, summary, results: results.map((r) => ({ ...r, source: REPORT_SOURCE })) };
-  return { ...base, source: REPORT_SOURCE, scope, configuration: { limits: { maxResults } }, summary, results };
+  return {
+    ...base,
+    source: REPORT_SOURCE,
+    scope,
+    configuration: { limits: { maxResults } },
+    summary,
+    results,
+  };
 }
 
 function resultsOf(input: ReportInput): ReportResult[] {

@@ -78,7 +78,12 @@ describe("Report objects", () => {
   it.each([
     { name: "report-drifted-enforce", kind: "openreports" as const, mode: "enforce" as const, edit: drifted },
     { name: "report-in-sync", kind: "openreports" as const, mode: "enforce" as const, edit: undefined },
-    { name: "policyreport-drifted-audit", kind: "policyreports" as const, mode: "audit" as const, edit: drifted },
+    {
+      name: "policyreport-drifted-audit",
+      kind: "policyreports" as const,
+      mode: "audit" as const,
+      edit: drifted,
+    },
   ])("$name matches its golden file", ({ name, kind, mode, edit }) => {
     golden(name, written(kind, inputFor({ mode, ...(edit ? { edit } : {}) })));
   });
@@ -171,7 +176,9 @@ describe("Report objects", () => {
     const later = written("openreports", { ...input, since: SINCE + 60_000, observedAt: OBSERVED + 60_000 });
     expect(reportContent(later)).toBe(reportContent(report));
     // As read back from the API server: more metadata, keys in another order.
-    const stored = JSON.parse(JSON.stringify({ ...report, metadata: { resourceVersion: "9", ...report.metadata } }));
+    const stored = JSON.parse(
+      JSON.stringify({ ...report, metadata: { resourceVersion: "9", ...report.metadata } }),
+    );
     expect(reportContent(stored)).toBe(reportContent(report));
     const fixed = written("openreports", inputFor({}));
     expect(reportContent(fixed)).not.toBe(reportContent(report));
