@@ -7,11 +7,11 @@
 // replicas racing for a free Lease get one success and one 409.
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
-import { CoordinationV1Api, type KubeConfig, type V1Lease } from "@kubernetes/client-node";
+import { CoordinationV1Api, type KubeConfig, type V1Lease, V1MicroTime } from "@kubernetes/client-node";
 import type pino from "pino";
 import type { Leadership } from "../admission/contract.js";
 import { describeError } from "../errors.js";
-import { statusOf } from "./self-managed/api-status.js";
+import { describeApiError, statusOf } from "./self-managed/api-status.js";
 
 /** The Lease as the election reads it; times in epoch ms. */
 export interface LeaseRecord {
@@ -98,7 +98,10 @@ export function startLeaderLease(options: LeaderLeaseOptions): LeaderLease {
     } catch (error) {
       // 409: another replica wrote first; it holds the Lease now (or renewed it).
       if (statusOf(error) !== 409)
-        logger.warn({ error: describeError(error) }, "could not read or write the writers' Lease");
+        logger.warn(
+          { error: describeApiError(error, describeError) },
+          "could not read or write the writers' Lease",
+        );
       if (leader && (statusOf(error) === 409 || at - lastRenewAt >= renewDeadlineMs)) setLeader(false);
     }
   };
@@ -202,8 +205,9 @@ function leaseOf(name: string, namespace: string, record: LeaseRecord): V1Lease 
     spec: {
       ...(record.holder === undefined ? {} : { holderIdentity: record.holder }),
       leaseDurationSeconds: record.durationSeconds,
-      ...(record.acquireTime === undefined ? {} : { acquireTime: new Date(record.acquireTime) }),
-      ...(record.renewTime === undefined ? {} : { renewTime: new Date(record.renewTime) }),
+      // MicroTime: the API server parses exactly six fractional digits; a plain Date sends three.
+      ...(record.acquireTime === undefined ? {} : { acquireTime: new V1MicroTime(record.acquireTime) }),
+      ...(record.renewTime === undefined ? {} : { renewTime: new V1MicroTime(record.renewTime) }),
       leaseTransitions: record.transitions,
     },
   };

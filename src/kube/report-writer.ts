@@ -20,7 +20,7 @@ import {
 } from "../core/report-objects.js";
 import type { JsonObject } from "../core/types.js";
 import { describeError } from "../errors.js";
-import { statusOf } from "./self-managed/api-status.js";
+import { describeApiError, statusOf } from "./self-managed/api-status.js";
 
 /** The field manager of driftguard's server-side applies: `kubectl get report --show-managed-fields` shows it. */
 export const FIELD_MANAGER = "driftguard";
@@ -103,7 +103,7 @@ export function startReportWriter(options: ReportWriterOptions): ReportWriter {
 
   const failed = (what: string, error: unknown) => {
     stats.failures++;
-    const text = describeError(error);
+    const text = describeApiError(error, describeError);
     // The same failure for every Deployment (a CRD not installed, RBAC missing) is logged once.
     if (text !== lastError) logger.warn({ error: text }, `could not ${what}`);
     lastError = text;

@@ -11,6 +11,7 @@ import {
   leaseNamespace,
   startLeaderLease,
 } from "../../src/kube/leader-lease.js";
+import { describeApiError } from "../../src/kube/self-managed/api-status.js";
 import { memoryLogger } from "../support/memory-logger.js";
 
 const DURATION = 15_000;
@@ -173,5 +174,25 @@ describe("where the Lease is and who holds it", () => {
   it("identity: the pod's name, else host name and process id", () => {
     expect(leaseIdentity({ POD_NAME: "driftguard-7d9-x2" })).toBe("driftguard-7d9-x2");
     expect(leaseIdentity({})).toMatch(new RegExp(`-${process.pid}$`));
+  });
+});
+
+describe("API errors in the log", () => {
+  it.each([
+    {
+      name: "the API server's Status message",
+      error: Object.assign(new Error("HTTP-Code: 400\nMessage: Unknown API Status Code!"), {
+        code: 400,
+        body: JSON.stringify({ kind: "Status", message: 'Lease "x" is invalid: spec.renewTime: bad' }),
+      }),
+      expected: '400: Lease "x" is invalid: spec.renewTime: bad',
+    },
+    {
+      name: "the error's own words without a Status body",
+      error: Object.assign(new Error("connect ECONNREFUSED"), { code: 503 }),
+      expected: "own: connect ECONNREFUSED",
+    },
+  ])("$name", ({ error, expected }) => {
+    expect(describeApiError(error, (e) => `own: ${(e as Error).message}`)).toBe(expected);
   });
 });
