@@ -10,6 +10,7 @@ import { hostname } from "node:os";
 import { CoordinationV1Api, type KubeConfig, type V1Lease, V1MicroTime } from "@kubernetes/client-node";
 import type pino from "pino";
 import type { Leadership } from "../admission/contract.js";
+import type { ReportConfig } from "../config/types.js";
 import { describeError } from "../errors.js";
 import { describeApiError, statusOf } from "./self-managed/api-status.js";
 
@@ -138,6 +139,22 @@ export function startLeaderLease(options: LeaderLeaseOptions): LeaderLease {
       setLeader(false);
     },
   };
+}
+
+/** The writers' Lease of config `report.lease`, held under this pod's name: what `serve` starts. */
+export function startWritersLease(options: {
+  kubeConfig: KubeConfig;
+  lease: ReportConfig["lease"];
+  logger: pino.Logger;
+}): LeaderLease {
+  const { kubeConfig, lease, logger } = options;
+  const namespace = leaseNamespace(lease.namespace);
+  return startLeaderLease({
+    api: kubeLeaseApi(kubeConfig, { name: lease.name, namespace }),
+    identity: leaseIdentity(),
+    durationMs: lease.durationMs,
+    logger: logger.child({ lease: `${namespace}/${lease.name}` }),
+  });
 }
 
 /** A replica's name in the Lease: the pod's name when the chart passes it, else host name and process id. */

@@ -113,6 +113,7 @@ export function startReportWriter(options: ReportWriterOptions): ReportWriter {
       timers.delete(timer);
       action();
     }, delayMs);
+    timer.unref(); // a retry never keeps the process alive on its own
     timers.add(timer);
   };
   const backoff = (attempt: number) => Math.min(retry.baseMs * 2 ** Math.max(0, attempt - 1), retry.maxMs);
@@ -186,7 +187,8 @@ export function startReportWriter(options: ReportWriterOptions): ReportWriter {
     } catch (error) {
       if (currentTerm !== term) return;
       failed("list the Reports", error);
-      await new Promise<void>((resolve) => later(backoff(attempt), resolve));
+      // Not one of `timers`: a lost Lease clears those, and this wait must still end (the term check below).
+      await new Promise<void>((resolve) => setTimeout(resolve, backoff(attempt)).unref());
       if (currentTerm === term && !stopped) return listAll(currentTerm, attempt + 1);
     }
   };
@@ -214,10 +216,10 @@ export function startReportWriter(options: ReportWriterOptions): ReportWriter {
     for (const timer of timers) clearTimeout(timer);
     timers.clear();
     if (leader && !stopped) {
-      const currentTerm = term;
-      reconciling = reconcile(currentTerm).finally(() => {
-        if (currentTerm === term) reconciling = undefined;
+      const started: Promise<void> = reconcile(term).finally(() => {
+        if (reconciling === started) reconciling = undefined;
       });
+      reconciling = started;
     }
   };
   const unsubscribeTable = table.subscribe((change) => mark(change.uid));

@@ -260,3 +260,23 @@ describe("the Report writer", () => {
     expect(api.calls).toMatchObject({ list: 1, apply: 1 });
   });
 });
+
+describe("the Report writer across Lease changes", () => {
+  it("losing the Lease while listing fails ends the reconcile; taking it again reconciles afresh", async () => {
+    vi.useFakeTimers();
+    const api = new FakeReportApi();
+    api.failing = Object.assign(new Error("forbidden"), { code: 403 });
+    const leadership = new ManualLeadership(true);
+    const w = writer(new ManualDriftTable([driftEntry({ name: "web" })]), leadership, api);
+    await vi.advanceTimersByTimeAsync(0);
+    leadership.set(false);
+    await vi.advanceTimersByTimeAsync(1_000);
+    await w.idle();
+    expect(w.stats()).toMatchObject({ leader: false, reconciled: false, writes: 0 });
+    api.failing = undefined;
+    leadership.set(true);
+    await vi.advanceTimersByTimeAsync(0);
+    await w.idle();
+    expect(w.stats()).toMatchObject({ leader: true, reconciled: true, writes: 1 });
+  });
+});
