@@ -56,7 +56,7 @@ export interface ReportWriterStats {
 
 export interface ReportWriter {
   stats(): ReportWriterStats;
-  /** Resolves when nothing is being written now (tests; shutdown). Retries waiting on backoff do not count. */
+  /** Resolves when nothing is being reconciled or written now (tests; shutdown); a Deployment waiting on its retry backoff does not count. */
   idle(): Promise<void>;
   stop(): Promise<void>;
 }
