@@ -54,6 +54,23 @@ const one = (docs: Manifest[], kind: string): Manifest => {
 
 const rulesOf = (manifest: Manifest) => (manifest.rules ?? []) as Rule[];
 
+const named = (docs: Manifest[], kind: string, name: string): Manifest => {
+  const found = docs.find((doc) => doc.kind === kind && doc.metadata.name === name);
+  expect(found, `${kind} ${name}`).toBeDefined();
+  return found as Manifest;
+};
+
+const crdNames = (docs: Manifest[]) =>
+  docs.filter((doc) => doc.kind === "CustomResourceDefinition").map((doc) => doc.metadata.name);
+
+/** The ClusterRole's rules on Report kinds, as `group/resource`. */
+const reportRules = (docs: Manifest[]) =>
+  rulesOf(one(docs, "ClusterRole"))
+    .filter((rule) =>
+      rule.apiGroups.some((group) => group === "openreports.io" || group === "wgpolicyk8s.io"),
+    )
+    .map((rule) => ({ resource: `${rule.apiGroups.join()}/${rule.resources.join()}`, verbs: rule.verbs }));
+
 /** The driftguard config in the chart's ConfigMap, through driftguard's own loader. */
 function configOf(docs: Manifest[]) {
   const data = one(docs, "ConfigMap").data as Record<string, string>;
@@ -158,7 +175,7 @@ describe.skipIf(!hasGo)("Helm chart", () => {
       for (const role of docs.filter((doc) => doc.kind === "Role")) {
         for (const rule of rulesOf(role)) {
           if (rule.verbs.some((verb) => verb !== "create"))
-            expect(rule.resourceNames).toEqual(["dg-driftguard-tls"]);
+            expect([["dg-driftguard-tls"], ["dg-driftguard"]]).toContainEqual(rule.resourceNames);
         }
       }
     }
@@ -167,7 +184,7 @@ describe.skipIf(!hasGo)("Helm chart", () => {
   it("certificates: self-managed uses an emptyDir and its RBAC; cert-manager a Certificate and CA injection", async () => {
     const self = await render("default-values.yaml");
     expect(self.some((doc) => doc.kind === "Certificate")).toBe(false);
-    expect(rulesOf(one(self, "Role"))).toHaveLength(2);
+    expect(rulesOf(named(self, "Role", "dg-driftguard"))).toHaveLength(2);
     const volumes = dig(one(self, "Deployment"), "spec.template.spec.volumes") as { name: string }[];
     expect(volumes.find((volume) => volume.name === "tls")).toMatchObject({ emptyDir: { medium: "Memory" } });
     const config = configOf(self);
@@ -183,7 +200,76 @@ describe.skipIf(!hasGo)("Helm chart", () => {
     expect(
       one(manager, "ValidatingWebhookConfiguration").metadata.annotations?.["cert-manager.io/inject-ca-from"],
     ).toBe(`${NAMESPACE}/dg-driftguard`);
-    expect(manager.some((doc) => doc.kind === "Role")).toBe(false);
+    expect(manager.some((doc) => doc.kind === "Role" && doc.metadata.name === "dg-driftguard")).toBe(false);
+  });
+
+  it.each([
+    {
+      reports: undefined,
+      crds: ["reports.openreports.io", "clusterreports.openreports.io"],
+      rules: ["openreports.io/reports"],
+    },
+    {
+      reports: "policyreports",
+      crds: ["policyreports.wgpolicyk8s.io", "clusterpolicyreports.wgpolicyk8s.io"],
+      rules: ["wgpolicyk8s.io/policyreports"],
+    },
+    {
+      reports: "both",
+      crds: [
+        "reports.openreports.io",
+        "clusterreports.openreports.io",
+        "policyreports.wgpolicyk8s.io",
+        "clusterpolicyreports.wgpolicyk8s.io",
+      ],
+      rules: ["openreports.io/reports", "wgpolicyk8s.io/policyreports"],
+    },
+    { reports: "off", crds: [], rules: [] },
+  ])(
+    "Reports ($reports): the CRDs only with reports.installCRDs, and RBAC for the kinds written",
+    async ({ reports, crds, rules }) => {
+      const kind = reports === undefined ? [] : ["--set", `config.report.reports=${reports}`];
+      const without = await render("default-values.yaml", kind);
+      expect(crdNames(without)).toEqual([]);
+      const docs = await render("default-values.yaml", [...kind, "--set", "reports.installCRDs=true"]);
+      expect(crdNames(docs)).toEqual(crds);
+      for (const crd of docs.filter((doc) => doc.kind === "CustomResourceDefinition"))
+        expect(crd.metadata.annotations?.["helm.sh/resource-policy"]).toBe("keep");
+      expect(reportRules(docs)).toEqual(
+        rules.map((resource) => ({
+          resource,
+          verbs: ["get", "list", "watch", "create", "update", "patch", "delete"],
+        })),
+      );
+      expect(configOf(docs).report.reports).toBe(reports ?? "openreports");
+    },
+  );
+
+  it("the writers' Lease: named after the release in its namespace, its Role limited to it, the pod's name as holder", async () => {
+    const docs = await render("default-values.yaml");
+    expect(configOf(docs).report.lease).toMatchObject({ name: "dg-driftguard", namespace: NAMESPACE });
+    const role = named(docs, "Role", "dg-driftguard-lease");
+    expect(role.metadata.namespace).toBe(NAMESPACE);
+    expect(rulesOf(role)).toEqual([
+      {
+        apiGroups: ["coordination.k8s.io"],
+        resources: ["leases"],
+        resourceNames: ["dg-driftguard"],
+        verbs: ["get", "update"],
+      },
+      { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["create"] },
+    ]);
+    expect(dig(named(docs, "RoleBinding", "dg-driftguard-lease"), "roleRef.name")).toBe(
+      "dg-driftguard-lease",
+    );
+    const env = dig(one(docs, "Deployment"), "spec.template.spec.containers.0.env") as { name: string }[];
+    expect(env.map((entry) => entry.name)).toEqual(expect.arrayContaining(["POD_NAME", "POD_NAMESPACE"]));
+    const custom = await render("default-values.yaml", [
+      ...["--set", "config.report.lease.name=writers", "--set", "config.report.lease.namespace=ops"],
+    ]);
+    expect(configOf(custom).report.lease).toMatchObject({ name: "writers", namespace: "ops" });
+    expect(named(custom, "Role", "dg-driftguard-lease").metadata.namespace).toBe("ops");
+    expect(rulesOf(named(custom, "Role", "dg-driftguard-lease"))[0]?.resourceNames).toEqual(["writers"]);
   });
 
   it("webhook.url: the API server calls the URL, and its host is among the certificate's names", async () => {

@@ -66,3 +66,23 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- define "driftguard.image" -}}
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
 {{- end -}}
+
+{{/* Which Report kinds driftguard writes: config.report.reports, `openreports` when unset (the config's default). */}}
+{{- define "driftguard.reportKinds" -}}
+{{- $report := default dict .Values.config.report -}}
+{{- default "openreports" $report.reports -}}
+{{- end -}}
+
+{{/* The writers' Lease: config.report.lease.name, else the release's full name (two releases, two Leases). */}}
+{{- define "driftguard.leaseName" -}}
+{{- $report := default dict .Values.config.report -}}
+{{- $lease := default dict $report.lease -}}
+{{- default (include "driftguard.fullname" .) $lease.name -}}
+{{- end -}}
+
+{{/* Where the Lease is: config.report.lease.namespace, else the release namespace. */}}
+{{- define "driftguard.leaseNamespace" -}}
+{{- $report := default dict .Values.config.report -}}
+{{- $lease := default dict $report.lease -}}
+{{- default .Release.Namespace $lease.namespace -}}
+{{- end -}}

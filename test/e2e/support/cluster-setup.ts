@@ -2,6 +2,7 @@
 // RBAC, the GitOps and HPA service accounts with real tokens, namespaces, and Deployments with a
 // rollout history (so that `rollout undo` has a revision to go back to).
 import { join } from "node:path";
+import { REPO_ROOT } from "./driftguard.js";
 import { writeKubeconfigWithToken } from "./kubeconfig.js";
 import { kubectlOk } from "./kubectl.js";
 import {
@@ -51,7 +52,8 @@ subjects:
 `;
 
 // What driftguard itself may do (the chart's ClusterRole says the same): watch RBAC objects and
-// namespaces, and write audit-mode Events. Nothing else: no read of Deployments, no Secrets.
+// namespaces, write audit-mode Events and the Reports, and hold the writers' Lease (the chart's Role
+// limits it to the release namespace; here any). Nothing else: no read of Deployments, no Secrets.
 const DRIFTGUARD_ROLE = `apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata: {name: driftguard}
@@ -65,6 +67,15 @@ rules:
   - apiGroups: [""]
     resources: [events]
     verbs: [create]
+  - apiGroups: [openreports.io]
+    resources: [reports]
+    verbs: [get, list, watch, create, update, patch, delete]
+  - apiGroups: [wgpolicyk8s.io]
+    resources: [policyreports]
+    verbs: [get, list, watch, create, update, patch, delete]
+  - apiGroups: [coordination.k8s.io]
+    resources: [leases]
+    verbs: [get, create, update]
 ---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRoleBinding
@@ -83,6 +94,7 @@ export async function prepareCluster(
   for (const ns of new Set([ENFORCE_NS, AUDIT_NS, FLOW_NS, DOOMED_NS, ARGOCD_NS, ...corpusNamespaces])) {
     await admin(["create", "namespace", ns]);
   }
+  await installReportCrds(testbed);
   await admin(["apply", "-f", "-"], EDITOR_ROLE);
   await admin(["apply", "-f", "-"], DRIFTGUARD_ROLE);
   for (const account of [GITOPS, HPA]) {
@@ -121,6 +133,18 @@ export async function prepareCluster(
 }
 
 export const HOLD_FINALIZER = "e2e.driftguard.io/hold";
+
+/** The chart's optional CRDs, the very files it installs with reports.installCRDs, before driftguard starts. */
+export const REPORT_CRDS_DIR = join(REPO_ROOT, "charts", "driftguard", "crds-optional");
+
+async function installReportCrds(testbed: TestbedInfo): Promise<void> {
+  await kubectlOk(testbed, "admin", ["apply", "-f", REPORT_CRDS_DIR]);
+  await kubectlOk(testbed, "admin", [
+    ...["wait", "--for=condition=Established", "--timeout=60s"],
+    ...["crd/reports.openreports.io", "crd/clusterreports.openreports.io"],
+    ...["crd/policyreports.wgpolicyk8s.io", "crd/clusterpolicyreports.wgpolicyk8s.io"],
+  ]);
+}
 
 function withFinalizer(manifest: Record<string, unknown>, finalizer: string): Record<string, unknown> {
   const metadata = manifest.metadata as Record<string, unknown>;
