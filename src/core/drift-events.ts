@@ -55,14 +55,14 @@ function admitEvent(
 ): DriftEventContent {
   const { subject, desired, violations } = decision;
   const verb = reason === "DriftDenied" ? "tried to change" : "changed";
-  const head = `${whoOf(decision)} ${verb} it away from Git (${gitOf(desired.origin)}); ${outcome}:`;
+  const head = `${whoOf(decision)} ${verb} it away from Git (${gitOf(desired.origin)}); ${outcome}`;
   return {
     reason,
     type: "Warning",
     action: "Admit",
     key: subject.key,
     uid,
-    note: cut([head, ...listed(violations, "request")].join("; ")),
+    note: cut(`${head}: ${listed(violations, "request").join("; ")}`),
   };
 }
 

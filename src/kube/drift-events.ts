@@ -129,6 +129,7 @@ function scanWriter(parts: ScanWriterParts) {
   let state: DriftEventsStatus["scan"] = "not attached";
   let chain: Promise<void> = Promise.resolve();
   let pending = 0;
+  let adoption: Promise<void> | undefined;
 
   // Serial: a DriftResolved must not overtake the DriftDetected of the same object while that one
   // looks for other replicas' DriftWarned Events.
@@ -166,7 +167,7 @@ function scanWriter(parts: ScanWriterParts) {
     attach(table: DriftTable, leadership: Leadership | undefined): () => void {
       const lead = (leader: boolean) => {
         if (!leader) state = "follower";
-        else if (state !== "leader" && state !== "adopting") void adoptThenReplay(table);
+        else if (state !== "leader" && state !== "adopting") adoption = adoptThenReplay(table);
       };
       const unsubscribe = table.subscribe((change: DriftChange) => {
         // While adopting, the replay that follows reads the table as it is then.
@@ -182,6 +183,7 @@ function scanWriter(parts: ScanWriterParts) {
     },
     state: () => state,
     settled: async () => {
+      await adoption;
       // Work queued while waiting joins the chain: wait until it stays empty.
       while (pending > 0) await chain;
     },

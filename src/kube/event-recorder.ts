@@ -199,7 +199,8 @@ export function createEventRecorder(options: EventRecorderOptions): EventRecorde
         if (series.has(key)) continue;
         const count = event.series?.count ?? 1;
         series.set(key, {
-          body: event,
+          // Rebuilt, not the stored object: a new Event after this one's TTL must not reuse its name.
+          body: eventBody(content, new Date(at), instance),
           name: event.metadata.name,
           count,
           written: count,
