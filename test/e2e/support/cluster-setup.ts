@@ -51,7 +51,7 @@ subjects:
 `;
 
 // What driftguard itself may do (the chart's ClusterRole says the same): watch RBAC objects and
-// namespaces, and write audit-mode Events. Nothing else: no read of Deployments, no Secrets.
+// namespaces, and write its drift Events. Nothing else: no read of Deployments, no Secrets.
 const DRIFTGUARD_ROLE = `apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata: {name: driftguard}
@@ -62,9 +62,9 @@ rules:
   - apiGroups: [""]
     resources: [namespaces]
     verbs: [get, list, watch]
-  - apiGroups: [""]
+  - apiGroups: [events.k8s.io]
     resources: [events]
-    verbs: [create]
+    verbs: [create, patch, list]
 ---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRoleBinding
