@@ -232,7 +232,8 @@ function eventBody(event: DriftEventContent, at: Date, instance: string): Events
   return {
     apiVersion: "events.k8s.io/v1",
     kind: "Event",
-    metadata: { generateName: `${key.name}.`, namespace: key.namespace },
+    // Not `name.`: events.k8s.io validates generateName as a DNS subdomain prefix (a trailing dash is fine).
+    metadata: { generateName: `${key.name}-`, namespace: key.namespace },
     eventTime: new V1MicroTime(at.getTime()),
     reportingController: REPORTING_CONTROLLER,
     reportingInstance: instance,
