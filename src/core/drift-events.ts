@@ -134,6 +134,7 @@ export function detectedEventFor(
 ): DriftEventContent | undefined {
   const fresh = newDrifts(before, after);
   if (after === undefined || fresh.length === 0) return undefined;
+  if (gitMoved(before, after)) return gitMovedEvent(after, fresh);
   const exempted = new Map<string, { who: string; grant: string }>();
   const warned = new Set<string>();
   for (const answer of answers) {
@@ -149,6 +150,25 @@ export function detectedEventFor(
     ...(unexplained.length > 0 ? [unexplainedPart(unexplained, lastWrite)] : []),
   ];
   return scanEvent(after, "DriftDetected", "Warning", `${parts.join("; ")}${git}`);
+}
+
+/**
+ * The live object is the one seen before (same resourceVersion) and Git's commit changed: nobody wrote
+ * the drift, Git moved ahead of the cluster (a GitOps sync still to come, or a change not deployed).
+ */
+function gitMoved(before: LiveDrift | undefined, after: LiveDrift): boolean {
+  return (
+    before !== undefined &&
+    after.resourceVersion !== undefined &&
+    before.resourceVersion === after.resourceVersion &&
+    before.origin?.commit !== after.origin?.commit
+  );
+}
+
+function gitMovedEvent(after: LiveDrift, fresh: readonly Drift[]): DriftEventContent {
+  const git = after.origin ? gitOf(after.origin) : "a new commit";
+  const note = `${listed(fresh, "live").join(", ")}: Git moved (${git}) and the live object has not followed yet`;
+  return scanEvent(after, "DriftDetected", "Normal", note);
 }
 
 /** The fields each exempt writer changed, one part per writer and grant. */

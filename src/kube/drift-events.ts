@@ -139,7 +139,12 @@ function scanWriter(parts: ScanWriterParts) {
       return;
     }
     pending++;
-    chain = chain.then(work).finally(() => pending--);
+    chain = chain
+      .then(work)
+      .catch((error: unknown) =>
+        parts.logger.warn({ reason, error: describeError(error) }, "could not make the scan's drift Event"),
+      )
+      .finally(() => pending--);
   };
   const onChange = (before: LiveDrift | undefined, after: LiveDrift | undefined) => {
     const resolved = resolvedEventFor(before, after);

@@ -237,6 +237,21 @@ describe("scan Events", () => {
     );
   });
 
+  it("Git moving ahead of an unchanged live object is said as such, as a Normal Event", () => {
+    const before = liveDrift([]);
+    const after = { ...liveDrift([IMAGE]), origin: { ...ORIGIN, commit: "fedcba9876543210" } };
+    const event = detectedEventFor(before, after, [], { manager: "kubectl-edit", time: undefined });
+    expect(event).toMatchObject({ reason: "DriftDetected", type: "Normal" });
+    expect(event?.note).toBe(
+      `${IMAGE.path}: Git "nginx:1.25", live "nginx:9": Git moved (apps/web.yaml at fedcba9) and the live object has not followed yet`,
+    );
+    // A write of the object at the same time is a write: not Git's move alone.
+    const written = { ...after, resourceVersion: "8" };
+    expect(detectedEventFor(before, written, [], undefined)?.note).toContain(
+      "no admission answer explains it",
+    );
+  });
+
   it.each([
     { name: "drifted → in sync", before: liveDrift([REPLICAS]), after: liveDrift([]), resolved: true },
     { name: "in sync → drifted", before: liveDrift([]), after: liveDrift([REPLICAS]), resolved: false },

@@ -141,6 +141,26 @@ describe("admission Events", () => {
     );
   });
 
+  it("the API server selects driftguard's Events the way a new leader and the DriftWarned look-up ask for them", async () => {
+    // A new leader lists its DriftDetected Events, and looks for other replicas' DriftWarned, with these.
+    const names = async (args: string[]) =>
+      (
+        JSON.parse(
+          await kubectlOk(testbed, "admin", ["get", "events.events.k8s.io", ...args, "-o", "json"]),
+        ) as {
+          items: DriftEvent[];
+        }
+      ).items.map((e) => e.metadata.name);
+    const mine = "reason=DriftDenied,reportingController=driftguard.io/webhook";
+    const everywhere = await names(["-A", "--field-selector", mine]);
+    const ofObject = await names(["-n", NS, "--field-selector", `${mine},regarding.uid=${uids[NS]}`]);
+    const denied = (await eventsOf("DriftDenied", NS)).map((e) => e.metadata.name);
+    expect(denied.length).toBeGreaterThan(0);
+    expect(everywhere).toEqual(expect.arrayContaining(denied));
+    expect(ofObject.sort()).toEqual(denied.sort());
+    expect(await names(["-n", NS, "--field-selector", `${mine},regarding.uid=no-such-uid`])).toEqual([]);
+  });
+
   it("an audit-mode allowance leaves DriftWarned", async () => {
     const result = await setImage(AUDIT_NS, "nginx:warned");
     expect(result.code, result.stderr).toBe(0);
