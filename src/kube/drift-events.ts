@@ -43,8 +43,6 @@ export interface DriftEventsOptions {
   logger: pino.Logger;
   /** Config `report.events` (off: no Event at all) and `report.eventQueue` (the bound). */
   config: { events: boolean; eventQueue: number };
-  /** The object's last write from its managedFields (core lastWriteOf), when the scan keeps the object. */
-  lastWriteOf?: (uid: string) => LastWrite | undefined;
   /** How long an answer explains the scan's drift. */
   answerWindowMs?: number;
   seriesWindowMs?: number;
@@ -63,13 +61,24 @@ export interface DriftEventsStatus {
 export interface DriftEvents {
   /** Feed of every admission answer (the runtime's onDecision); `uid` is the Deployment's. */
   decided(decision: Decision, uid: string | undefined): void;
-  /** Writes the scan's Events while this replica leads (always, without `leadership`). */
-  attachScan(table: DriftTable, leadership: Leadership | undefined): () => void;
+  /**
+   * Writes the scan's Events while this replica leads (always, without `leadership`). `lastWriteOf`
+   * names who last wrote an object (core lastWriteOf on the live object's managedFields), when the
+   * scan keeps the objects; without it, unexplained drift names no manager.
+   */
+  attachScan(
+    table: DriftTable,
+    leadership: Leadership | undefined,
+    lastWriteOf?: LastWriteLookup,
+  ): () => void;
   counts(): EventCounts;
   status(): DriftEventsStatus;
   /** Resolves when the scan's pending changes and every queued write are done. */
   drain(): Promise<void>;
 }
+
+/** The last write of the Deployment with this uid, from the scan's copy of it. */
+export type LastWriteLookup = (uid: string) => LastWrite | undefined;
 
 const ANSWER_WINDOW_MS = 10 * 60_000;
 const REMEMBERED_OBJECTS = 10_000;
@@ -97,7 +106,8 @@ export function createDriftEvents(options: DriftEventsOptions): DriftEvents {
       const answer = admissionAnswerFor(decision, uid, now());
       if (answer) memory.remember(answer);
     },
-    attachScan: (table, leadership) => (options.config.events ? scan.attach(table, leadership) : () => {}),
+    attachScan: (table, leadership, lastWriteOf) =>
+      options.config.events ? scan.attach(table, leadership, lastWriteOf) : () => {},
     counts: () => recorder.counts(),
     status: () => ({
       enabled: options.config.events,
@@ -119,7 +129,7 @@ interface ScanWriterParts {
   recorder: EventRecorder;
   memory: AnswerMemory;
   config: { eventQueue: number };
-  lastWriteOf?: (uid: string) => LastWrite | undefined;
+  lastWriteOf?: LastWriteLookup | undefined;
   now: () => number;
   windowMs: number;
 }
@@ -169,7 +179,8 @@ function scanWriter(parts: ScanWriterParts) {
   };
 
   return {
-    attach(table: DriftTable, leadership: Leadership | undefined): () => void {
+    attach(table: DriftTable, leadership: Leadership | undefined, lastWriteOf?: LastWriteLookup): () => void {
+      parts.lastWriteOf = lastWriteOf;
       const lead = (leader: boolean) => {
         if (!leader) state = "follower";
         else if (state !== "leader" && state !== "adopting") adoption = adoptThenReplay(table);

@@ -278,17 +278,16 @@ function hpaScale(dryRun = false) {
   });
 }
 
-function driftEvents(api: FakeEventsApi, options: { events?: boolean; lastWrite?: boolean } = {}) {
+function driftEvents(api: FakeEventsApi, options: { events?: boolean } = {}) {
   return createDriftEvents({
     api,
     logger: memoryLogger().logger,
     config: { events: options.events ?? true, eventQueue: 100 },
     reportingInstance: "driftguard-0",
-    ...(options.lastWrite
-      ? { lastWriteOf: () => ({ manager: "kubectl-edit", time: "2026-12-02T05:00:00Z" }) }
-      : {}),
   });
 }
+/** The scan's copy of every object was last written by kubectl edit. */
+const KUBECTL_EDIT = () => ({ manager: "kubectl-edit", time: "2026-12-02T05:00:00Z" });
 
 describe("who writes which drift Event", () => {
   it("answers: DriftDenied from any replica, nothing for a dry-run, nothing with report.events off", async () => {
@@ -354,8 +353,8 @@ describe("who writes which drift Event", () => {
   it("drift nobody explains names the last field manager; another replica's DriftWarned explains its field", async () => {
     const api = new FakeEventsApi();
     const table = new FakeTable();
-    const events = driftEvents(api, { lastWrite: true });
-    events.attachScan(table, undefined); // no Lease: a single replica leads
+    const events = driftEvents(api);
+    events.attachScan(table, undefined, KUBECTL_EDIT); // no Lease: a single replica leads
     api.events.set("w", {
       metadata: { name: "w", namespace: "shop" },
       eventTime: new Date(),
@@ -380,17 +379,45 @@ describe("who writes which drift Event", () => {
     const api = new FakeEventsApi();
     const table = new FakeTable();
     table.set(entry([REPLICAS]));
-    const first = driftEvents(api, { lastWrite: true });
-    const detach = first.attachScan(table, undefined);
+    const first = driftEvents(api);
+    const detach = first.attachScan(table, undefined, KUBECTL_EDIT);
     await first.drain();
     detach();
     expect(api.byReason("DriftDetected")).toHaveLength(1);
 
-    const restarted = driftEvents(api, { lastWrite: true });
-    restarted.attachScan(table, undefined);
+    const restarted = driftEvents(api);
+    restarted.attachScan(table, undefined, KUBECTL_EDIT);
     await restarted.drain();
     expect(api.byReason("DriftDetected")).toHaveLength(1);
     expect(api.byReason("DriftDetected")[0]?.series).toBeUndefined();
     expect(restarted.counts().DriftDetected).toEqual({ written: 0, deduplicated: 1, dropped: 0, failed: 0 });
+  });
+
+  it("a leader that loses the Lease writes no more scan Events; a failing step is logged and the next one runs", async () => {
+    const api = new FakeEventsApi();
+    const table = new FakeTable();
+    const leadership = new FakeLeadership();
+    leadership.leader = true;
+    const log = memoryLogger();
+    const events = createDriftEvents({ api, logger: log.logger, config: { events: true, eventQueue: 100 } });
+    let calls = 0;
+    events.attachScan(table, leadership, () => {
+      calls++;
+      if (calls === 1) throw new Error("the scan's cache is gone");
+      return undefined;
+    });
+    await events.drain();
+    table.set(entry([REPLICAS], "a")); // its step throws
+    table.set(entry([REPLICAS], "b"));
+    await events.drain();
+    expect(api.byReason("DriftDetected").map((e) => e.regarding?.name)).toEqual(["b"]);
+    expect(log.lines.some((l) => l.msg === "could not make the scan's drift Event")).toBe(true);
+    leadership.set(false);
+    table.set(entry([], "b"));
+    table.set(entry([REPLICAS], "c"));
+    await events.drain();
+    expect(api.byReason("DriftResolved")).toEqual([]);
+    expect(api.byReason("DriftDetected")).toHaveLength(1);
+    expect(events.status().scan).toBe("follower");
   });
 });
