@@ -4,9 +4,8 @@ import type pino from "pino";
 import { createAdmit } from "./admission/admit.js";
 import type { AdmissionHandler, ClusterParts, Readiness } from "./admission/contract.js";
 import { DesiredState } from "./admission/desired-state.js";
-import { createMetrics, type Metrics } from "./admission/metrics.js";
+import { createMetrics, eventMetrics, type Metrics } from "./admission/metrics.js";
 import type { Config } from "./config/types.js";
-import { auditEventFor } from "./core/audit-event.js";
 import { checkRenderTools } from "./render/tool-check.js";
 import type { RenderTools, ToolStatus } from "./render/tools.js";
 import { createGitSource, defaultRendering } from "./sources/git-source.js";
@@ -36,6 +35,7 @@ export function createRuntime(config: Config, logger: pino.Logger, cluster?: Clu
   for (const source of sources) source.onChange(() => state.rebuild());
   const metrics = createMetrics(sources, state);
   rendering.observe = (render) => metrics.recordRender(render);
+  if (cluster?.eventCounts) eventMetrics(metrics.registry, cluster.eventCounts);
   const admit = createAdmit({
     state,
     sources,
@@ -46,8 +46,7 @@ export function createRuntime(config: Config, logger: pino.Logger, cluster?: Clu
     onFetch: (outcome) => metrics.recordOnDemandFetch(outcome),
     onDecision: (decision, request, seconds) => {
       metrics.recordDecision(decision, seconds);
-      const event = cluster?.recordEvent ? auditEventFor(decision) : undefined;
-      if (event) cluster?.recordEvent?.(event, uidOf(request.oldObject ?? request.object));
+      cluster?.decided?.(decision, uidOf(request.oldObject ?? request.object));
     },
   });
   const apps = config.sources.flatMap((source) => source.apps ?? []);

@@ -28,7 +28,7 @@ export interface AdmitDependencies {
   now?: () => number;
   /** Monotonic milliseconds, for the time an answer took. */
   elapsedClock?: () => number;
-  /** Called once per answered request (metrics, audit-mode Events), with the seconds it took. */
+  /** Called once per answered request (metrics, drift Events), with the seconds it took. */
   onDecision?: (decision: Decision, request: AdmissionRequest, seconds: number) => void;
   /** Called once per on-demand fetch, with what it brought. */
   onFetch?: (outcome: FetchOutcome) => void;

@@ -4,7 +4,7 @@
 // (biome.json enforces it). Types only, built on the core's.
 import type { Logger } from "pino";
 import type { AdmissionRequest, AdmissionResponse } from "../core/admission.js";
-import type { AuditEvent } from "../core/audit-event.js";
+import type { Decision } from "../core/decision.js";
 import type { GrantResolver } from "../core/exemptions.js";
 import type { LiveDrift } from "../core/live-drift.js";
 import type { ObjectKey, Requester } from "../core/types.js";
@@ -40,8 +40,13 @@ export interface ClusterView {
 /** What the cluster adds, when driftguard can see one (serve with a kubeconfig or in a pod, check --rbac). */
 export interface ClusterParts {
   view: ClusterView;
-  /** Writes audit-mode Events; `uid` is the Deployment's. */
-  recordEvent?: (event: AuditEvent, uid: string | undefined) => void;
+  /**
+   * Every admission answer, for the drift Events (DriftDenied, DriftWarned; and what explains the scan's
+   * drift). Must not block: it queues. `uid` is the Deployment's, when the request carries one.
+   */
+  decided?: (decision: Decision, uid: string | undefined) => void;
+  /** Drift Events by reason and outcome (written, deduplicated, dropped, failed), for the metrics. */
+  eventCounts?: () => Readonly<Record<string, Readonly<Record<string, number>>>>;
   /** Extra readiness details (watch states). */
   status?: () => unknown;
   /**

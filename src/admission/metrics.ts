@@ -154,3 +154,25 @@ function appGauge(
     },
   });
 }
+
+/**
+ * `driftguard_events_total{reason,outcome}`: drift Events by reason (DriftDenied, DriftWarned,
+ * DriftDetected, DriftResolved) and what became of them (written, deduplicated into a series, dropped
+ * with the queue full, failed). Read from the recorder's own counts at scrape time.
+ */
+export function eventMetrics(
+  registry: Registry,
+  counts: () => Readonly<Record<string, Readonly<Record<string, number>>>>,
+): void {
+  new Counter({
+    name: "driftguard_events_total",
+    help: "Drift Events by reason and outcome (written, deduplicated into a series, dropped with the queue full, failed).",
+    labelNames: ["reason", "outcome"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [reason, outcomes] of Object.entries(counts()))
+        for (const [outcome, value] of Object.entries(outcomes)) this.inc({ reason, outcome }, value);
+    },
+  });
+}

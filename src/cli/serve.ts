@@ -53,7 +53,7 @@ async function startParts(config: Config, logger: Logger, parts: StartedParts): 
   const certificates = startCertificates(config, logger);
   if (certificates) parts.add("certificates", () => certificates.stop());
   await certificates?.ready;
-  const cluster = connectCluster(config.kubernetes, process.env, logger);
+  const cluster = connectCluster(config.kubernetes, process.env, logger, config.report);
   if (cluster) parts.add("cluster watch", () => cluster.stop());
   const runtime = createRuntime(config, logger, cluster?.parts);
   parts.add("Git sources", () => runtime.stop());

@@ -44,7 +44,7 @@ export interface ReportConfig {
   readonly maxResults: number;
   /** events.k8s.io/v1 Events on the Deployment: DriftDenied, DriftWarned, DriftDetected, DriftResolved. */
   readonly events: boolean;
-  /** Events waiting to be written; past it they are dropped and counted (driftguard_events_dropped_total). */
+  /** Events waiting to be written; past it they are dropped and counted (driftguard_events_total{outcome="dropped"}). */
   readonly eventQueue: number;
   /** A per-Deployment drift gauge (one series per managed Deployment: opt-in, for cardinality). */
   readonly objectMetrics: boolean;

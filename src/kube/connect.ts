@@ -3,15 +3,17 @@
 // so that the demo and offline use never need a cluster.
 import type pino from "pino";
 import type { ClusterParts } from "../admission/contract.js";
-import type { KubernetesConfig } from "../config/types.js";
+import type { KubernetesConfig, ReportConfig } from "../config/types.js";
 import { watchCluster } from "./cluster-watch.js";
-import { createEventRecorder } from "./event-recorder.js";
+import { createDriftEvents, type DriftEvents } from "./drift-events.js";
 import { loadKubeConfig, runningInPod } from "./kubeconfig.js";
 
 const RBAC_GRACE_MS = 30_000;
 
 export interface ClusterConnection {
   parts: ClusterParts;
+  /** The drift Events; the live scan attaches its table (`events.attachScan(table, leadership)`). */
+  events: DriftEvents;
   stop(): Promise<void>;
 }
 
@@ -19,16 +21,17 @@ export function connectCluster(
   config: KubernetesConfig,
   env: NodeJS.ProcessEnv,
   logger: pino.Logger,
+  report: Pick<ReportConfig, "events" | "eventQueue"> = { events: true, eventQueue: 1000 },
 ): ClusterConnection | undefined {
   const inPod = runningInPod(env);
   if (config.watch === "off" || (config.watch === "auto" && !inPod && config.kubeconfig === undefined)) {
-    logger.info("not watching the API server (kubernetes.watch): no RBAC grants, no audit-mode events");
+    logger.info("not watching the API server (kubernetes.watch): no RBAC grants, no drift Events");
     return undefined;
   }
   const kubeConfig = loadKubeConfig(config, env);
   const log = logger.child({ component: "kubernetes" });
   const watch = watchCluster({ kubeConfig, logger: log, resyncMs: config.resyncMs });
-  const events = createEventRecorder({ kubeConfig, logger: log });
+  const events = createDriftEvents({ kubeConfig, logger: log, config: report });
   // Ready once the RBAC objects are listed, or after a grace period without them: a replica that never
   // gets ready (say, its ClusterRole is missing) would leave the webhook with no endpoint, and with
   // failurePolicy Fail every Deployment write would fail. Until the list arrives it answers as if no
@@ -49,10 +52,12 @@ export function connectCluster(
   });
   logger.info({ server: kubeConfig.getCurrentCluster()?.server }, "watching RBAC objects and namespaces");
   return {
+    events,
     parts: {
       view: watch,
-      recordEvent: (event, uid) => events.record(event, uid),
-      status: () => ({ ...watch.status(), events: events.stats() }),
+      decided: (decision, uid) => events.decided(decision, uid),
+      eventCounts: () => events.counts(),
+      status: () => ({ ...watch.status(), events: events.status() }),
       synced: () => synced,
     },
     async stop() {

@@ -1,8 +1,8 @@
 // The verdict table: for every kind of lookup, mode and policy, the one verdict decide computes, and
 // the response, audit annotations and Event that read it. The response never disagrees with it.
 import { describe, expect, it } from "vitest";
-import { auditEventFor } from "../../src/core/audit-event.js";
 import { decide } from "../../src/core/decide.js";
+import { admissionEventFor } from "../../src/core/drift-events.js";
 import type { Lookup } from "../../src/core/lookup.js";
 import type { Policy } from "../../src/core/policy.js";
 import { respond } from "../../src/core/respond.js";
@@ -239,12 +239,14 @@ describe("the verdict", () => {
     expect(response.auditAnnotations?.decision).toBe(row.annotation);
   });
 
-  it("leaves an audit-mode Event exactly when enforce would have denied what audit let through", () => {
+  it("leaves DriftWarned exactly when enforce would have denied what audit let through, DriftDenied on a managed denial", () => {
     for (const row of ROWS) {
       const { decision } = run(row);
-      const expected =
+      const warned =
         row.mode === "audit" && row.outcome === "warn" && row.wouldDeny && row.lookup === "managed";
-      expect(auditEventFor(decision) !== undefined, row.name).toBe(expected);
+      const denied = row.outcome === "deny" && row.lookup === "managed";
+      const expected = warned ? "DriftWarned" : denied ? "DriftDenied" : undefined;
+      expect(admissionEventFor(decision, undefined)?.reason, row.name).toBe(expected);
     }
   });
 

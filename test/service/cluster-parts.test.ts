@@ -1,13 +1,14 @@
 // What the cluster adds to the admission service, without a cluster: readiness that waits for the first
-// list of RBAC objects, grants and terminating namespaces from the ClusterView, and audit-mode Events
-// handed to the recorder (with the Deployment's uid) only when they are due.
+// list of RBAC objects, grants and terminating namespaces from the ClusterView, and every decision handed
+// to the drift Events with the Deployment's uid (which map a dry-run to no Event).
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { staticClusterView } from "../../src/admission/cluster-view.js";
 import { parseConfig } from "../../src/config/load-config.js";
-import type { AuditEvent } from "../../src/core/audit-event.js";
+import type { Decision } from "../../src/core/decision.js";
+import { admissionEventFor } from "../../src/core/drift-events.js";
 import { createRuntime, type Runtime } from "../../src/runtime.js";
 import { deploymentManifest, deploymentYaml } from "../support/deployments.js";
 import { createTestRepo } from "../support/git/test-repo.js";
@@ -22,7 +23,7 @@ describe("the runtime with cluster parts", () => {
   let runtime: Runtime;
   let synced = false;
   let terminating = false;
-  const events: { event: AuditEvent; uid: string | undefined }[] = [];
+  const events: { decision: Decision; uid: string | undefined }[] = [];
 
   beforeAll(async () => {
     tmp = await makeTempDir();
@@ -40,7 +41,7 @@ describe("the runtime with cluster parts", () => {
     });
     runtime = createRuntime(config, pino({ level: "silent" }), {
       view: { grantsFor: view.grantsFor, namespaceTerminating: () => terminating },
-      recordEvent: (event, uid) => events.push({ event, uid }),
+      decided: (decision, uid) => events.push({ decision, uid }),
       synced: () => synced,
     });
     await runtime.started;
@@ -56,14 +57,17 @@ describe("the runtime with cluster parts", () => {
     expect(runtime.readiness().ready).toBe(true);
   });
 
-  it("hands an audit-mode drift to the event recorder with the Deployment's uid; a dry-run does not", async () => {
+  it("hands each decision to the drift Events with the Deployment's uid; a dry-run's maps to no Event", async () => {
     const edit = request({ operation: "UPDATE", object: live("nginx:2"), oldObject: live("nginx:1.25") });
     expect((await runtime.admit(edit)).allowed).toBe(true);
     expect(events).toHaveLength(1);
     expect(events[0]?.uid).toBe("uid-web-1");
-    expect(events[0]?.event.message).toContain("containers[name=main].image");
+    const event = events[0] && admissionEventFor(events[0].decision, events[0].uid);
+    expect(event?.reason).toBe("DriftWarned");
+    expect(event?.note).toContain("containers[name=main].image");
     await runtime.admit({ ...edit, dryRun: true });
-    expect(events).toHaveLength(1);
+    expect(events).toHaveLength(2);
+    expect(events[1] && admissionEventFor(events[1].decision, events[1].uid)).toBeUndefined();
   });
 
   it("a DELETE passes while the view says the namespace terminates", async () => {

@@ -2,7 +2,7 @@
 // fine enough to read a p99 near 1 ms, and on-demand fetches by outcome (all four present from start).
 import { describe, expect, it } from "vitest";
 import { DesiredState } from "../../src/admission/desired-state.js";
-import { createMetrics } from "../../src/admission/metrics.js";
+import { createMetrics, eventMetrics } from "../../src/admission/metrics.js";
 import { decide } from "../../src/core/decide.js";
 import type { Policy } from "../../src/core/policy.js";
 import { fakeSource } from "../support/fake-source.js";
@@ -48,5 +48,19 @@ describe("metrics", () => {
     expect(sample(text, "driftguard_admission_would_deny_total", 'kind="unmanaged"')).toBe(1);
     for (const outcome of ["fresh", "unchanged", "failed"])
       expect(sample(text, "driftguard_ondemand_fetches_total", `outcome="${outcome}"`)).toBe(0);
+  });
+
+  it("exports the drift Events' counts by reason and outcome, as they are at scrape time", async () => {
+    const source = fakeSource("apps");
+    const metrics = createMetrics([source], new DesiredState([source], testPolicy()));
+    const counts = { DriftDenied: { written: 2, deduplicated: 1, dropped: 0, failed: 0 } };
+    eventMetrics(metrics.registry, () => counts);
+    const before = await metrics.registry.metrics();
+    expect(sample(before, "driftguard_events_total", 'reason="DriftDenied",outcome="written"')).toBe(2);
+    expect(sample(before, "driftguard_events_total", 'reason="DriftDenied",outcome="dropped"')).toBe(0);
+    counts.DriftDenied.dropped = 3;
+    const after = await metrics.registry.metrics();
+    expect(sample(after, "driftguard_events_total", 'reason="DriftDenied",outcome="dropped"')).toBe(3);
+    expect(sample(after, "driftguard_events_total", 'reason="DriftDenied",outcome="written"')).toBe(2);
   });
 });

@@ -52,7 +52,7 @@ subjects:
 `;
 
 // What driftguard itself may do (the chart's ClusterRole says the same): watch RBAC objects and
-// namespaces, write audit-mode Events and the Reports, and hold the writers' Lease (the chart's Role
+// namespaces, write its drift Events and the Reports, and hold the writers' Lease (the chart's Role
 // limits it to the release namespace; here any). Nothing else: no read of Deployments, no Secrets.
 const DRIFTGUARD_ROLE = `apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
@@ -64,9 +64,9 @@ rules:
   - apiGroups: [""]
     resources: [namespaces]
     verbs: [get, list, watch]
-  - apiGroups: [""]
+  - apiGroups: [events.k8s.io]
     resources: [events]
-    verbs: [create]
+    verbs: [create, patch, list]
   - apiGroups: [openreports.io]
     resources: [reports]
     verbs: [get, list, watch, create, update, patch, delete]
