@@ -1,4 +1,6 @@
 // Audit events → the admission requests `replay` judges: table-driven from hand-made audit lines.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { type AuditItem, AuditReader, groupOfPrintedPath, NOT_JUDGED } from "../../src/core/audit-replay.js";
 import type { JsonObject } from "../../src/core/types.js";
@@ -267,4 +269,61 @@ test.each([
   ["((", "other"],
 ])("groupOfPrintedPath(%s) = %s", (path, group) => {
   expect(groupOfPrintedPath(path)).toBe(group);
+});
+
+describe("real lines written by the test bed's kube-apiserver (test/cli/fixtures/testbed-audit.log)", () => {
+  // Captured by replay.e2e.ts's edits; managedFields and the last-applied annotation were cut out to
+  // keep the file small. Audit events carry no credentials.
+  const lines = readFileSync(join(import.meta.dirname, "../cli/fixtures/testbed-audit.log"), "utf8")
+    .split("\n")
+    .filter(Boolean);
+  const items = readAll(lines);
+
+  test("the admin's create, the dry run, alice's set image and scale; a denial by driftguard; a conflict", () => {
+    expect(
+      items.map((item) => (item.kind === "request" ? `${item.kind} ${item.request.operation}` : item.kind)),
+    ).toEqual([
+      "request CREATE",
+      "skipped",
+      "request UPDATE",
+      "request UPDATE",
+      "denied-at-time",
+      "denied-at-time",
+    ]);
+    expect(items[1]).toEqual({ kind: "skipped", reason: "dry run" });
+  });
+
+  test("set image: old from the create, new as stored, alice's groups", () => {
+    const item = items[2] as Extract<AuditItem, { kind: "request" }>;
+    expect(item.event).toMatchObject({
+      user: "alice",
+      namespace: "e2e-audit",
+      name: "replayed",
+      verb: "patch",
+    });
+    expect(item.request.userInfo.groups).toContain("team-a");
+    const image = (o: unknown) => (o as any).spec.template.spec.containers[0].image;
+    expect(image(item.request.oldObject)).toBe("nginx:1.27.3");
+    expect(image(item.request.object)).toBe("nginx:replayed");
+  });
+
+  test("scale: a Scale to 4 replicas over the stored 2", () => {
+    const item = items[3] as Extract<AuditItem, { kind: "request" }>;
+    expect(item.request).toMatchObject({
+      subResource: "scale",
+      object: { kind: "Scale", spec: { replicas: 4 } },
+    });
+    expect(item.request.oldObject).toMatchObject({ spec: { replicas: 2 } });
+  });
+
+  test("driftguard's denial names its field; the 409 conflict is someone else's refusal", () => {
+    expect(items[4]).toMatchObject({
+      kind: "denied-at-time",
+      byDriftguard: true,
+      code: 403,
+      paths: ["spec.template.spec.containers[name=web].image"],
+      event: { namespace: "e2e-enforce", user: "alice" },
+    });
+    expect(items[5]).toMatchObject({ kind: "denied-at-time", byDriftguard: false, code: 409, paths: [] });
+  });
 });
