@@ -1,5 +1,6 @@
 // `driftguard diff`: how live Deployments differ from Git. From a file or standard input (`kubectl get
 // deploy -o yaml`, a List too), or read from the cluster itself with --cluster (a plan: docs/contract.md §7).
+import type { KubernetesConfig } from "../config/types.js";
 import { driftReport, type ReportError, type ReportInput } from "../core/drift-report.js";
 import { describeOrigin, formatValue } from "../core/format.js";
 import { asObject } from "../core/json.js";
@@ -106,11 +107,7 @@ function driftOf(object: JsonObject, runtime: Runtime, policy: Policy) {
 /** Namespaces a scan never reports on: the control plane's own, as the webhook skips it. */
 const SKIPPED_NAMESPACES = new Set(["kube-system"]);
 
-async function readCluster(
-  kubernetes: Parameters<typeof loadKubeConfig>[0],
-  namespaces: readonly string[],
-  policy: Policy,
-) {
+async function readCluster(kubernetes: KubernetesConfig, namespaces: readonly string[], policy: Policy) {
   const { fetchPage, server } = kubeConfigFetcher(loadKubeConfig(kubernetes, process.env));
   const listed = await listDeployments(fetchPage, namespaces, server);
   const objects = listed.objects.filter((object) => {

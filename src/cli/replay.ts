@@ -5,9 +5,10 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import type { ClusterParts } from "../admission/contract.js";
+import { isGitOpsMiss } from "../admission/history-hook.js";
 import type { AdmissionRequest } from "../core/admission.js";
 import { type AuditItem, AuditReader, groupOfPrintedPath } from "../core/audit-replay.js";
-import { decide } from "../core/decide.js";
+import { decide, ignoredDecision } from "../core/decide.js";
 import type { Decision } from "../core/decision.js";
 import { reportGroupOf } from "../core/live-drift.js";
 import type { Policy } from "../core/policy.js";
@@ -77,19 +78,21 @@ export async function runReplay(args: string[]): Promise<number> {
 }
 
 async function checkReadable(file: string): Promise<void> {
+  let isFile: boolean;
   try {
-    if (!(await stat(file)).isFile()) throw Object.assign(new Error("not a file"), { code: "EISDIR" });
+    isFile = (await stat(file)).isFile();
   } catch (error) {
-    throw new DriftguardError(
-      "DG_AUDIT_LOG_UNREADABLE",
-      `cannot read the audit log: ${describeFileError(error)}`,
-      {
-        where: file,
-        hint: "give the file kube-apiserver writes with --audit-log-path",
-        cause: error,
-      },
-    );
+    throw unreadable(file, `cannot read the audit log: ${describeFileError(error)}`, error);
   }
+  if (!isFile) throw unreadable(file, "cannot read the audit log: not a regular file");
+}
+
+function unreadable(file: string, message: string, cause?: unknown): DriftguardError {
+  return new DriftguardError("DG_AUDIT_LOG_UNREADABLE", message, {
+    where: file,
+    hint: "give the file kube-apiserver writes with --audit-log-path (a log being rotated may have moved)",
+    cause,
+  });
 }
 
 /** What every replayed request is decided with. */
@@ -111,14 +114,12 @@ async function replayFile(file: string, judge: Judge, tally: ReplayTally): Promi
       await tallyItem(reader.read(line), number, judge, tally);
     }
   } catch (error) {
-    throw new DriftguardError(
-      "DG_AUDIT_LOG_UNREADABLE",
+    // Only the file can fail here: reading lines and deciding them never throws (AuditReader, decide).
+    if (error instanceof DriftguardError) throw error;
+    throw unreadable(
+      file,
       `reading the audit log failed after line ${number}: ${describeFileError(error)}`,
-      {
-        where: file,
-        hint: "check the file; a log being rotated may have been moved away",
-        cause: error,
-      },
+      error,
     );
   }
 }
@@ -151,27 +152,23 @@ async function tallyItem(item: AuditItem, line: number, judge: Judge, tally: Rep
 async function decideReplayed(request: AdmissionRequest, judge: Judge): Promise<Decision> {
   const { runtime, cluster } = judge;
   const subject = subjectOf(request);
+  // The reader makes requests for Deployments only; anything else is not judged, as admission says.
+  if (typeof subject === "string") return ignoredDecision(subject);
   const decideNow = () =>
     decide({
       request,
-      lookup: runtime.state.lookup(typeof subject === "string" ? { namespace: "", name: "" } : subject.key),
+      subject,
+      lookup: runtime.state.lookup(subject.key),
       policy: judge.policy,
       // Whether a namespace was being deleted then is not in the log: its deletes are judged as any.
       namespaceTerminating: false,
-      grant:
-        typeof subject === "string" ? undefined : cluster?.view.grantsFor(subject.requester, subject.key),
+      grant: cluster?.view.grantsFor(subject.requester, subject.key),
     });
   const decision = decideNow();
   // A GitOps identity applying an older commit (a rollback): read the object's history, as admit does.
-  if (
-    decision.kind === "judged" &&
-    decision.gitops === "no-matching-revision" &&
-    typeof subject !== "string"
-  ) {
-    await runtime.state.loadHistory(subject.key);
-    return decideNow();
-  }
-  return decision;
+  if (!isGitOpsMiss(decision)) return decision;
+  await runtime.state.loadHistory(subject.key);
+  return decideNow();
 }
 
 /**
