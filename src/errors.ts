@@ -11,6 +11,9 @@ export const ERROR_CODES = {
   DG_CONFIG_INVALID: "the config file cannot be read, or breaks the schema or a cross-field rule",
   DG_RBAC_LOAD: "RBAC files for check --rbac cannot be read, or hold an object the API server would refuse",
   DG_KUBECONFIG_INVALID: "Kubernetes credentials (kubeconfig or the pod's service account) cannot be loaded",
+  DG_CLUSTER_UNREACHABLE:
+    "the API server cannot be reached, refused the credentials, or failed to answer a read of Deployments",
+  DG_AUDIT_LOG_UNREADABLE: "the audit log given to replay cannot be opened or read",
   DG_TLS_UNUSABLE: "the serving certificate or key cannot be read, does not parse, or the two do not match",
   DG_LISTEN_FAILED: "the HTTPS server cannot listen on the configured host and port",
   DG_PUSH_TOKEN_UNREADABLE: "the push webhook's token file cannot be read",

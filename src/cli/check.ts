@@ -38,7 +38,8 @@ export async function runCheck(args: string[]): Promise<number> {
   );
 }
 
-async function rbacFrom(dir: string) {
+/** The RBAC objects of --rbac DIR as a ClusterView (check and replay). */
+export async function rbacFrom(dir: string) {
   let loaded: LoadedRbac;
   try {
     loaded = await loadRbacDir(dir);

@@ -1,30 +1,82 @@
-// `driftguard diff`: how live Deployments (`kubectl get deploy -o yaml`, a List too) differ from Git.
+// `driftguard diff`: how live Deployments differ from Git. From a file or standard input (`kubectl get
+// deploy -o yaml`, a List too), or read from the cluster itself with --cluster (a plan: docs/contract.md §7).
+import type { KubernetesConfig } from "../config/types.js";
+import { driftReport, type ReportError, type ReportInput } from "../core/drift-report.js";
 import { describeOrigin, formatValue } from "../core/format.js";
 import { asObject } from "../core/json.js";
-import { keyOfLive, liveDriftOf } from "../core/live-drift.js";
+import { keyOfLive, liveDriftOf, modeOf } from "../core/live-drift.js";
+import { planText } from "../core/plan-text.js";
 import type { Policy } from "../core/policy.js";
 import type { JsonObject } from "../core/types.js";
 import { DriftguardError } from "../errors.js";
+import { kubeConfigFetcher, listDeployments } from "../kube/deployment-list.js";
+import { loadKubeConfig } from "../kube/kubeconfig.js";
 import type { Runtime } from "../runtime.js";
 import { readYamlDocuments } from "../sources/yaml-reader.js";
 import { parse } from "./args.js";
+import { CliError } from "./errors.js";
 import { inputName, readInput } from "./input.js";
 import { withSyncedRuntime } from "./synced-runtime.js";
 
-const HELP = `driftguard diff --config FILE [LIVE.yaml | -]
+const HELP = `driftguard diff --config FILE [-o text|json] [LIVE.yaml | -]
+driftguard diff --config FILE --cluster [--namespace NS]... [-o text|json] [--exit-code=false]
 
 Syncs the config's Git sources once and reports, for every Deployment in the input (the output of
 \`kubectl get deployments -o yaml\`, one object or a List), the fields where it differs from Git.
 Labels and annotations a GitOps tool writes at apply time (config gitops.marks) are listed as such and
 do not count as drift.
-Exit status: 0 no drift, 1 drift (or objects not in Git), 2 error.`;
+
+--cluster         read the live Deployments from the cluster (config kubernetes.kubeconfig, else
+                  KUBECONFIG or ~/.kube/config) instead of an input, and print a plan: a header per
+                  drifted object (Deployment ns/name — source, commit, file), a line per field
+                  (~ path: Git → live, + added by hand, - removed from Git's), secrets as <masked> or
+                  <changed>, then "N drifted, M in sync, K unmanaged, E errors". Namespaces in mode off
+                  and kube-system are left out; a namespace the credentials may not list is an error
+                  entry. Needs list on deployments (all namespaces, or each --namespace).
+--namespace NS    only this namespace (repeatable); default all namespaces.
+-o, --output      text (default) or json: the versioned DriftReport (apiVersion driftguard.io/v1alpha1,
+                  kind DriftReport; docs/contract.md §7).
+--exit-code=false exit 0 whatever the drift, for reports that must not fail a pipeline (errors still 2).
+Exit status: 0 no drift, 1 drift (or objects whose desired state is unknown; in file mode also objects
+not in Git), 2 error (the cluster unreachable, a namespace that could not be listed).`;
+
+const OPTIONS = {
+  config: { type: "string", short: "c" },
+  cluster: { type: "boolean" },
+  namespace: { type: "string", short: "n", multiple: true },
+  output: { type: "string", short: "o" },
+  "exit-code": { type: "string" },
+} as const;
+
+type Output = "text" | "json";
 
 export async function runDiff(args: string[]): Promise<number> {
-  const parsed = parse(args, { config: { type: "string", short: "c" } }, HELP);
+  const parsed = parse(args, OPTIONS, HELP);
   if (!parsed) return 0;
-  const input = parsed.positionals[0];
+  const { values, positionals } = parsed;
+  const output = outputOf(values.output);
+  const exitOnDrift = exitCodeOf(values["exit-code"]);
+  if (values.cluster) {
+    if (positionals.length > 0)
+      throw new CliError(
+        "--cluster reads the cluster: give no input file",
+        "drop the file, or drop --cluster",
+      );
+    return withSyncedRuntime(values.config, async (runtime, config) => {
+      const { objects, errors } = await readCluster(config.kubernetes, values.namespace ?? [], config.policy);
+      const entries = objects.map((object) => ({ drift: driftOf(object, runtime, config.policy) }));
+      return answer(entries, errors, output, exitOnDrift);
+    });
+  }
+  if (values.namespace !== undefined || values["exit-code"] !== undefined)
+    throw new CliError("--namespace and --exit-code go with --cluster", "add --cluster, or drop them");
+  const input = positionals[0];
   const objects = readDeployments(await readInput(input), inputName(input));
-  return withSyncedRuntime(parsed.values.config, async (runtime, config) => {
+  return withSyncedRuntime(values.config, async (runtime, config) => {
+    if (output === "json") {
+      const entries = objects.map((object) => ({ drift: driftOf(object, runtime, config.policy) }));
+      return answer(entries, [], output, true);
+    }
     const lines: string[] = [];
     let drifted = 0;
     for (const object of objects) drifted += report(object, runtime, config.policy, lines) ? 1 : 0;
@@ -32,6 +84,45 @@ export async function runDiff(args: string[]): Promise<number> {
     process.stdout.write(`${lines.join("\n")}\n`);
     return drifted > 0 ? 1 : 0;
   });
+}
+
+function outputOf(value: string | undefined): Output {
+  if (value === undefined || value === "text" || value === "json") return value ?? "text";
+  throw new CliError(`-o ${value}: not an output format`, "give -o text or -o json");
+}
+
+function exitCodeOf(value: string | undefined): boolean {
+  if (value === undefined || value === "true") return true;
+  if (value === "false") return false;
+  throw new CliError(
+    `--exit-code=${value}: not true or false`,
+    "give --exit-code=false to always exit 0 on drift",
+  );
+}
+
+function driftOf(object: JsonObject, runtime: Runtime, policy: Policy) {
+  return liveDriftOf(runtime.state.lookup(keyOfLive(object)), object, policy);
+}
+
+/** Namespaces a scan never reports on: the control plane's own, as the webhook skips it. */
+const SKIPPED_NAMESPACES = new Set(["kube-system"]);
+
+async function readCluster(kubernetes: KubernetesConfig, namespaces: readonly string[], policy: Policy) {
+  const { fetchPage, server } = kubeConfigFetcher(loadKubeConfig(kubernetes, process.env));
+  const listed = await listDeployments(fetchPage, namespaces, server);
+  const objects = listed.objects.filter((object) => {
+    const { namespace } = keyOfLive(object);
+    return !SKIPPED_NAMESPACES.has(namespace) && modeOf(policy, namespace) !== "off";
+  });
+  return { objects, errors: listed.errors };
+}
+
+function answer(entries: ReportInput[], errors: ReportError[], output: Output, exitOnDrift: boolean): number {
+  const report = driftReport(entries, new Date(), errors);
+  process.stdout.write(output === "json" ? `${JSON.stringify(report, null, 2)}\n` : planText(report));
+  if (errors.length > 0) return 2;
+  const drifted = report.summary.drifted + report.summary.unknown > 0;
+  return drifted && exitOnDrift ? 1 : 0;
 }
 
 function report(object: JsonObject, runtime: Runtime, policy: Policy, lines: string[]): boolean {

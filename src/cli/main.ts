@@ -1,13 +1,15 @@
 #!/usr/bin/env node
-// driftguard's command line: `serve`, `check`, `diff`, `lint`, `certs`. Errors go to stderr (what, where,
-// what to do) and exit with the status report-error.ts maps their code to (2); `check`, `diff` and `lint`
-// exit 1 for a denial, drift or problems, which is an answer, not an error.
+// driftguard's command line: `serve`, `check`, `diff`, `replay`, `lint`, `render`, `certs`. Errors go to
+// stderr (what, where, what to do) and exit with the status report-error.ts maps their code to (2);
+// `check`, `diff`, `replay` and `lint` exit 1 for a denial, drift, a would-be denial or problems, which
+// is an answer, not an error.
 import { runCerts } from "./certs.js";
 import { runCheck } from "./check.js";
 import { runDiff } from "./diff.js";
 import { CliError } from "./errors.js";
 import { runLint } from "./lint.js";
 import { runRender } from "./render.js";
+import { runReplay } from "./replay.js";
 import { exitStatusFor, formatError } from "./report-error.js";
 import { runServe } from "./serve.js";
 
@@ -17,6 +19,8 @@ Usage:
   driftguard serve [--config FILE]                   run the HTTPS admission webhook (no config: built-in demo)
   driftguard check --config FILE [--rbac DIR] [REVIEW.json | -]   decide one AdmissionReview offline; exit 0 allowed, 1 denied, 2 error
   driftguard diff  --config FILE [LIVE.yaml | -]     drift of live Deployments from Git; exit 0 none, 1 drift, 2 error
+  driftguard diff  --config FILE --cluster [--namespace NS] [-o text|json]   the same, read from the cluster, as a plan
+  driftguard replay --config FILE --audit-log FILE [--rbac DIR] [-o text|json]   what enforce would have denied in an audit log
   driftguard lint  --config FILE [-o json]           every source's file errors (parse, schema), conflicts and notices; exit 0 clean, 1 problems, 2 error
   driftguard render --config FILE [--app PATH] [-o yaml|json]   what driftguard compares against for each Kustomize/Helm app
   driftguard certs --out DIR --dns NAME [--dns NAME...] [--ip IP...]   make a CA and a serving certificate
@@ -29,6 +33,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   diff: runDiff,
   lint: runLint,
   render: runRender,
+  replay: runReplay,
   certs: runCerts,
 };
 

@@ -43,7 +43,7 @@ describe("driftguard CLI", { timeout: 180_000 }, () => {
     const unknown = await driftguard(["frobnicate"]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('unknown command "frobnicate"');
-    for (const command of ["serve", "check", "diff", "certs"])
+    for (const command of ["serve", "check", "diff", "replay", "certs"])
       expect((await driftguard([command, "--help"])).code).toBe(0);
   });
 
@@ -155,6 +155,36 @@ subjects: [{kind: User, apiGroup: rbac.authorization.k8s.io, name: alice}]
     expect(marked.code, marked.stdout).toBe(0);
     expect(marked.stdout).toContain("in sync with Git (");
     expect(marked.stdout).toContain("metadata.labels (GitOps mark)");
+  });
+
+  it("diff -o json: the versioned DriftReport; --cluster flags misused are usage errors (exit 2)", async () => {
+    const json = await driftguard(
+      ["diff", "--config", config, "-o", "json", "-"],
+      JSON.stringify(live("nginx:6.6")),
+    );
+    expect(json.code).toBe(1);
+    const report = JSON.parse(json.stdout);
+    expect(report).toMatchObject({ apiVersion: "driftguard.io/v1alpha1", kind: "DriftReport" });
+    expect(report.summary).toMatchObject({ drifted: 1, inSync: 0, errors: 0 });
+    expect(report.objects[0].fields[0]).toMatchObject({
+      path: "spec.template.spec.containers[name=web].image",
+      group: "image",
+      change: "changed",
+      git: "nginx:1.25",
+      live: "nginx:6.6",
+      masked: false,
+      mark: false,
+    });
+    for (const [args, message] of [
+      [["--cluster", "file.yaml"], "--cluster reads the cluster: give no input file"],
+      [["--namespace", "shop", "-"], "--namespace and --exit-code go with --cluster"],
+      [["--cluster", "--exit-code=maybe"], "--exit-code=maybe: not true or false"],
+      [["-o", "yaml", "-"], "-o yaml: not an output format"],
+    ] as [string[], string][]) {
+      const run = await driftguard(["diff", "--config", config, ...args], "{}");
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr).toContain(message);
+    }
   });
 
   it("a bad config exits 2 and names every problem with its path", async () => {

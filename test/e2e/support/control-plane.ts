@@ -24,7 +24,7 @@ export interface ControlPlane {
   readonly server: string;
   readonly pki: Pki;
   readonly binDir: string;
-  /** The API server's audit log: one JSON event per request by driftguard's identity. */
+  /** The API server's audit log: driftguard's own requests, and writes of Deployments (AUDIT_POLICY). */
   readonly auditLog: string;
   /** A kubeconfig file that authenticates as `user` (one of the static token users). */
   kubeconfig(user: string): string;
@@ -38,6 +38,12 @@ export interface ControlPlane {
 export const ADMIN = "admin";
 /** driftguard's own identity in the test bed; the API server's audit log records what it asks. */
 export const DRIFTGUARD_USER = "driftguard";
+const CONTROLLER_MANAGER = "system:kube-controller-manager";
+/**
+ * driftguard's own requests at Metadata level (rbac.e2e.ts counts them), then every write of a
+ * Deployment by anyone else but the controllers at RequestResponse level, only once complete: the log
+ * `driftguard replay` reads (replay.e2e.ts; the README shows the same policy).
+ */
 const AUDIT_POLICY = `apiVersion: audit.k8s.io/v1
 kind: Policy
 omitStages: [RequestReceived]
@@ -45,8 +51,13 @@ rules:
   - level: Metadata
     users: [${DRIFTGUARD_USER}]
   - level: None
+    users: [${[CONTROLLER_MANAGER, ...CONTROLLERS.map((name) => `system:serviceaccount:kube-system:${name}`)].join(", ")}]
+  - level: RequestResponse
+    resources: [{group: apps, resources: [deployments, deployments/scale]}]
+    verbs: [create, update, patch, delete]
+    omitStages: [RequestReceived, ResponseStarted]
+  - level: None
 `;
-const CONTROLLER_MANAGER = "system:kube-controller-manager";
 
 export async function startControlPlane(options: {
   binDir: string;

@@ -10,6 +10,9 @@ export const FLOW_NS = "e2e-flow";
 export const DOOMED_NS = "e2e-doomed";
 export const ARGOCD_NS = "argocd";
 
+/** The Deployment replay.e2e.ts creates in the audit and the enforce namespace and edits as alice. */
+export const REPLAY_NAME = "replayed";
+
 export const GIT_IMAGE = "nginx:1.27.3";
 /** The image a Deployment ran before Git's, so that `rollout undo` has somewhere to go. */
 export const OLD_IMAGE = "nginx:1.27.2";
@@ -78,6 +81,13 @@ export function scenarioFiles(): Record<string, string> {
     ),
     [`scenarios/${ENFORCE_NS}/probe.yaml`]: yamlOf(webDeployment({ name: "probe", namespace: ENFORCE_NS })),
     [`scenarios/${AUDIT_NS}/web.yaml`]: yamlOf(webDeployment({ namespace: AUDIT_NS })),
+    // The replay test's pair: created by the test itself, edited alike in both modes (replay.e2e.ts).
+    ...Object.fromEntries(
+      [AUDIT_NS, ENFORCE_NS].map((namespace) => [
+        `scenarios/${namespace}/${REPLAY_NAME}.yaml`,
+        yamlOf(webDeployment({ name: REPLAY_NAME, namespace })),
+      ]),
+    ),
     [`scenarios/${FLOW_NS}/flow.yaml`]: yamlOf(webDeployment({ name: "flow", namespace: FLOW_NS })),
     [`scenarios/${DOOMED_NS}/one.yaml`]: yamlOf(webDeployment({ name: "one", namespace: DOOMED_NS })),
     [`scenarios/${DOOMED_NS}/two.yaml`]: yamlOf(webDeployment({ name: "two", namespace: DOOMED_NS })),
