@@ -7,7 +7,7 @@ import type { AdmissionRequest, AdmissionResponse } from "../core/admission.js";
 import type { AuditEvent } from "../core/audit-event.js";
 import type { GrantResolver } from "../core/exemptions.js";
 import type { LiveDrift } from "../core/live-drift.js";
-import type { ObjectKey, Requester } from "../core/types.js";
+import type { JsonObject, ObjectKey, Requester } from "../core/types.js";
 
 /** What the HTTP layer knows of one request besides its body. */
 export interface AdmissionContext {
@@ -50,6 +50,22 @@ export interface ClusterParts {
    * (docs/contract.md §6).
    */
   synced?: () => boolean;
+  /** The Deployments of the cluster, watched, when the live scan is on (config report.scan). */
+  deployments?: DeploymentFeed;
+}
+
+/**
+ * The watched Deployments the live scan reads (docs/contract.md §10): the API server's JSON, as
+ * admission receives it. Watched cluster-wide; the scan filters by namespace.
+ */
+export interface DeploymentFeed {
+  /** The Deployments held now (the last good list while the watch is failing). */
+  list(): readonly JsonObject[];
+  state(): { kind: "starting" | "synced" | "failing"; error?: string | undefined };
+  /** Called after every change of `list()` (an event, or a fresh list). Must only schedule work. */
+  onChange(listener: () => void): void;
+  /** Namespaces never scanned: kube-system, and driftguard's own when it runs in a pod. */
+  readonly excludedNamespaces: readonly string[];
 }
 
 /**

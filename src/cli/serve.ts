@@ -53,7 +53,11 @@ async function startParts(config: Config, logger: Logger, parts: StartedParts): 
   const certificates = startCertificates(config, logger);
   if (certificates) parts.add("certificates", () => certificates.stop());
   await certificates?.ready;
-  const cluster = connectCluster(config.kubernetes, process.env, logger);
+  const cluster = connectCluster(config.kubernetes, process.env, logger, {
+    scanDeployments: config.report.scan !== "off",
+  });
+  if (!cluster && config.report.scan === "on")
+    logger.warn("report.scan is on but the API server is not watched (kubernetes.watch): no live scan");
   if (cluster) parts.add("cluster watch", () => cluster.stop());
   const runtime = createRuntime(config, logger, cluster?.parts);
   parts.add("Git sources", () => runtime.stop());

@@ -5,6 +5,7 @@ import type pino from "pino";
 import type { ClusterParts } from "../admission/contract.js";
 import type { KubernetesConfig } from "../config/types.js";
 import { watchCluster } from "./cluster-watch.js";
+import { podNamespace, watchDeployments } from "./deployment-scan.js";
 import { createEventRecorder } from "./event-recorder.js";
 import { loadKubeConfig, runningInPod } from "./kubeconfig.js";
 
@@ -15,10 +16,16 @@ export interface ClusterConnection {
   stop(): Promise<void>;
 }
 
+export interface ConnectOptions {
+  /** Watch Deployments for the live scan (config report.scan, resolved: `auto` = on with a cluster). */
+  scanDeployments?: boolean;
+}
+
 export function connectCluster(
   config: KubernetesConfig,
   env: NodeJS.ProcessEnv,
   logger: pino.Logger,
+  options: ConnectOptions = {},
 ): ClusterConnection | undefined {
   const inPod = runningInPod(env);
   if (config.watch === "off" || (config.watch === "auto" && !inPod && config.kubeconfig === undefined)) {
@@ -29,6 +36,15 @@ export function connectCluster(
   const log = logger.child({ component: "kubernetes" });
   const watch = watchCluster({ kubeConfig, logger: log, resyncMs: config.resyncMs });
   const events = createEventRecorder({ kubeConfig, logger: log });
+  // Under the same supervisor as the RBAC watches; readiness never waits for it (the scan only reports).
+  const deployments = options.scanDeployments
+    ? watchDeployments({
+        kubeConfig,
+        logger: log,
+        resyncMs: config.resyncMs,
+        ownNamespace: inPod ? podNamespace() : undefined,
+      })
+    : undefined;
   // Ready once the RBAC objects are listed, or after a grace period without them: a replica that never
   // gets ready (say, its ClusterRole is missing) would leave the webhook with no endpoint, and with
   // failurePolicy Fail every Deployment write would fail. Until the list arrives it answers as if no
@@ -47,16 +63,26 @@ export function connectCluster(
     synced = true;
     clearTimeout(grace);
   });
-  logger.info({ server: kubeConfig.getCurrentCluster()?.server }, "watching RBAC objects and namespaces");
+  logger.info(
+    { server: kubeConfig.getCurrentCluster()?.server, deployments: deployments !== undefined },
+    deployments
+      ? "watching RBAC objects, namespaces and Deployments"
+      : "watching RBAC objects and namespaces",
+  );
   return {
     parts: {
       view: watch,
       recordEvent: (event, uid) => events.record(event, uid),
-      status: () => ({ ...watch.status(), events: events.stats() }),
+      status: () => ({
+        ...watch.status(),
+        ...(deployments ? { deployments: deployments.status() } : {}),
+        events: events.stats(),
+      }),
       synced: () => synced,
+      ...(deployments ? { deployments } : {}),
     },
     async stop() {
-      await watch.stop();
+      await Promise.all([watch.stop(), deployments?.stop()]);
       await events.drain();
     },
   };
