@@ -50,8 +50,8 @@ subjects:
   - {kind: ServiceAccount, name: ${HPA.name}, namespace: ${HPA.namespace}}
 `;
 
-// What driftguard itself may do (the chart's ClusterRole says the same): watch RBAC objects and
-// namespaces, and write audit-mode Events. Nothing else: no read of Deployments, no Secrets.
+// What driftguard itself may do (the chart's ClusterRole says the same): watch RBAC objects,
+// namespaces and Deployments (the live scan), and write audit-mode Events. Nothing else: no Secrets.
 const DRIFTGUARD_ROLE = `apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata: {name: driftguard}
@@ -65,6 +65,9 @@ rules:
   - apiGroups: [""]
     resources: [events]
     verbs: [create]
+  - apiGroups: [apps]
+    resources: [deployments]
+    verbs: [get, list, watch]
 ---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRoleBinding
