@@ -115,7 +115,7 @@ function startScan(
     excludedNamespaces: feed.excludedNamespaces,
     onError: (error) => log.error({ err: (error as Error).message }, "live scan pass failed"),
   });
-  feed.onChange(() => table.feedChanged());
+  feed.onChange((change) => table.feedChanged(change));
   state.onRebuild(() => table.desiredChanged());
   table.feedChanged();
   void table.firstTable.then(() => log.info(table.status(), "live scan: first full drift table"));

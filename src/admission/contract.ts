@@ -54,6 +54,12 @@ export interface ClusterParts {
   deployments?: DeploymentFeed;
 }
 
+/** One watch event of the Deployment feed. */
+export interface FeedChange {
+  kind: "add" | "update" | "delete";
+  object: JsonObject;
+}
+
 /**
  * The watched Deployments the live scan reads (docs/contract.md §10): the API server's JSON, as
  * admission receives it. Watched cluster-wide; the scan filters by namespace.
@@ -62,8 +68,11 @@ export interface DeploymentFeed {
   /** The Deployments held now (the last good list while the watch is failing). */
   list(): readonly JsonObject[];
   state(): { kind: "starting" | "synced" | "failing"; error?: string | undefined };
-  /** Called after every change of `list()` (an event, or a fresh list). Must only schedule work. */
-  onChange(listener: () => void): void;
+  /**
+   * Called after every change of `list()`: with the watch event's object, or without one after a fresh
+   * list (anything may have changed). Must only schedule work.
+   */
+  onChange(listener: (change?: FeedChange) => void): void;
   /** Namespaces never scanned: kube-system, and driftguard's own when it runs in a pod. */
   readonly excludedNamespaces: readonly string[];
 }

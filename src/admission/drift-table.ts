@@ -4,16 +4,24 @@
 //
 // Work is off the request path: a change only schedules a pass; a pass runs after a short debounce (a
 // relist or a burst of edits is one pass) and yields to the event loop every few hundred objects, so
-// that admission answers in between. A pass recomputes only objects whose resourceVersion changed,
-// unless Git changed (then every one). Each object's normalized form is kept per resourceVersion, so a
+// that admission answers in between. A watch event marks its object alone; a fresh list makes the pass
+// look at every object (recomputing those whose resourceVersion changed); a Git rebuild recomputes
+// every one. Each object's normalized form is kept per resourceVersion, so a
 // Git revision costs one comparison per object, not one normalization.
 import { asObject } from "../core/json.js";
 import { keyOfLive, type LiveDrift, liveDriftOf, modeOf, sameDrift } from "../core/live-drift.js";
 import { type LiveObject, liveObject } from "../core/live-object.js";
 import type { Lookup } from "../core/lookup.js";
 import type { Policy } from "../core/policy.js";
-import type { Drift, ObjectKey } from "../core/types.js";
-import type { DeploymentFeed, DriftChange, DriftEntry, DriftTable, ScanStatus } from "./contract.js";
+import type { Drift, JsonObject, ObjectKey } from "../core/types.js";
+import type {
+  DeploymentFeed,
+  DriftChange,
+  DriftEntry,
+  DriftTable,
+  FeedChange,
+  ScanStatus,
+} from "./contract.js";
 
 /** What the table asks of Git's side (DesiredState has it). */
 export interface DesiredView {
@@ -56,8 +64,11 @@ export class LiveDriftTable implements DriftTable {
   private built = false;
   private recomputes = 0;
   private passes = 0;
-  private feedPending = false;
+  /** A fresh list (or a start): look at every object the watch holds. */
+  private listPending = false;
   private gitPending = false;
+  /** Watch events since the last pass, by uid (the last one wins). */
+  private readonly events = new Map<string, FeedChange>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
@@ -105,9 +116,10 @@ export class LiveDriftTable implements DriftTable {
     return this.passes;
   }
 
-  /** The watch's cache changed (an add, update, delete or a fresh list). */
-  feedChanged(): void {
-    this.feedPending = true;
+  /** The watch's cache changed: one object's event, or (no argument) a fresh list. */
+  feedChanged(change?: FeedChange): void {
+    if (change === undefined) this.listPending = true;
+    else this.events.set(identityOf(change.object).uid, change);
     this.schedule();
   }
 
@@ -152,12 +164,15 @@ export class LiveDriftTable implements DriftTable {
   }
 
   private async passUntilQuiet(): Promise<void> {
-    while (!this.stopped && (this.feedPending || this.gitPending)) {
+    while (!this.stopped && (this.listPending || this.gitPending || this.events.size > 0)) {
       const everything = this.gitPending;
-      this.feedPending = false;
+      const whole = everything || this.listPending;
+      const events = [...this.events.values()];
+      this.listPending = false;
       this.gitPending = false;
+      this.events.clear();
       try {
-        await this.pass(everything);
+        await (whole ? this.pass(everything) : this.eventPass(events));
       } catch (error) {
         this.options.onError?.(error);
       }
@@ -167,33 +182,61 @@ export class LiveDriftTable implements DriftTable {
   /** One look at every object the watch holds; `everything` recomputes unchanged objects too. */
   private async pass(everything: boolean): Promise<void> {
     const objects = this.options.feed.list();
-    const chunk = this.options.chunkSize ?? DEFAULT_CHUNK;
     const seen = new Set<string>();
     const changes: DriftChange[] = [];
-    for (let index = 0; index < objects.length; index++) {
-      if (index > 0 && index % chunk === 0) await yieldToEventLoop();
-      const object = objects[index];
-      if (object === undefined) continue;
-      const key = keyOfLive(object);
-      if (!this.scans(key.namespace)) continue;
-      const metadata = asObject(object.metadata) ?? {};
-      const uid = typeof metadata.uid === "string" ? metadata.uid : `${key.namespace}/${key.name}`;
-      const resourceVersion =
-        typeof metadata.resourceVersion === "string" ? metadata.resourceVersion : undefined;
-      seen.add(uid);
-      const row = this.rows.get(uid);
-      const sameObject =
-        row !== undefined && resourceVersion !== undefined && row.resourceVersion === resourceVersion;
-      if (sameObject && !everything) continue;
-      const live = sameObject ? row.live : liveObject(object);
-      const change = this.recompute(uid, row, live, resourceVersion, key);
-      if (change) changes.push(change);
-    }
+    await this.inChunks(objects, (object) => {
+      const uid = this.consider(object, everything, changes);
+      if (uid !== undefined) seen.add(uid);
+    });
     for (const [uid, row] of this.rows) {
       if (seen.has(uid)) continue;
       this.rows.delete(uid);
       changes.push({ uid, before: row.entry, after: undefined });
     }
+    this.finishPass(changes);
+  }
+
+  /** Only the objects of the watch events since the last pass: the cost of one event is one object. */
+  private async eventPass(events: readonly FeedChange[]): Promise<void> {
+    const changes: DriftChange[] = [];
+    await this.inChunks(events, (event) => {
+      if (event.kind !== "delete") {
+        this.consider(event.object, false, changes);
+        return;
+      }
+      const { uid } = identityOf(event.object);
+      const row = this.rows.get(uid);
+      if (row === undefined) return;
+      this.rows.delete(uid);
+      changes.push({ uid, before: row.entry, after: undefined });
+    });
+    this.finishPass(changes);
+  }
+
+  /** Recomputes one object if scanned and changed (or `everything`); its uid when scanned. */
+  private consider(object: JsonObject, everything: boolean, changes: DriftChange[]): string | undefined {
+    const { uid, resourceVersion, key } = identityOf(object);
+    if (!this.scans(key.namespace)) return undefined;
+    const row = this.rows.get(uid);
+    const sameObject =
+      row !== undefined && resourceVersion !== undefined && row.resourceVersion === resourceVersion;
+    if (sameObject && !everything) return uid;
+    const live = sameObject ? row.live : liveObject(object);
+    const change = this.recompute(uid, row, live, resourceVersion, key);
+    if (change) changes.push(change);
+    return uid;
+  }
+
+  private async inChunks<T>(items: readonly T[], each: (item: T) => void): Promise<void> {
+    const chunk = this.options.chunkSize ?? DEFAULT_CHUNK;
+    for (let index = 0; index < items.length; index++) {
+      if (index > 0 && index % chunk === 0) await yieldToEventLoop();
+      const item = items[index];
+      if (item !== undefined) each(item);
+    }
+  }
+
+  private finishPass(changes: readonly DriftChange[]): void {
     this.passes++;
     this.publish(changes);
   }
@@ -238,6 +281,21 @@ export class LiveDriftTable implements DriftTable {
         }
       }
   }
+}
+
+/** The uid (or namespace/name, for an object without one), resourceVersion and key of a live object. */
+function identityOf(object: JsonObject): {
+  uid: string;
+  resourceVersion: string | undefined;
+  key: ObjectKey;
+} {
+  const key = keyOfLive(object);
+  const metadata = asObject(object.metadata) ?? {};
+  return {
+    uid: typeof metadata.uid === "string" ? metadata.uid : `${key.namespace}/${key.name}`,
+    resourceVersion: typeof metadata.resourceVersion === "string" ? metadata.resourceVersion : undefined,
+    key,
+  };
 }
 
 /** Kept while the same fields drift; a new time when they change, none in sync. */

@@ -12,7 +12,7 @@ import { readFileSync } from "node:fs";
 import { type RequestOptions, request } from "node:https";
 import type { KubeConfig, KubernetesListObject, KubernetesObject } from "@kubernetes/client-node";
 import type pino from "pino";
-import type { DeploymentFeed } from "../admission/contract.js";
+import type { DeploymentFeed, FeedChange } from "../admission/contract.js";
 import type { JsonObject } from "../core/types.js";
 import { type WatchedCollection, watchCollection } from "./watched-collection.js";
 
@@ -37,7 +37,7 @@ export interface DeploymentWatchOptions {
 }
 
 export function watchDeployments(options: DeploymentWatchOptions): DeploymentWatch {
-  const listeners: Array<() => void> = [];
+  const listeners: Array<(change?: FeedChange) => void> = [];
   const collection = watchCollection<KubernetesObject>({
     kubeConfig: options.kubeConfig,
     logger: options.logger,
@@ -45,8 +45,9 @@ export function watchDeployments(options: DeploymentWatchOptions): DeploymentWat
     name: "deployments",
     path: PATH,
     list: () => listRaw(options.kubeConfig, PATH),
-    onChange: () => {
-      for (const listener of listeners) listener();
+    onChange: (event) => {
+      const change = event && { kind: event.kind, object: event.object as unknown as JsonObject };
+      for (const listener of listeners) listener(change);
     },
     ...(options.now ? { now: options.now } : {}),
   });

@@ -23,11 +23,18 @@ class FakeFeed {
   /** Puts (or replaces) a live object, as an ADDED or MODIFIED event does, with a new resourceVersion. */
   put(uid: string, parts: DeploymentParts): void {
     const stored = storedDeployment(parts, { metadata: { uid, resourceVersion: String(this.version++) } });
+    const kind = this.objects.has(uid) ? "update" : "add";
     this.objects.set(uid, stored);
-    this.table().feedChanged();
+    this.table().feedChanged({ kind, object: stored });
   }
   remove(uid: string): void {
+    const object = this.objects.get(uid);
     this.objects.delete(uid);
+    if (object) this.table().feedChanged({ kind: "delete", object });
+  }
+  /** Changes the cache without events, as a fresh list after a watch error does; then says "relisted". */
+  relist(change: (objects: Map<string, JsonObject>) => void): void {
+    change(this.objects);
     this.table().feedChanged();
   }
 }
@@ -221,6 +228,22 @@ describe("the live drift table", () => {
     expect(s.table.get("u1")?.drift.mode).toBe("audit");
     s.feed.kind = "failing";
     expect(s.table.status()).toMatchObject({ state: "failing", error: "connection refused", unmanaged: 3 });
+  });
+
+  it("after a fresh list, finds what no event told (a Deployment deleted while the watch was down)", async () => {
+    const s = setup();
+    s.serve("c1", [{ name: "web" }, { name: "api" }]);
+    s.feed.put("u1", { name: "web" });
+    s.feed.put("u2", { name: "api" });
+    await s.table.firstTable;
+    await s.table.idle();
+    s.changes.length = 0;
+    const before = s.table.status().recomputes;
+    s.feed.relist((objects) => objects.delete("u2"));
+    await s.table.idle();
+    expect(s.changes.map((change) => [change.uid, change.after])).toEqual([["u2", undefined]]);
+    // The object whose resourceVersion did not change is not computed again.
+    expect(s.table.status().recomputes).toBe(before);
   });
 
   it("sends nothing before the first table even when the watch has not listed but Git is known", async () => {
