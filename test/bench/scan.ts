@@ -182,10 +182,15 @@ async function phase(
     timeoutMs: 60_000,
   });
   const url = `https://127.0.0.1:${port}`;
+  let gitSyncedAt: number | undefined;
+  let listedAt: number | undefined;
   try {
     const ready = await poll(`driftguard (scan ${scan}) synced`, 120_000, async () => {
       const body = await readyz(url, setup.ca);
       const gitSynced = body.details?.objects === setup.names.length;
+      if (gitSynced) gitSyncedAt ??= performance.now();
+      const listed = body.details?.cluster?.deployments?.state?.kind === "synced";
+      if (listed) listedAt ??= performance.now();
       if (scan === "off") return gitSynced ? body : undefined;
       const table = body.details?.scan;
       return table?.state === "synced" && table.deployments === setup.names.length ? body : undefined;
@@ -206,6 +211,15 @@ async function phase(
         ),
       );
       rows.push(info(PART, "managed / drifted in the first table", `${table?.managed} / ${table?.drifted}`));
+      const since = (at: number | undefined) =>
+        at === undefined ? "?" : `${((at - started) / 1000).toFixed(2)} s`;
+      rows.push(
+        info(
+          PART,
+          "of which: Git synced / Deployments listed (from start)",
+          `${since(gitSyncedAt)} / ${since(listedAt)}`,
+        ),
+      );
       rows.push(...(await eventCost(setup, url, child, log)));
       rows.push(...(await gitRevisionCost(setup, url, log)));
       const rss = memoryOf(child.pid);
@@ -438,6 +452,7 @@ function post(url: string, agent: Agent, body: string): Promise<void> {
 interface ReadyBody {
   details?: {
     objects?: number;
+    cluster?: { deployments?: { state?: { kind?: string } } };
     scan?: { state: string; deployments: number; managed: number; drifted: number; recomputes: number };
   };
 }
