@@ -62,7 +62,8 @@ export interface FeedChange {
 
 /**
  * The watched Deployments the live scan reads (docs/contract.md §10): the API server's JSON, as
- * admission receives it. Watched cluster-wide; the scan filters by namespace.
+ * admission receives it, without managedFields and status (never compared). Watched cluster-wide; the
+ * scan filters by namespace.
  */
 export interface DeploymentFeed {
   /** The Deployments held now (the last good list while the watch is failing). */

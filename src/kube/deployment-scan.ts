@@ -8,6 +8,9 @@
 // The list is read as the API server's JSON, not client-node's model objects: those drop fields the
 // client does not know and turn timestamps into Dates, and the scan must see what admission sees (the
 // watch's events are JSON already).
+//
+// What is never compared is dropped from the cached objects (managedFields, status): at 5,000
+// Deployments that is most of the cache's memory.
 import { readFileSync } from "node:fs";
 import { type RequestOptions, request } from "node:https";
 import type { KubeConfig, KubernetesListObject, KubernetesObject } from "@kubernetes/client-node";
@@ -46,6 +49,8 @@ export function watchDeployments(options: DeploymentWatchOptions): DeploymentWat
     path: PATH,
     list: () => listRaw(options.kubeConfig, PATH),
     onChange: (event) => {
+      // The informer's cache holds this very object: slimmed here, it is slimmed there.
+      if (event) slim(event.object);
       const change = event && { kind: event.kind, object: event.object as unknown as JsonObject };
       for (const listener of listeners) listener(change);
     },
@@ -87,7 +92,8 @@ async function listRaw(
     const page = (await getJson(kubeConfig, `${path}?${query}`)) as RawList;
     // Every page of one list is the same snapshot: the first page's version is the list's.
     resourceVersion ??= page.metadata?.resourceVersion;
-    for (const item of page.items ?? []) items.push({ apiVersion: "apps/v1", kind: "Deployment", ...item });
+    for (const item of page.items ?? [])
+      items.push(slim({ apiVersion: "apps/v1", kind: "Deployment", ...item }));
     next = page.metadata?.continue || undefined;
   } while (next !== undefined);
   return {
@@ -96,6 +102,14 @@ async function listRaw(
     metadata: resourceVersion === undefined ? {} : { resourceVersion },
     items,
   };
+}
+
+/** Drops what the comparison never reads (normalize keeps labels, annotations, owners, finalizers, spec). */
+function slim<T extends KubernetesObject>(object: T): T {
+  const raw = object as T & { status?: unknown; metadata?: { managedFields?: unknown } };
+  delete raw.status;
+  if (raw.metadata) delete raw.metadata.managedFields;
+  return object;
 }
 
 interface RawList {
