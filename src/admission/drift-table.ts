@@ -6,12 +6,15 @@
 // relist or a burst of edits is one pass) and yields to the event loop every few hundred objects, so
 // that admission answers in between. A watch event marks its object alone; a fresh list makes the pass
 // look at every object (recomputing those whose resourceVersion changed); a Git rebuild recomputes
-// every one. Each object's normalized form is kept per resourceVersion, so a
-// Git revision costs one comparison per object, not one normalization.
+// every one. Each object's drift is kept per desired form (scannedObject), so a Git revision
+// normalizes and compares again only the objects whose manifest changed.
+
+import { driftsOf } from "../core/compare.js";
 import { asObject } from "../core/json.js";
 import { keyOfLive, type LiveDrift, liveDriftOf, modeOf, sameDrift } from "../core/live-drift.js";
-import { type LiveObject, liveObject } from "../core/live-object.js";
+import type { LiveObject } from "../core/live-object.js";
 import type { Lookup } from "../core/lookup.js";
+import { normalize } from "../core/normalize.js";
 import type { Policy } from "../core/policy.js";
 import type { Drift, JsonObject, ObjectKey } from "../core/types.js";
 import type {
@@ -221,7 +224,7 @@ export class LiveDriftTable implements DriftTable {
     const sameObject =
       row !== undefined && resourceVersion !== undefined && row.resourceVersion === resourceVersion;
     if (sameObject && !everything) return uid;
-    const live = sameObject ? row.live : liveObject(object);
+    const live = sameObject ? row.live : scannedObject(object);
     const change = this.recompute(uid, row, live, resourceVersion, key);
     if (change) changes.push(change);
     return uid;
@@ -281,6 +284,29 @@ export class LiveDriftTable implements DriftTable {
         }
       }
   }
+}
+
+/**
+ * A LiveObject that keeps its drift from each desired form (by the form, so that a new commit of an
+ * unchanged manifest costs nothing) but no normalized copy: 5,000 of those would double the scan's
+ * memory, and one is made again only when a manifest changes or the object drifts (GitOps marks).
+ */
+function scannedObject(raw: JsonObject): LiveObject {
+  const drifts = new WeakMap<JsonObject, readonly Drift[]>();
+  const normalizedFor = (desired: Parameters<LiveObject["normalizedFor"]>[0]) =>
+    normalize(raw, desired.options).object;
+  return {
+    raw,
+    normalizedFor,
+    driftFrom(desired) {
+      let found = drifts.get(desired.normalized);
+      if (found === undefined) {
+        found = driftsOf(desired, normalizedFor(desired));
+        drifts.set(desired.normalized, found);
+      }
+      return found;
+    },
+  };
 }
 
 /** The uid (or namespace/name, for an object without one), resourceVersion and key of a live object. */
