@@ -2,8 +2,9 @@
 // Used by `serve`, `check` and `diff`, so that all three decide exactly alike.
 import type pino from "pino";
 import { createAdmit } from "./admission/admit.js";
-import type { AdmissionHandler, ClusterParts, Readiness } from "./admission/contract.js";
+import type { AdmissionHandler, ClusterParts, DeploymentFeed, Readiness } from "./admission/contract.js";
 import { DesiredState } from "./admission/desired-state.js";
+import { LiveDriftTable } from "./admission/drift-table.js";
 import { createMetrics, eventMetrics, type Metrics } from "./admission/metrics.js";
 import type { Config } from "./config/types.js";
 import { checkRenderTools } from "./render/tool-check.js";
@@ -16,6 +17,11 @@ export interface Runtime {
   state: DesiredState;
   admit: AdmissionHandler;
   metrics: Metrics;
+  /**
+   * The live scan's drift table (docs/contract.md §10), when the cluster's Deployments are watched
+   * (ClusterParts.deployments): Reports, Events and the web view subscribe to it.
+   */
+  scan: LiveDriftTable | undefined;
   /** Rejects (DG_RENDER_TOOL_MISSING) when apps are configured and the tools to render them are not there. */
   toolsChecked: Promise<void>;
   /** Resolves when every source has made its first attempt (snapshot loaded, one fetch tried). */
@@ -33,7 +39,8 @@ export function createRuntime(config: Config, logger: pino.Logger, cluster?: Clu
   );
   const state = new DesiredState(sources, config.policy, config.revisions);
   for (const source of sources) source.onChange(() => state.rebuild());
-  const metrics = createMetrics(sources, state);
+  const scan = cluster?.deployments ? startScan(cluster.deployments, state, config, logger) : undefined;
+  const metrics = createMetrics(sources, state, { scan, objectMetrics: config.report.objectMetrics });
   rendering.observe = (render) => metrics.recordRender(render);
   if (cluster?.eventCounts) eventMetrics(metrics.registry, cluster.eventCounts);
   const admit = createAdmit({
@@ -65,6 +72,7 @@ export function createRuntime(config: Config, logger: pino.Logger, cluster?: Clu
     state,
     admit,
     metrics,
+    scan,
     toolsChecked,
     started,
     readiness: () => ({
@@ -76,6 +84,8 @@ export function createRuntime(config: Config, logger: pino.Logger, cluster?: Clu
         objects: state.size,
         ...(renderers ? { renderers } : {}),
         ...(cluster?.status ? { cluster: cluster.status() } : {}),
+        // The scan only reports: it never makes a replica unready.
+        ...(scan ? { scan: scan.status() } : {}),
       },
     }),
     refresh: async (name) => {
@@ -83,9 +93,32 @@ export function createRuntime(config: Config, logger: pino.Logger, cluster?: Clu
       return Promise.all(chosen.map((source) => source.refresh("push webhook")));
     },
     stop: async () => {
+      scan?.stop();
       await Promise.all(sources.map((source) => source.stop()));
     },
   };
+}
+
+/** The table over the watched Deployments, recomputed on every watch change and every Git rebuild. */
+function startScan(
+  feed: DeploymentFeed,
+  state: DesiredState,
+  config: Config,
+  logger: pino.Logger,
+): LiveDriftTable {
+  const log = logger.child({ component: "scan" });
+  const table = new LiveDriftTable({
+    feed,
+    desired: state,
+    policy: config.policy,
+    excludedNamespaces: feed.excludedNamespaces,
+    onError: (error) => log.error({ err: (error as Error).message }, "live scan pass failed"),
+  });
+  feed.onChange((change) => table.feedChanged(change));
+  state.onRebuild(() => table.desiredChanged());
+  table.feedChanged();
+  void table.firstTable.then(() => log.info(table.status(), "live scan: first full drift table"));
+  return table;
 }
 
 interface RenderersStatus {

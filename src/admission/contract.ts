@@ -7,7 +7,7 @@ import type { AdmissionRequest, AdmissionResponse } from "../core/admission.js";
 import type { Decision } from "../core/decision.js";
 import type { GrantResolver } from "../core/exemptions.js";
 import type { LiveDrift } from "../core/live-drift.js";
-import type { ObjectKey, Requester } from "../core/types.js";
+import type { JsonObject, ObjectKey, Requester } from "../core/types.js";
 
 /** What the HTTP layer knows of one request besides its body. */
 export interface AdmissionContext {
@@ -55,6 +55,33 @@ export interface ClusterParts {
    * (docs/contract.md §6).
    */
   synced?: () => boolean;
+  /** The Deployments of the cluster, watched, when the live scan is on (config report.scan). */
+  deployments?: DeploymentFeed;
+}
+
+/** One watch event of the Deployment feed. */
+export interface FeedChange {
+  kind: "add" | "update" | "delete";
+  object: JsonObject;
+}
+
+/**
+ * The watched Deployments the live scan reads (docs/contract.md §10): the API server's JSON, as
+ * admission receives it, without status and with only the newest managedFields entry's manager and
+ * time (neither is compared). Watched cluster-wide; the
+ * scan filters by namespace.
+ */
+export interface DeploymentFeed {
+  /** The Deployments held now (the last good list while the watch is failing). */
+  list(): readonly JsonObject[];
+  state(): { kind: "starting" | "synced" | "failing"; error?: string | undefined };
+  /**
+   * Called after every change of `list()`: with the watch event's object, or without one after a fresh
+   * list (anything may have changed). Must only schedule work.
+   */
+  onChange(listener: (change?: FeedChange) => void): void;
+  /** Namespaces never scanned: kube-system, and driftguard's own when it runs in a pod. */
+  readonly excludedNamespaces: readonly string[];
 }
 
 /**

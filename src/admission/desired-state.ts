@@ -30,6 +30,7 @@ export class DesiredState {
   private index = new Map<string, Entry>();
   private unsynced: string[] = [];
   private rebuildCount = 0;
+  private readonly rebuildListeners: Array<() => void> = [];
 
   constructor(
     private readonly sources: readonly GitSource[],
@@ -57,6 +58,24 @@ export class DesiredState {
     }
     this.index = merged;
     this.rebuildCount += 1;
+    for (const listener of this.rebuildListeners) listener();
+  }
+
+  /**
+   * Called after every rebuild (a new Git revision): the live scan recomputes its entries then. Listeners
+   * must only schedule work; they run inside the source's change callback.
+   */
+  onRebuild(listener: () => void): () => void {
+    this.rebuildListeners.push(listener);
+    return () => {
+      const at = this.rebuildListeners.indexOf(listener);
+      if (at >= 0) this.rebuildListeners.splice(at, 1);
+    };
+  }
+
+  /** True once every source has a revision: no lookup answers `unsynced` any more. */
+  get synced(): boolean {
+    return this.unsynced.length === 0;
   }
 
   lookup(key: ObjectKey): Lookup {

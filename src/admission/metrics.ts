@@ -2,9 +2,11 @@
 // source (docs/contract.md §2: errors show in metrics). Labels stay few and bounded: no user or object names.
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Decision } from "../core/decision.js";
+import { reportGroupOf } from "../core/live-drift.js";
 import type { Outcome } from "../core/verdict.js";
 import type { RenderEvent } from "../render/app-step.js";
 import type { AppStatus, GitSource } from "../sources/types.js";
+import type { DriftTable } from "./contract.js";
 import type { DesiredState } from "./desired-state.js";
 import { FETCH_OUTCOMES, type FetchOutcome } from "./on-demand-fetch.js";
 
@@ -25,7 +27,19 @@ const DURATION_BUCKETS = [
 // The decisions counter keeps the words it has always had, so that existing dashboards keep working.
 const DECISION_OUTCOME: Record<Outcome, string> = { allow: "allowed", warn: "warned", deny: "denied" };
 
-export function createMetrics(sources: readonly GitSource[], state: DesiredState): Metrics {
+export interface MetricsOptions {
+  /** The live scan's table, when it runs: managed and drifted Deployments, drifted fields. */
+  scan?: DriftTable | undefined;
+  /** One drift gauge per managed Deployment (config report.objectMetrics): opt-in, for cardinality. */
+  objectMetrics?: boolean;
+  now?: () => number;
+}
+
+export function createMetrics(
+  sources: readonly GitSource[],
+  state: DesiredState,
+  options: MetricsOptions = {},
+): Metrics {
   const registry = new Registry();
   const decisions = new Counter({
     name: "driftguard_admission_decisions_total",
@@ -66,14 +80,36 @@ export function createMetrics(sources: readonly GitSource[], state: DesiredState
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
     registers: [registry],
   });
+  const requests = new Counter({
+    name: "driftguard_admission_requests_total",
+    help: "Admission requests answered, by operation (CREATE, UPDATE, DELETE; none when not judged), outcome (allow, warn, deny) and mode.",
+    labelNames: ["operation", "outcome", "mode"],
+    registers: [registry],
+  });
+  const wouldDenyByGroup = new Counter({
+    name: "driftguard_would_deny_total",
+    help: "Requests allowed that enforce mode would have denied, by namespace and field group (unmanaged and unknown when no field is at stake); a request counts once per group.",
+    labelNames: ["namespace", "group"],
+    registers: [registry],
+  });
   sourceGauges(registry, sources, state);
+  sourceSyncMetrics(registry, sources, options.now ?? Date.now);
+  if (options.scan) scanMetrics(registry, options.scan, options.objectMetrics === true);
   return {
     registry,
     recordDecision(decision, seconds) {
-      const { outcome } = decision.verdict;
+      const { outcome, mode } = decision.verdict;
       decisions.inc({ outcome: DECISION_OUTCOME[outcome], kind: decision.kind });
       duration.observe({ outcome }, seconds);
-      if (decision.verdict.wouldDenyInEnforce && outcome !== "deny") wouldDeny.inc({ kind: decision.kind });
+      const operation = decision.kind === "ignored" ? "none" : decision.subject.operation;
+      requests.inc({ operation, outcome, mode: mode ?? "none" });
+      if (decision.verdict.wouldDenyInEnforce && outcome !== "deny") {
+        wouldDeny.inc({ kind: decision.kind });
+        if (decision.kind !== "ignored") {
+          const namespace = decision.subject.key.namespace;
+          for (const group of wouldDenyGroups(decision)) wouldDenyByGroup.inc({ namespace, group });
+        }
+      }
     },
     recordOnDemandFetch(outcome) {
       fetches.inc({ outcome });
@@ -173,6 +209,125 @@ export function eventMetrics(
       this.reset();
       for (const [reason, outcomes] of Object.entries(counts()))
         for (const [outcome, value] of Object.entries(outcomes)) this.inc({ reason, outcome }, value);
+    },
+  });
+}
+
+/** The field groups enforce would have denied a request for; the decision's kind when no field is. */
+function wouldDenyGroups(decision: Exclude<Decision, { kind: "ignored" }>): string[] {
+  if (decision.kind !== "judged" || decision.violations.length === 0) return [decision.kind];
+  return [...new Set(decision.violations.map(reportGroupOf))];
+}
+
+/** When each source last synced, how long ago, and how many fetches failed (docs/contract.md §2). */
+function sourceSyncMetrics(registry: Registry, sources: readonly GitSource[], now: () => number): void {
+  new Gauge({
+    name: "driftguard_source_last_sync_timestamp_seconds",
+    help: "When the source's last successful fetch ended (Unix seconds); absent before the first one.",
+    labelNames: ["source"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const source of sources) {
+        const at = source.status().lastSuccessAt;
+        if (at !== undefined) this.set({ source: source.name }, at / 1000);
+      }
+    },
+  });
+  new Gauge({
+    name: "driftguard_source_sync_age_seconds",
+    help: "Seconds since the source's last successful fetch; absent before the first one (alert on it with driftguard_source_synced).",
+    labelNames: ["source"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const source of sources) {
+        const at = source.status().lastSuccessAt;
+        if (at !== undefined) this.set({ source: source.name }, Math.max(0, (now() - at) / 1000));
+      }
+    },
+  });
+  new Counter({
+    name: "driftguard_source_sync_failures_total",
+    help: "Fetches of the source that failed since the process started (the last good revision keeps serving).",
+    labelNames: ["source"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const source of sources) this.inc({ source: source.name }, source.status().syncFailures ?? 0);
+    },
+  });
+}
+
+/**
+ * The live scan's view, read from its table at scrape time: Deployments by namespace, source, mode and
+ * state; drifted fields by group; the opt-in per-object gauge. Only namespaces and sources as labels.
+ */
+function scanMetrics(registry: Registry, scan: DriftTable, objectMetrics: boolean): void {
+  new Gauge({
+    name: "driftguard_deployments",
+    help: "Deployments of the scanned namespaces by namespace, source (none when unmanaged), mode and state (drifted, in-sync, unmanaged, unknown).",
+    labelNames: ["namespace", "source", "mode", "state"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const counts = new Map<string, { labels: Record<string, string>; count: number }>();
+      for (const { drift } of scan.entries()) {
+        const labels = {
+          namespace: drift.key.namespace,
+          source: drift.origin?.source ?? "none",
+          mode: drift.mode,
+          state: drift.state,
+        };
+        const key = `${labels.namespace}\0${labels.source}\0${labels.mode}\0${labels.state}`;
+        const found = counts.get(key) ?? { labels, count: 0 };
+        found.count++;
+        counts.set(key, found);
+      }
+      for (const { labels, count } of counts.values()) this.set(labels, count);
+    },
+  });
+  new Gauge({
+    name: "driftguard_drifted_fields",
+    help: "Fields that differ from Git in the managed Deployments, by namespace and field group.",
+    labelNames: ["namespace", "group"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { drift } of scan.entries())
+        for (const field of drift.drifts)
+          this.inc({ namespace: drift.key.namespace, group: reportGroupOf(field) }, 1);
+    },
+  });
+  new Gauge({
+    name: "driftguard_scan_synced",
+    help: "1 once the live scan has its first full table and its watch is not failing, else 0.",
+    registers: [registry],
+    collect() {
+      this.set(scan.status().state === "synced" ? 1 : 0);
+    },
+  });
+  new Counter({
+    name: "driftguard_scan_recomputes_total",
+    help: "Drift computations of the live scan (one per changed Deployment, every Deployment on a new Git revision).",
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(scan.status().recomputes);
+    },
+  });
+  if (!objectMetrics) return;
+  new Gauge({
+    name: "driftguard_deployment_drifted",
+    help: "Per managed Deployment: 1 drifted, 0 in sync (report.objectMetrics; one series per Deployment).",
+    labelNames: ["namespace", "name"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { drift } of scan.entries()) {
+        if (drift.state !== "drifted" && drift.state !== "in-sync") continue;
+        this.set({ namespace: drift.key.namespace, name: drift.key.name }, drift.state === "drifted" ? 1 : 0);
+      }
     },
   });
 }

@@ -1,6 +1,7 @@
 // `driftguard serve`: the webhook. Without --config it runs the built-in demo.
 import { readFile } from "node:fs/promises";
 import { relative } from "node:path";
+import { registerReportMetrics } from "../admission/report-metrics.js";
 import { loadConfig } from "../config/load-config.js";
 import type { Config } from "../config/types.js";
 import { setUpDemo } from "../demo/setup.js";
@@ -53,10 +54,19 @@ async function startParts(config: Config, logger: Logger, parts: StartedParts): 
   const certificates = startCertificates(config, logger);
   if (certificates) parts.add("certificates", () => certificates.stop());
   await certificates?.ready;
-  const cluster = connectCluster(config.kubernetes, process.env, logger, config.report);
+  const cluster = connectCluster(config.kubernetes, process.env, logger, {
+    report: config.report,
+    scanDeployments: config.report.scan !== "off",
+  });
+  if (!cluster && config.report.scan === "on")
+    logger.warn("report.scan is on but the API server is not watched (kubernetes.watch): no live scan");
   if (cluster) parts.add("cluster watch", () => cluster.stop());
   const runtime = createRuntime(config, logger, cluster?.parts);
   parts.add("Git sources", () => runtime.stop());
+  if (cluster && runtime.scan) {
+    const writers = cluster.attachScan(runtime.scan, config.report);
+    registerReportMetrics(runtime.metrics.registry, () => writers.reports.stats(), writers.leadership);
+  }
   await runtime.toolsChecked;
   const server = await listen(config, runtime, logger, parts);
   // Readiness does not wait for Git (docs/contract.md §6): sync in the background, then poll.

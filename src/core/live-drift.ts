@@ -97,8 +97,11 @@ export function liveDriftOf(lookup: Lookup, object: JsonObject | LiveObject, pol
       };
     case "managed": {
       const all = compare(lookup.desired, live);
-      const normalized = live.normalizedFor(lookup.desired);
-      const marks = all.filter((drift) => isMark(drift, policy.gitopsMarks, normalized));
+      // Marks are read only when something differs: an object in sync needs no normalized form here
+      // (the live scan keeps none, for memory).
+      const normalized = all.length === 0 ? undefined : live.normalizedFor(lookup.desired);
+      const marks =
+        normalized === undefined ? [] : all.filter((drift) => isMark(drift, policy.gitopsMarks, normalized));
       const drifts = marks.length === 0 ? all : all.filter((drift) => !marks.includes(drift));
       return {
         ...base,

@@ -25,7 +25,11 @@ export type LiveObjects = (raw: JsonObject, role: "object" | "oldObject") => Liv
 
 export function liveObject(raw: JsonObject): LiveObject {
   const byOptions = new Map<string, JsonObject>();
-  const drifts = new Map<Desired, readonly Drift[]>();
+  // By the desired object's normalized form, not the Desired: a new Git revision wraps unchanged
+  // manifests in new Desired objects (a new commit in the origin) around the same normalized form and
+  // lenient list, and the drift depends on those alone, so the live scan compares again only what
+  // changed. Weak: forms of past revisions go when nothing else holds them.
+  const drifts = new WeakMap<JsonObject, readonly Drift[]>();
   const normalizedFor = (desired: Desired): JsonObject => {
     let normalized = byOptions.get(desired.optionsKey);
     if (normalized === undefined) {
@@ -38,10 +42,10 @@ export function liveObject(raw: JsonObject): LiveObject {
     raw,
     normalizedFor,
     driftFrom(desired) {
-      let found = drifts.get(desired);
+      let found = drifts.get(desired.normalized);
       if (found === undefined) {
         found = driftsOf(desired, normalizedFor(desired));
-        drifts.set(desired, found);
+        drifts.set(desired.normalized, found);
       }
       return found;
     },

@@ -5,23 +5,34 @@ import type pino from "pino";
 import type { ClusterParts } from "../admission/contract.js";
 import type { KubernetesConfig, ReportConfig } from "../config/types.js";
 import { watchCluster } from "./cluster-watch.js";
+import { podNamespace, watchDeployments } from "./deployment-scan.js";
 import { createDriftEvents, type DriftEvents } from "./drift-events.js";
 import { loadKubeConfig, runningInPod } from "./kubeconfig.js";
+import { type ScannedTable, type ScanWriters, startScanWriters } from "./scan-writers.js";
 
 const RBAC_GRACE_MS = 30_000;
 
 export interface ClusterConnection {
   parts: ClusterParts;
-  /** The drift Events; the live scan attaches its table (`events.attachScan(table, leadership)`). */
+  /** The drift Events: every replica's answers; the scan's once attachScan has run. */
   events: DriftEvents;
+  /** Starts the writers' Lease, the Report writer and the scan's Events on the live scan's table. */
+  attachScan(table: ScannedTable, config: ReportConfig): ScanWriters;
   stop(): Promise<void>;
+}
+
+export interface ConnectOptions {
+  /** Watch Deployments for the live scan (config report.scan, resolved: `auto` = on with a cluster). */
+  scanDeployments?: boolean;
+  /** The Events' switch and queue bound (config report). */
+  report?: Pick<ReportConfig, "events" | "eventQueue">;
 }
 
 export function connectCluster(
   config: KubernetesConfig,
   env: NodeJS.ProcessEnv,
   logger: pino.Logger,
-  report: Pick<ReportConfig, "events" | "eventQueue"> = { events: true, eventQueue: 1000 },
+  options: ConnectOptions = {},
 ): ClusterConnection | undefined {
   const inPod = runningInPod(env);
   if (config.watch === "off" || (config.watch === "auto" && !inPod && config.kubeconfig === undefined)) {
@@ -31,7 +42,20 @@ export function connectCluster(
   const kubeConfig = loadKubeConfig(config, env);
   const log = logger.child({ component: "kubernetes" });
   const watch = watchCluster({ kubeConfig, logger: log, resyncMs: config.resyncMs });
-  const events = createDriftEvents({ kubeConfig, logger: log, config: report });
+  const events = createDriftEvents({
+    kubeConfig,
+    logger: log,
+    config: options.report ?? { events: true, eventQueue: 1000 },
+  });
+  // Under the same supervisor as the RBAC watches; readiness never waits for it (the scan only reports).
+  const deployments = options.scanDeployments
+    ? watchDeployments({
+        kubeConfig,
+        logger: log,
+        resyncMs: config.resyncMs,
+        ownNamespace: inPod ? podNamespace() : undefined,
+      })
+    : undefined;
   // Ready once the RBAC objects are listed, or after a grace period without them: a replica that never
   // gets ready (say, its ClusterRole is missing) would leave the webhook with no endpoint, and with
   // failurePolicy Fail every Deployment write would fail. Until the list arrives it answers as if no
@@ -50,18 +74,35 @@ export function connectCluster(
     synced = true;
     clearTimeout(grace);
   });
-  logger.info({ server: kubeConfig.getCurrentCluster()?.server }, "watching RBAC objects and namespaces");
+  logger.info(
+    { server: kubeConfig.getCurrentCluster()?.server, deployments: deployments !== undefined },
+    deployments
+      ? "watching RBAC objects, namespaces and Deployments"
+      : "watching RBAC objects and namespaces",
+  );
+  let writers: ScanWriters | undefined;
   return {
     events,
+    attachScan(table, report) {
+      writers ??= startScanWriters({ kubeConfig, table, events, config: report, logger: log });
+      return writers;
+    },
     parts: {
       view: watch,
       decided: (decision, uid) => events.decided(decision, uid),
       eventCounts: () => events.counts(),
-      status: () => ({ ...watch.status(), events: events.status() }),
+      status: () => ({
+        ...watch.status(),
+        ...(deployments ? { deployments: deployments.status() } : {}),
+        events: events.status(),
+        ...(writers ? writers.status() : {}),
+      }),
       synced: () => synced,
+      ...(deployments ? { deployments } : {}),
     },
     async stop() {
-      await watch.stop();
+      await writers?.stop();
+      await Promise.all([watch.stop(), deployments?.stop()]);
       await events.drain();
     },
   };

@@ -39,6 +39,11 @@ export interface WatchedCollection<T extends KubernetesObject> {
   stop(): Promise<void>;
 }
 
+export interface CollectionEvent<T extends KubernetesObject> {
+  kind: "add" | "update" | "delete";
+  object: T;
+}
+
 export interface CollectionOptions<T extends KubernetesObject> {
   name: string;
   kubeConfig: KubeConfig;
@@ -47,8 +52,11 @@ export interface CollectionOptions<T extends KubernetesObject> {
   list: () => Promise<KubernetesListObject<T>>;
   /** Watch one object only, e.g. `metadata.name=driftguard` (RBAC can then limit it by name). */
   fieldSelector?: string;
-  /** Called after every change to the cache (add, update, delete, or a fresh list). */
-  onChange: () => void;
+  /**
+   * Called after every change to the cache: with the event for an add, update or delete, without one
+   * for a fresh list (anything may have changed).
+   */
+  onChange: (event?: CollectionEvent<T>) => void;
   logger: pino.Logger;
   resyncMs: number;
   backoff?: { initialMs: number; maxMs: number };
@@ -123,12 +131,12 @@ class SupervisedInformer<T extends KubernetesObject> implements WatchedCollectio
       this.options.fieldSelector,
     );
     const current = () => generation === this.generation && !this.stopped;
-    const changed = () => {
-      if (current() && this.serving === informer) this.options.onChange();
+    const changed = (kind: CollectionEvent<T>["kind"]) => (object: T) => {
+      if (current() && this.serving === informer) this.options.onChange({ kind, object });
     };
-    informer.on("add", changed);
-    informer.on("update", changed);
-    informer.on("delete", changed);
+    informer.on("add", changed("add"));
+    informer.on("update", changed("update"));
+    informer.on("delete", changed("delete"));
     let erred = false;
     informer.on("error", (error: unknown) => {
       erred = true;

@@ -38,6 +38,7 @@ class SourceStateTracker implements SourceState {
   private lastAttemptAt: number | undefined;
   private lastSuccessAt: number | undefined;
   private failure: { since: number; error: string } | undefined;
+  private syncFailures = 0;
   // Listed once per revision, not on every status call (10,000 files).
   private fileErrors:
     | { revision: SourceRevision; errors: readonly ParseError[]; apps: readonly AppStatus[] }
@@ -80,11 +81,12 @@ class SourceStateTracker implements SourceState {
   }
 
   failed(message: string): void {
+    this.syncFailures += 1;
     this.failure = { since: this.failure?.since ?? this.now(), error: message };
   }
 
   status(): SourceStatus {
-    const { name, url, lastAttemptAt, lastSuccessAt, restored } = this;
+    const { name, url, lastAttemptAt, lastSuccessAt, restored, syncFailures } = this;
     const notices = this.current()?.notices ?? [];
     return {
       name,
@@ -92,6 +94,7 @@ class SourceStateTracker implements SourceState {
       state: this.syncState(),
       lastAttemptAt,
       lastSuccessAt,
+      syncFailures,
       fileErrors: this.listed().errors,
       apps: this.listed().apps,
       notices,

@@ -168,6 +168,8 @@ export interface SourceStatus {
   state: SyncState;
   lastAttemptAt: number | undefined;
   lastSuccessAt: number | undefined;
+  /** Fetches that failed since the process started (the metric driftguard_source_sync_failures_total). */
+  syncFailures?: number | undefined;
   /** Files whose content does not parse (apps are listed apart, in `apps`). */
   fileErrors: readonly ParseError[];
   /** The source's Kustomize and Helm apps at the current revision. */

@@ -1,5 +1,6 @@
 // `npm run bench`: the benchmarks of driftguard and one final table of figures and targets.
-//   --only load|decision|git|rbac|render   run one part (repeatable, or comma-separated)
+//   --only load|decision|git|rbac|render|scan   run one part (repeatable, or comma-separated)
+//   scan: BENCH_SCAN_DEPLOYMENTS=N (default 5000), BENCH_SCAN_SECONDS=S (load per run, default 10)
 //   BENCH_QUICK=1              load runs of 3 s × 1 instead of 15 s × 3 (smoke check)
 // A missed target is printed as MISS and never fails the process: exit 1 only when something broke.
 
@@ -12,10 +13,11 @@ import { REPO_ROOT } from "./paths.js";
 import { runRbac } from "./rbac.js";
 import { runRender } from "./render.js";
 import { info, loadAverage, printRows, type Row } from "./report.js";
+import { runScan } from "./scan.js";
 
-const PARTS = ["load", "decision", "git", "rbac", "render"] as const;
+const PARTS = ["load", "decision", "git", "rbac", "render", "scan"] as const;
 /** Parts that run the built CLI, as deployed: dist/ is built from the current sources first, once. */
-const NEEDS_DIST: readonly Part[] = ["load", "render"];
+const NEEDS_DIST: readonly Part[] = ["load", "render", "scan"];
 type Part = (typeof PARTS)[number];
 
 function selectedParts(argv: readonly string[]): Part[] {
@@ -59,6 +61,7 @@ async function main(): Promise<number> {
       else if (part === "decision") rows.push(...(await runDecision()));
       else if (part === "rbac") rows.push(...(await runRbac()));
       else if (part === "render") rows.push(...(await runRender(log)));
+      else if (part === "scan") rows.push(...(await runScan(log)));
       else rows.push(...(await runGitScale(log)));
     } catch (error) {
       failed = true;

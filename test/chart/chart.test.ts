@@ -302,6 +302,48 @@ describe.skipIf(!hasGo)("Helm chart", () => {
     expect(dig(endpoint, "tlsConfig.ca.secret")).toEqual({ name: "dg-driftguard-tls", key: "ca-bundle.crt" });
   });
 
+  it("live scan: the ClusterRole reads Deployments (get, list, watch, nothing more) unless report.scan is off", async () => {
+    const apps = (docs: Manifest[]) =>
+      rulesOf(one(docs, "ClusterRole")).filter((rule) => rule.apiGroups.includes("apps"));
+    for (const scenario of SCENARIOS)
+      expect(apps(await render(scenario)), scenario).toEqual([
+        { apiGroups: ["apps"], resources: ["deployments"], verbs: ["get", "list", "watch"] },
+      ]);
+    const off = await render("default-values.yaml", ["--set", "config.report.scan=off"]);
+    expect(apps(off)).toEqual([]);
+    expect(configOf(off).report.scan).toBe("off");
+  });
+
+  it("PrometheusRule: off by default; when on, the four alerts with the thresholds from values", async () => {
+    expect((await render("default-values.yaml")).some((doc) => doc.kind === "PrometheusRule")).toBe(false);
+    const docs = await render("default-values.yaml", [
+      ...["--set", "prometheusRule.enabled=true", "--set", "prometheusRule.sourceStaleMinutes=30"],
+      ...["--set", "prometheusRule.labels.release=prom"],
+    ]);
+    const rule = one(docs, "PrometheusRule");
+    expect(rule.metadata).toMatchObject({ name: "dg-driftguard", namespace: NAMESPACE });
+    expect(dig(rule, "metadata.labels.release")).toBe("prom");
+    const alerts = dig(rule, "spec.groups.0.rules") as { alert: string; expr: string; for: string }[];
+    expect(alerts.map((alert) => alert.alert)).toEqual([
+      "DriftguardDriftInEnforceNamespace",
+      "DriftguardSourceNotSynced",
+      "DriftguardWebhookErrors",
+      "DriftguardScanNotSynced",
+    ]);
+    const [drift, stale, errors] = alerts;
+    expect(drift?.expr).toContain('driftguard_deployments{mode="enforce", state="drifted"}');
+    expect(stale?.expr).toContain("> 1800");
+    expect(stale?.for).toBe("30m");
+    // The API server's own count, under the webhook's name as the chart registers it.
+    const webhook = dig(one(docs, "ValidatingWebhookConfiguration"), "webhooks.0.name") as string;
+    expect(errors?.expr).toContain(`name="${webhook}"`);
+    // Prometheus templates reach Prometheus as written, not eaten by helm.
+    expect(JSON.stringify(rule)).toContain("{{ $labels.namespace }}");
+    const bad = await helm(["template", "dg", CHART_DIR, "--set", "prometheusRule.driftFor=soon"]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain("driftFor");
+  });
+
   it("values.schema.json refuses unknown keys and bad values, with the path", async () => {
     for (const [set, says] of [
       ["bogus=1", "bogus"],

@@ -54,4 +54,22 @@ describe("connectCluster", () => {
       await connection?.stop();
     }
   });
+
+  it("watches Deployments for the live scan only when asked, leaving kube-system out; readiness ignores it", async () => {
+    const kubeconfig = await unreachableKubeconfig();
+    const config = { watch: "on" as const, kubeconfig, resyncMs: 600_000 };
+    const without = connectCluster(config, {}, pino({ level: "silent" }));
+    const withScan = connectCluster(config, {}, pino({ level: "silent" }), { scanDeployments: true });
+    try {
+      expect(without?.parts.deployments).toBeUndefined();
+      const feed = withScan?.parts.deployments;
+      expect(feed?.excludedNamespaces).toEqual(["kube-system"]);
+      expect(feed?.list()).toEqual([]);
+      expect(["starting", "failing"]).toContain(feed?.state().kind);
+      expect(withScan?.parts.status?.()).toMatchObject({ deployments: { name: "deployments", objects: 0 } });
+    } finally {
+      await without?.stop();
+      await withScan?.stop();
+    }
+  });
 });

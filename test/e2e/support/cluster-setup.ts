@@ -51,9 +51,9 @@ subjects:
   - {kind: ServiceAccount, name: ${HPA.name}, namespace: ${HPA.namespace}}
 `;
 
-// What driftguard itself may do (the chart's ClusterRole says the same): watch RBAC objects and
-// namespaces, write its drift Events and the Reports, and hold the writers' Lease (the chart's Role
-// limits it to the release namespace; here any). Nothing else: no read of Deployments, no Secrets.
+// What driftguard itself may do (the chart's ClusterRole says the same): watch RBAC objects,
+// namespaces and Deployments (the live scan), write its drift Events and the Reports, and hold the
+// writers' Lease (the chart's Role limits it to the release namespace; here any). Nothing else: no Secrets.
 const DRIFTGUARD_ROLE = `apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata: {name: driftguard}
@@ -76,6 +76,9 @@ rules:
   - apiGroups: [coordination.k8s.io]
     resources: [leases]
     verbs: [get, create, update]
+  - apiGroups: [apps]
+    resources: [deployments]
+    verbs: [get, list, watch]
 ---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRoleBinding

@@ -1,0 +1,53 @@
+// What the live scan writes to the cluster (docs/contract.md §10): the Reports and the scan's Events
+// (DriftDetected, DriftResolved), both from the one replica that holds the writers' Lease, so that two
+// replicas never write the same Report or Event twice. Every replica keeps its own table and answers.
+import type { KubeConfig } from "@kubernetes/client-node";
+import type pino from "pino";
+import type { DriftTable, Leadership } from "../admission/contract.js";
+import type { ReportConfig } from "../config/types.js";
+import { lastWriteOf } from "../core/drift-events.js";
+import type { JsonObject } from "../core/types.js";
+import type { DriftEvents } from "./drift-events.js";
+import { startWritersLease } from "./leader-lease.js";
+import { type ReportWriter, startReportWriter } from "./report-writer.js";
+
+/** The scan's table, with the live object it compared (slimmed: the last write is all of its managedFields). */
+export interface ScannedTable extends DriftTable {
+  object(uid: string): JsonObject | undefined;
+}
+
+export interface ScanWriters {
+  leadership: Leadership;
+  reports: ReportWriter;
+  status(): {
+    lease: { leader: boolean; holder: string | undefined };
+    reports: ReturnType<ReportWriter["stats"]>;
+  };
+  stop(): Promise<void>;
+}
+
+export function startScanWriters(options: {
+  kubeConfig: KubeConfig;
+  table: ScannedTable;
+  events: DriftEvents;
+  config: ReportConfig;
+  logger: pino.Logger;
+}): ScanWriters {
+  const { kubeConfig, table, events, config, logger } = options;
+  const lease = startWritersLease({ kubeConfig, lease: config.lease, logger });
+  const reports = startReportWriter({ kubeConfig, table, leadership: lease, config, logger });
+  const detach = events.attachScan(table, lease, (uid) => {
+    const object = table.object(uid);
+    return object === undefined ? undefined : lastWriteOf(object);
+  });
+  return {
+    leadership: lease,
+    reports,
+    status: () => ({ lease: { leader: lease.isLeader(), holder: lease.holder() }, reports: reports.stats() }),
+    async stop() {
+      detach();
+      await reports.stop();
+      await lease.stop();
+    },
+  };
+}
