@@ -12,6 +12,8 @@ export const ARGOCD_NS = "argocd";
 
 /** The Deployment replay.e2e.ts creates in the audit and the enforce namespace and edits as alice. */
 export const REPLAY_NAME = "replayed";
+/** The Deployment whose Report the served driftguard writes (reports.e2e.ts). */
+export const REPORTED_NAME = "reported";
 
 export const GIT_IMAGE = "nginx:1.27.3";
 /** The image a Deployment ran before Git's, so that `rollout undo` has somewhere to go. */
@@ -81,6 +83,10 @@ export function scenarioFiles(): Record<string, string> {
     ),
     [`scenarios/${ENFORCE_NS}/probe.yaml`]: yamlOf(webDeployment({ name: "probe", namespace: ENFORCE_NS })),
     [`scenarios/${AUDIT_NS}/web.yaml`]: yamlOf(webDeployment({ namespace: AUDIT_NS })),
+    // Created by reports.e2e.ts, whose Report the running driftguard writes.
+    [`scenarios/${AUDIT_NS}/${REPORTED_NAME}.yaml`]: yamlOf(
+      webDeployment({ name: REPORTED_NAME, namespace: AUDIT_NS }),
+    ),
     // The replay test's pair: created by the test itself, edited alike in both modes (replay.e2e.ts).
     ...Object.fromEntries(
       [AUDIT_NS, ENFORCE_NS].map((namespace) => [
