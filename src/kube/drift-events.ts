@@ -140,6 +140,10 @@ function scanWriter(parts: ScanWriterParts) {
   let chain: Promise<void> = Promise.resolve();
   let pending = 0;
   let adoption: Promise<void> | undefined;
+  let endWait: () => void = () => {};
+  const detached = new Promise<void>((resolve) => {
+    endWait = resolve;
+  });
 
   // Serial: a DriftResolved must not overtake the DriftDetected of the same object while that one
   // looks for other replicas' DriftWarned Events.
@@ -172,7 +176,8 @@ function scanWriter(parts: ScanWriterParts) {
         "could not list the DriftDetected Events already written: drift reported before may be reported again",
       );
     }
-    await table.firstTable;
+    // Detaching ends the wait: a scan whose first table never comes (Git never synced) must not hold up shutdown.
+    await Promise.race([table.firstTable, detached]);
     if (state !== "adopting") return;
     state = "leader";
     for (const entry of table.entries()) onChange(undefined, entry.drift);
@@ -195,6 +200,7 @@ function scanWriter(parts: ScanWriterParts) {
         unsubscribe();
         unlisten?.();
         state = "not attached";
+        endWait();
       };
     },
     state: () => state,

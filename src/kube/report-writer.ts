@@ -100,6 +100,11 @@ export function startReportWriter(options: ReportWriterOptions): ReportWriter {
   let running: Promise<void> | undefined;
   let reconciling: Promise<void> | undefined;
   let stopped = false;
+  // Stop must end a reconcile still waiting for the first table (Git never synced, say: serve failed to start).
+  let stopWaiting: () => void = () => {};
+  const stopping = new Promise<void>((resolve) => {
+    stopWaiting = resolve;
+  });
 
   const failed = (what: string, error: unknown) => {
     stats.failures++;
@@ -193,8 +198,8 @@ export function startReportWriter(options: ReportWriterOptions): ReportWriter {
     }
   };
   const reconcile = async (currentTerm: number) => {
-    await table.firstTable;
-    if (currentTerm !== term) return;
+    await Promise.race([table.firstTable, stopping]);
+    if (currentTerm !== term || stopped) return;
     await listAll(currentTerm);
     if (currentTerm !== term || stopped) return;
     for (const entry of table.entries()) if (entry.drift.uid !== undefined) pending.add(entry.drift.uid);
@@ -239,6 +244,7 @@ export function startReportWriter(options: ReportWriterOptions): ReportWriter {
     },
     async stop() {
       stopped = true;
+      stopWaiting();
       unsubscribeTable();
       unsubscribeLeadership();
       onLeadership(false);

@@ -271,10 +271,10 @@ test.each([
   expect(groupOfPrintedPath(path)).toBe(group);
 });
 
-describe("real lines written by the test bed's kube-apiserver (test/cli/fixtures/testbed-audit.log)", () => {
+describe("real lines written by the test bed's kube-apiserver (test/cli/fixtures/testbed-audit.jsonl)", () => {
   // Captured by replay.e2e.ts's edits; managedFields and the last-applied annotation were cut out to
   // keep the file small. Audit events carry no credentials.
-  const lines = readFileSync(join(import.meta.dirname, "../cli/fixtures/testbed-audit.log"), "utf8")
+  const lines = readFileSync(join(import.meta.dirname, "../cli/fixtures/testbed-audit.jsonl"), "utf8")
     .split("\n")
     .filter(Boolean);
   const items = readAll(lines);
