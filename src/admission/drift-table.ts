@@ -9,10 +9,9 @@
 // every one. Each object's drift is kept per desired form (scannedObject), so a Git revision
 // normalizes and compares again only the objects whose manifest changed.
 
-import { driftsOf } from "../core/compare.js";
 import { asObject } from "../core/json.js";
 import { keyOfLive, type LiveDrift, liveDriftOf, modeOf, sameDrift } from "../core/live-drift.js";
-import type { LiveObject } from "../core/live-object.js";
+import { type LiveObject, memoizedLiveObject } from "../core/live-object.js";
 import type { Lookup } from "../core/lookup.js";
 import { normalize } from "../core/normalize.js";
 import type { Policy } from "../core/policy.js";
@@ -297,21 +296,7 @@ export class LiveDriftTable implements DriftTable {
  * memory, and one is made again only when a manifest changes or the object drifts (GitOps marks).
  */
 function scannedObject(raw: JsonObject): LiveObject {
-  const drifts = new WeakMap<JsonObject, readonly Drift[]>();
-  const normalizedFor = (desired: Parameters<LiveObject["normalizedFor"]>[0]) =>
-    normalize(raw, desired.options).object;
-  return {
-    raw,
-    normalizedFor,
-    driftFrom(desired) {
-      let found = drifts.get(desired.normalized);
-      if (found === undefined) {
-        found = driftsOf(desired, normalizedFor(desired));
-        drifts.set(desired.normalized, found);
-      }
-      return found;
-    },
-  };
+  return memoizedLiveObject(raw, (desired) => normalize(raw, desired.options).object);
 }
 
 /** The uid (or namespace/name, for an object without one), resourceVersion and key of a live object. */

@@ -9,7 +9,15 @@ import type { LiveObject } from "./live-object.js";
 import { liveObject } from "./live-object.js";
 import type { Lookup } from "./lookup.js";
 import type { Policy } from "./policy.js";
-import type { Drift, FieldGroup, JsonObject, Mode, ObjectKey, Origin } from "./types.js";
+import {
+  type Drift,
+  FIELD_GROUPS,
+  type FieldGroup,
+  type JsonObject,
+  type Mode,
+  type ObjectKey,
+  type Origin,
+} from "./types.js";
 
 /**
  * `drifted`: differs from Git. `in-sync`: Git's content (GitOps marks aside). `unmanaged`: no source
@@ -41,14 +49,7 @@ export interface LiveDrift {
 }
 
 const GROUP_ORDER: readonly ReportGroup[] = [
-  "replicas",
-  "image",
-  "resources",
-  "env",
-  "restart",
-  "paused",
-  "metadata",
-  "delete",
+  ...FIELD_GROUPS.filter((group): group is Exclude<FieldGroup, "*"> => group !== "*"),
   "other",
 ];
 

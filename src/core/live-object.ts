@@ -25,11 +25,6 @@ export type LiveObjects = (raw: JsonObject, role: "object" | "oldObject") => Liv
 
 export function liveObject(raw: JsonObject): LiveObject {
   const byOptions = new Map<string, JsonObject>();
-  // By the desired object's normalized form, not the Desired: a new Git revision wraps unchanged
-  // manifests in new Desired objects (a new commit in the origin) around the same normalized form and
-  // lenient list, and the drift depends on those alone, so the live scan compares again only what
-  // changed. Weak: forms of past revisions go when nothing else holds them.
-  const drifts = new WeakMap<JsonObject, readonly Drift[]>();
   const normalizedFor = (desired: Desired): JsonObject => {
     let normalized = byOptions.get(desired.optionsKey);
     if (normalized === undefined) {
@@ -38,6 +33,21 @@ export function liveObject(raw: JsonObject): LiveObject {
     }
     return normalized;
   };
+  return memoizedLiveObject(raw, normalizedFor);
+}
+
+/**
+ * A LiveObject whose drift is computed once per desired form; `normalizedFor` decides what else is kept.
+ * By the desired object's normalized form, not the Desired: a new Git revision wraps unchanged
+ * manifests in new Desired objects (a new commit in the origin) around the same normalized form and
+ * lenient list, and the drift depends on those alone, so the live scan compares again only what
+ * changed. Weak: forms of past revisions go when nothing else holds them.
+ */
+export function memoizedLiveObject(
+  raw: JsonObject,
+  normalizedFor: (desired: Desired) => JsonObject,
+): LiveObject {
+  const drifts = new WeakMap<JsonObject, readonly Drift[]>();
   return {
     raw,
     normalizedFor,
