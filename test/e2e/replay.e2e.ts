@@ -10,6 +10,7 @@ import type { DriftReport } from "../../src/core/drift-report.js";
 import type { ReplayGroup, ReplayReport } from "../../src/core/replay-report.js";
 import { ALICE, GITOPS, HPA } from "./support/cluster-setup.js";
 import { REPO_ROOT } from "./support/driftguard.js";
+import { writeKubeconfigWithToken } from "./support/kubeconfig.js";
 import { kubectl, kubectlOk } from "./support/kubectl.js";
 import { AUDIT_NS, ENFORCE_NS, REPLAY_NAME, webDeployment, yamlOf } from "./support/manifests.js";
 
@@ -243,7 +244,15 @@ describe("diff --cluster", () => {
   });
 
   test("credentials that may not list Deployments: an error entry and exit 2, no crash", async () => {
-    const config = await configFile("driftguard", testbed.kubeconfigs.driftguard ?? "");
+    // A service account with no role at all (every test user may list Deployments, and so may
+    // driftguard's own identity, for the live scan).
+    await kubectl(testbed, "admin", ["create", "serviceaccount", "no-rights", "-n", ENFORCE_NS]);
+    const token = (
+      await kubectlOk(testbed, "admin", ["create", "token", "no-rights", "-n", ENFORCE_NS])
+    ).trim();
+    const kubeconfig = join(testbed.workDir, "kubeconfig-no-rights");
+    await writeKubeconfigWithToken(testbed, kubeconfig, token);
+    const config = await configFile("no-rights", kubeconfig);
     const run = await cli(["diff", "--config", config, "--cluster"]);
     expect(run.code).toBe(2);
     expect(run.stdout).toMatch(/^error: cannot list Deployments \(403 Forbidden\)/m);
