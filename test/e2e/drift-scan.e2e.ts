@@ -5,13 +5,17 @@
 //
 // The drift is made in the audit namespace by the admin (audit mode lets it through with warnings),
 // then a second driftguard is started (its own port and state, not registered as a webhook) and read.
-import { mkdir, readFile } from "node:fs/promises";
+// The same drift is in the Report and the DriftWarned Event the webhook's driftguard wrote, and in
+// `diff --cluster`.
+import { execFile } from "node:child_process";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
+import type { DriftReport } from "../../src/core/drift-report.js";
 import { createTestRepo } from "../support/git/test-repo.js";
 import { sendHttps } from "../support/tls/https-client.js";
 import { DRIFTGUARD_USER } from "./support/control-plane.js";
-import { type DriftguardProcess, startDriftguard } from "./support/driftguard.js";
+import { type DriftguardProcess, REPO_ROOT, startDriftguard } from "./support/driftguard.js";
 import { kubectl, kubectlOk } from "./support/kubectl.js";
 import { AUDIT_NS, GIT_IMAGE, webDeployment, yamlOf } from "./support/manifests.js";
 import { parsePrometheusText } from "./support/metrics.js";
@@ -82,6 +86,18 @@ async function objectDriftBecomes(target: Target, value: number, timeoutMs: numb
     200,
   );
   return Date.now() - started;
+}
+
+/** The built CLI, as users run it. */
+function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [join(REPO_ROOT, "dist", "cli", "main.js"), ...args],
+      { timeout: 120_000, maxBuffer: 64 << 20 },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
 }
 
 let second: DriftguardProcess | undefined;
@@ -177,6 +193,55 @@ describe("the live scan", () => {
     // Never a Deployment of kube-system (excluded), and no value in any label.
     expect(samples.some((sample) => sample.labels.namespace === "kube-system")).toBe(false);
     expect(samples.some((sample) => Object.values(sample.labels).includes("nginx:made-before"))).toBe(false);
+  });
+
+  test("the same drift is in a Report, an Event and diff --cluster", async () => {
+    const uid = (
+      await admin(["get", "deployment", NAME, "-n", AUDIT_NS, "-o", "jsonpath={.metadata.uid}"])
+    ).trim();
+    const report = await waitFor(
+      `${NAME}'s Report to name the image`,
+      async () => {
+        const found = await kubectl(testbed, "admin", [
+          ...["get", "reports.openreports.io", uid, "-n", AUDIT_NS, "-o", "json"],
+        ]);
+        if (found.code !== 0) return undefined;
+        const results = (JSON.parse(found.stdout) as { results?: { rule?: string; result?: string }[] })
+          .results;
+        return results?.find((result) => result.rule === "image");
+      },
+      30_000,
+      250,
+    );
+    expect(report.result).toBe("warn");
+    const events = JSON.parse(
+      await admin([
+        ...[
+          "get",
+          "events.events.k8s.io",
+          "-n",
+          AUDIT_NS,
+          "--field-selector",
+          "reason=DriftWarned",
+          "-o",
+          "json",
+        ],
+      ]),
+    ) as { items: { regarding: { name: string }; note: string }[] };
+    expect(events.items.some((event) => event.regarding.name === NAME && event.note.includes("image"))).toBe(
+      true,
+    );
+    const dir = join(testbed.workDir, "scan-diff");
+    await mkdir(dir, { recursive: true });
+    const config = join(dir, "driftguard.yaml");
+    await writeFile(config, secondConfig(dir, { port: 1, certFile: "unused.crt", keyFile: "unused.key" }));
+    const diff = await cli(["diff", "--config", config, "--cluster", "--namespace", AUDIT_NS, "-o", "json"]);
+    expect(diff.code, diff.stderr).toBe(1);
+    const object = (JSON.parse(diff.stdout) as DriftReport).objects.find((entry) => entry.name === NAME);
+    expect(object?.state).toBe("drifted");
+    expect(object?.fields.map((field) => field.path)).toContain(
+      "spec.template.spec.containers[name=web].image",
+    );
   });
 
   test("fixing the drift removes it", async () => {
