@@ -12,7 +12,6 @@
 //
 // The manifests are paused Deployments: the controller then makes no ReplicaSets and no Pods (no
 // scheduler here), so that the API server's size is the Deployments' own; Git says paused too.
-import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:https";
 import { join } from "node:path";
@@ -20,6 +19,7 @@ import { AppsV1Api, CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions } fro
 import { stringify } from "yaml";
 import type { JsonObject } from "../../src/core/types.js";
 import { ADMIN, type ControlPlane, startControlPlane } from "../e2e/support/control-plane.js";
+import { buildTestbed } from "../e2e/support/testbed-build.js";
 import { type Child, startChild } from "./child.js";
 import { tempDir } from "./cleanup.js";
 import { deployment } from "./deployment.js";
@@ -87,7 +87,7 @@ export async function runScan(log: (line: string) => void): Promise<Row[]> {
 }
 
 async function prepare(size: number, log: (line: string) => void, rows: Row[]): Promise<Setup> {
-  const binDir = testbedBinDir();
+  const binDir = buildTestbed();
   const dir = tempDir("scan");
   const plane = await startControlPlane({ binDir, workDir: dir, users: [] });
   const kubeConfig = new KubeConfig();
@@ -508,16 +508,6 @@ function memoryOf(pid: number): { nowMb: number; peakMb: number } {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, "m").exec(status)?.[1] ?? Number.NaN);
   return { nowMb: kb("VmRSS") / 1024, peakMb: kb("VmHWM") / 1024 };
-}
-
-function testbedBinDir(): string {
-  const output = execFileSync("bash", [join(REPO_ROOT, "test", "testbed", "build.sh")], {
-    stdio: ["ignore", "pipe", "inherit"],
-    encoding: "utf8",
-  });
-  const binDir = output.trim().split("\n").at(-1);
-  if (!binDir) throw new Error("test/testbed/build.sh printed no binary directory");
-  return binDir;
 }
 
 async function inParallel<T>(

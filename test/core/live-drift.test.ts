@@ -5,26 +5,17 @@ import { DRIFT_REPORT_API_VERSION, driftReport } from "../../src/core/drift-repo
 import { liveDriftOf, sameDrift } from "../../src/core/live-drift.js";
 import type { Lookup } from "../../src/core/lookup.js";
 import { type JsonObject, MASKED } from "../../src/core/types.js";
-import { storedDeployment } from "../support/deployments.js";
+import { deploymentManifest, storedDeployment } from "../support/deployments.js";
 import { testPolicy } from "../support/policy.js";
 import { clone, desiredFor } from "../support/reviews.js";
 
 type O = JsonObject;
-const GIT: O = {
-  apiVersion: "apps/v1",
-  kind: "Deployment",
-  metadata: { name: "web", namespace: "shop", labels: { app: "web" } },
-  spec: {
-    replicas: 2,
-    selector: { matchLabels: { app: "web" } },
-    template: {
-      metadata: { labels: { app: "web" } },
-      spec: {
-        containers: [{ name: "web", image: "nginx:1", env: [{ name: "DB_PASSWORD", value: "hunter2" }] }],
-      },
-    },
-  },
-};
+const GIT: O = deploymentManifest({
+  image: "nginx:1",
+  replicas: 2,
+  labels: { app: "web" },
+  env: [{ name: "DB_PASSWORD", value: "hunter2" }],
+});
 const policy = testPolicy({ namespaceModes: new Map([["shop", "audit"]]) });
 const managed: Lookup = { kind: "managed", desired: desiredFor(GIT, policy, "shop"), recent: () => [] };
 const live = (edit: (object: O) => void = () => {}) => {

@@ -7,15 +7,15 @@
 // then a second driftguard is started (its own port and state, not registered as a webhook) and read.
 // The same drift is in the Report and the DriftWarned Event the webhook's driftguard wrote, and in
 // `diff --cluster`.
-import { execFile } from "node:child_process";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import type { DriftReport } from "../../src/core/drift-report.js";
 import { createTestRepo } from "../support/git/test-repo.js";
 import { sendHttps } from "../support/tls/https-client.js";
+import { runCli as cli } from "./support/cli.js";
 import { DRIFTGUARD_USER } from "./support/control-plane.js";
-import { type DriftguardProcess, REPO_ROOT, startDriftguard } from "./support/driftguard.js";
+import { type DriftguardProcess, startDriftguard } from "./support/driftguard.js";
 import { kubectl, kubectlOk } from "./support/kubectl.js";
 import { AUDIT_NS, GIT_IMAGE, webDeployment, yamlOf } from "./support/manifests.js";
 import { parsePrometheusText } from "./support/metrics.js";
@@ -86,18 +86,6 @@ async function objectDriftBecomes(target: Target, value: number, timeoutMs: numb
     200,
   );
   return Date.now() - started;
-}
-
-/** The built CLI, as users run it. */
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [join(REPO_ROOT, "dist", "cli", "main.js"), ...args],
-      { timeout: 120_000, maxBuffer: 64 << 20 },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
 }
 
 let second: DriftguardProcess | undefined;

@@ -2,7 +2,6 @@
 // kube-apiserver and kube-controller-manager on loopback, a Git repository made for the run, driftguard
 // serving from the built CLI, and the ValidatingWebhookConfiguration that points the API server at it.
 // At the end it prints the webhook's latency as the API server measured it.
-import { execFileSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
@@ -12,12 +11,13 @@ import { createTestRepo } from "../support/git/test-repo.js";
 import { sendHttps } from "../support/tls/https-client.js";
 import { ALICE, BOB, GITOPS, HPA, prepareCluster, webhookConfiguration } from "./support/cluster-setup.js";
 import { ADMIN, type ControlPlane, DRIFTGUARD_USER, startControlPlane } from "./support/control-plane.js";
-import { type DriftguardProcess, REPO_ROOT, startDriftguard } from "./support/driftguard.js";
+import { type DriftguardProcess, startDriftguard } from "./support/driftguard.js";
 import { kubectl, kubectlOk } from "./support/kubectl.js";
 import { corpusFiles, ENFORCE_NS, scenarioFiles } from "./support/manifests.js";
 import { summarizeDriftguardMetrics, summarizeWebhookMetrics } from "./support/metrics.js";
 import { waitFor } from "./support/processes.js";
 import { type RenderedSetup, renderedSetup, renderedSourcesYaml, renderersYaml } from "./support/rendered.js";
+import { buildTestbed } from "./support/testbed-build.js";
 import type { TestbedInfo } from "./support/testbed-info.js";
 
 export const WEBHOOK_CONFIGURATION = "driftguard";
@@ -115,16 +115,6 @@ export async function teardown(): Promise<void> {
   await plane?.stop();
   if (workDir && !process.env.DRIFTGUARD_E2E_KEEP) await rm(workDir, { recursive: true, force: true });
   else if (workDir) process.stdout.write(`e2e: kept ${workDir} (DRIFTGUARD_E2E_KEEP)\n`);
-}
-
-function buildTestbed(): string {
-  const output = execFileSync("bash", [join(REPO_ROOT, "test", "testbed", "build.sh")], {
-    stdio: ["ignore", "pipe", "inherit"],
-    encoding: "utf8",
-  });
-  const binDir = output.trim().split("\n").at(-1);
-  if (!binDir) throw new Error("test/testbed/build.sh printed no binary directory");
-  return binDir;
 }
 
 function driftguardConfig(

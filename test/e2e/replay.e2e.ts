@@ -2,20 +2,18 @@
 // The same kubectl edits, as alice, on one Deployment in the audit namespace (every edit passes, with
 // warnings) and on its twin in the enforce namespace (what kubectl was refused is what enforce denied).
 // The replay of the audit log must find, in the audit namespace, exactly the edits enforce denied.
-import { execFile } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeAll, describe, expect, inject, test } from "vitest";
 import type { DriftReport } from "../../src/core/drift-report.js";
 import type { ReplayGroup, ReplayReport } from "../../src/core/replay-report.js";
+import { runCli as cli, type CliRun as Run } from "./support/cli.js";
 import { ALICE, GITOPS, HPA } from "./support/cluster-setup.js";
-import { REPO_ROOT } from "./support/driftguard.js";
 import { writeKubeconfigWithToken } from "./support/kubeconfig.js";
 import { kubectl, kubectlOk } from "./support/kubectl.js";
 import { AUDIT_NS, ENFORCE_NS, REPLAY_NAME, webDeployment, yamlOf } from "./support/manifests.js";
 
 const testbed = inject("testbed");
-const CLI = join(REPO_ROOT, "dist", "cli", "main.js");
 const GIT_MANIFEST = (namespace: string) => yamlOf(webDeployment({ name: REPLAY_NAME, namespace }));
 
 interface Edit {
@@ -45,25 +43,6 @@ const EDITS: readonly Edit[] = [
   },
   { name: "rollout restart", args: ["rollout", "restart", D], denied: undefined },
 ];
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      { timeout: 120_000, maxBuffer: 64 << 20 },
-      (error, stdout, stderr) => {
-        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
-      },
-    );
-  });
-}
 
 /** A config like the e2e one, offline: the scenarios only, its own state folder, the given kubeconfig. */
 async function configFile(name: string, kubeconfig: string): Promise<string> {

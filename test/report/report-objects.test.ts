@@ -15,7 +15,7 @@ import {
   reportPlan,
 } from "../../src/core/report-objects.js";
 import type { JsonObject, Mode } from "../../src/core/types.js";
-import { storedDeployment } from "../support/deployments.js";
+import { deploymentManifest, storedDeployment } from "../support/deployments.js";
 import { testPolicy } from "../support/policy.js";
 import { clone, desiredFor } from "../support/reviews.js";
 
@@ -23,21 +23,12 @@ type O = JsonObject;
 const UID = "6f1c2a8e-0d7b-4c51-9a63-2b8f4e1d9c07";
 const SINCE = Date.parse("2026-11-30T08:15:00.250Z");
 const OBSERVED = Date.parse("2026-12-01T10:00:00Z");
-const GIT: O = {
-  apiVersion: "apps/v1",
-  kind: "Deployment",
-  metadata: { name: "web", namespace: "shop", labels: { app: "web" } },
-  spec: {
-    replicas: 2,
-    selector: { matchLabels: { app: "web" } },
-    template: {
-      metadata: { labels: { app: "web" } },
-      spec: {
-        containers: [{ name: "web", image: "nginx:1", env: [{ name: "DB_PASSWORD", value: "hunter2" }] }],
-      },
-    },
-  },
-};
+const GIT: O = deploymentManifest({
+  image: "nginx:1",
+  replicas: 2,
+  labels: { app: "web" },
+  env: [{ name: "DB_PASSWORD", value: "hunter2" }],
+});
 const spec = (object: O) => ((object.spec as O).template as O).spec as O;
 const web = (object: O) => (spec(object).containers as O[])[0] as O;
 
