@@ -92,6 +92,22 @@ async function prepare(size: number, log: (line: string) => void, rows: Row[]): 
   const plane = await startControlPlane({ binDir, workDir: dir, users: [] });
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(plane.kubeconfig(ADMIN));
+  // The Report CRDs, as the chart installs them: with the scan on, the Reports of all N are written.
+  const kubectl = [join(binDir, "kubectl"), `--kubeconfig=${plane.kubeconfig(ADMIN)}`];
+  await run(kubectl[0] as string, [
+    ...kubectl.slice(1),
+    "apply",
+    "-f",
+    join(REPO_ROOT, "charts", "driftguard", "crds-optional"),
+  ]);
+  await run(kubectl[0] as string, [
+    ...kubectl.slice(1),
+    "wait",
+    "--for=condition=Established",
+    "--timeout=60s",
+    "crd",
+    "--all",
+  ]);
   const apps = kubeConfig.makeApiClient(AppsV1Api);
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const repo = join(dir, "repo");
@@ -501,6 +517,7 @@ kubernetes:
   kubeconfig: ${setup.plane.kubeconfig(ADMIN)}
 report:
   scan: "${scan}"
+  reports: ${process.env.BENCH_SCAN_REPORTS ?? "openreports"}
 `;
 }
 
