@@ -18,6 +18,7 @@ import { join } from "node:path";
 import { AppsV1Api, CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { stringify } from "yaml";
 import type { JsonObject } from "../../src/core/types.js";
+import { driftguardConfigYaml } from "../e2e/support/configs.js";
 import { ADMIN, type ControlPlane, startControlPlane } from "../e2e/support/control-plane.js";
 import { buildTestbed } from "../e2e/support/testbed-build.js";
 import { type Child, startChild } from "./child.js";
@@ -493,32 +494,21 @@ async function readyz(url: string, ca: Buffer): Promise<ReadyBody> {
 }
 
 function config(setup: Setup, port: number, scan: "on" | "off"): string {
-  return `mode: enforce
-namespaces:
-  ${AUDIT_NAMESPACE}: {mode: audit}
-unmanaged: allow
-sources:
-  - name: bench
-    url: ${setup.repo}
-    paths: [apps]
-    interval: 1h
-server:
-  host: 127.0.0.1
-  port: ${port}
-  pushTokenFile: ${join(setup.dir, "push-token")}
-  tlsCertFile: ${join(setup.certsDir, "tls.crt")}
-  tlsKeyFile: ${join(setup.certsDir, "tls.key")}
-stateDir: ${join(setup.dir, `state-${scan}`)}
-refresh:
-  onDemandAfter: 1h
-logLevel: warn
-kubernetes:
-  watch: "on"
-  kubeconfig: ${setup.plane.kubeconfig(ADMIN)}
-report:
-  scan: "${scan}"
-  reports: ${process.env.BENCH_SCAN_REPORTS ?? "openreports"}
-`;
+  return driftguardConfigYaml({
+    auditNamespace: AUDIT_NAMESPACE,
+    source: { name: "bench", url: setup.repo, paths: ["apps"], interval: "1h" },
+    server: {
+      port,
+      pushTokenFile: join(setup.dir, "push-token"),
+      certFile: join(setup.certsDir, "tls.crt"),
+      keyFile: join(setup.certsDir, "tls.key"),
+    },
+    stateDir: join(setup.dir, `state-${scan}`),
+    onDemandAfter: "1h",
+    logLevel: "warn",
+    kubernetes: { watch: "on", kubeconfig: setup.plane.kubeconfig(ADMIN) },
+    report: { scan: `"${scan}"`, reports: process.env.BENCH_SCAN_REPORTS ?? "openreports" },
+  });
 }
 
 function memoryOf(pid: number): { nowMb: number; peakMb: number } {

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ReplayReport } from "../../src/core/replay-report.js";
 import type { JsonObject } from "../../src/core/types.js";
+import { auditEvent } from "../support/audit-events.js";
 import { deploymentManifest, deploymentYaml } from "../support/deployments.js";
 import { createTestRepo } from "../support/git/test-repo.js";
 import { makeTempDir } from "../support/tls/cert-dir.js";
@@ -14,26 +15,16 @@ const stored = (image: string, replicas = 2, env?: JsonObject[]) =>
   deploymentManifest({ image, replicas, ...(env ? { env } : {}), metadata: { uid: "u1" } });
 
 let n = 0;
+/** The n-th line of the log: a second apart, numbered ids, the user in no team, no stageTimestamp. */
 function line(user: string, verb: string, fields: JsonObject): string {
   n++;
-  return JSON.stringify({
-    kind: "Event",
-    apiVersion: "audit.k8s.io/v1",
-    level: "RequestResponse",
+  return auditEvent({
     auditID: `id-${n}`,
-    stage: "ResponseComplete",
-    requestURI: "/apis/apps/v1/namespaces/shop/deployments/web",
     verb,
     user: { username: user, groups: ["system:authenticated"] },
-    objectRef: {
-      resource: "deployments",
-      namespace: "shop",
-      name: "web",
-      apiGroup: "apps",
-      apiVersion: "v1",
-    },
     responseStatus: { code: 200 },
     requestReceivedTimestamp: `2026-12-02T06:00:${String(n).padStart(2, "0")}.000000Z`,
+    stageTimestamp: undefined,
     ...fields,
   });
 }

@@ -4,39 +4,13 @@ import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { type AuditItem, AuditReader, groupOfPrintedPath, NOT_JUDGED } from "../../src/core/audit-replay.js";
 import type { JsonObject } from "../../src/core/types.js";
+import { auditEvent } from "../support/audit-events.js";
 import { deploymentManifest } from "../support/deployments.js";
 
 const stored = (image: string, replicas = 2) =>
   deploymentManifest({ image, replicas, metadata: { uid: "u1", resourceVersion: "1" } });
 
-/** An audit.k8s.io/v1 Event as kube-apiserver writes it, with what a test changes. */
-function event(fields: JsonObject & { objectRef?: JsonObject }): string {
-  const { objectRef, ...rest } = fields;
-  return JSON.stringify({
-    kind: "Event",
-    apiVersion: "audit.k8s.io/v1",
-    level: "RequestResponse",
-    auditID: "a-1",
-    stage: "ResponseComplete",
-    requestURI: "/apis/apps/v1/namespaces/shop/deployments/web",
-    verb: "patch",
-    user: { username: "alice", groups: ["team-a", "system:authenticated"] },
-    objectRef: {
-      resource: "deployments",
-      namespace: "shop",
-      name: "web",
-      apiGroup: "apps",
-      apiVersion: "v1",
-      ...objectRef,
-    },
-    responseStatus: { metadata: {}, code: 200 },
-    requestReceivedTimestamp: "2026-12-02T06:00:00.000000Z",
-    stageTimestamp: "2026-12-02T06:00:00.100000Z",
-    ...rest,
-  });
-}
-
-const CREATE = event({
+const CREATE = auditEvent({
   verb: "create",
   auditID: "c",
   responseObject: stored("nginx:1.25"),
@@ -64,31 +38,31 @@ describe("AuditReader: what is skipped, bad, not judged", () => {
     ["an array", "[1,2]", { kind: "bad", message: "not an audit.k8s.io/v1 Event" }],
     [
       "a stage other than ResponseComplete",
-      event({ stage: "ResponseStarted" }),
+      auditEvent({ stage: "ResponseStarted" }),
       { kind: "skipped", reason: "stage ResponseStarted" },
     ],
     [
       "another resource",
-      event({ objectRef: { resource: "pods", apiGroup: "" } }),
+      auditEvent({ objectRef: { resource: "pods", apiGroup: "" } }),
       { kind: "skipped", reason: "not a Deployment" },
     ],
     [
       "the status subresource",
-      event({ objectRef: { subresource: "status" } }),
+      auditEvent({ objectRef: { subresource: "status" } }),
       { kind: "skipped", reason: "subresource status" },
     ],
-    ["a read", event({ verb: "get" }), { kind: "skipped", reason: "a read" }],
-    ["an unknown verb", event({ verb: "frobnicate" }), { kind: "skipped", reason: "verb frobnicate" }],
+    ["a read", auditEvent({ verb: "get" }), { kind: "skipped", reason: "a read" }],
+    ["an unknown verb", auditEvent({ verb: "frobnicate" }), { kind: "skipped", reason: "verb frobnicate" }],
     [
       "a dry run",
-      event({
+      auditEvent({
         requestURI: "/apis/apps/v1/namespaces/shop/deployments/web?dryRun=All&fieldManager=kubectl-set",
       }),
       { kind: "skipped", reason: "dry run" },
     ],
     [
       "no namespace",
-      event({ objectRef: { namespace: "" } }),
+      auditEvent({ objectRef: { namespace: "" } }),
       { kind: "bad", message: "an event without namespace or name" },
     ],
   ] as [string, string, Partial<AuditItem>][])("%s", (_name, line, expected) => {
@@ -98,18 +72,18 @@ describe("AuditReader: what is skipped, bad, not judged", () => {
   test.each([
     [
       "a patch logged at Request level (no response)",
-      [CREATE, event({ level: "Request", requestObject: { spec: { replicas: 3 } } })],
+      [CREATE, auditEvent({ level: "Request", requestObject: { spec: { replicas: 3 } } })],
       NOT_JUDGED.noResult,
     ],
     [
       "an update with no earlier state in the log",
-      [event({ verb: "update", responseObject: stored("nginx:2") })],
+      [auditEvent({ verb: "update", responseObject: stored("nginx:2") })],
       NOT_JUDGED.noPrevious,
     ],
     [
       "a scale with no earlier state",
       [
-        event({
+        auditEvent({
           objectRef: { subresource: "scale" },
           responseObject: { kind: "Scale", spec: { replicas: 3 } },
         }),
@@ -118,7 +92,7 @@ describe("AuditReader: what is skipped, bad, not judged", () => {
     ],
     [
       "deletecollection",
-      [event({ verb: "deletecollection", objectRef: { name: "" } })],
+      [auditEvent({ verb: "deletecollection", objectRef: { name: "" } })],
       NOT_JUDGED.deleteCollection,
     ],
   ] as [string, string[], string][])("not judged: %s", (_name, lines, reason) => {
@@ -155,7 +129,7 @@ describe("AuditReader: requests", () => {
 
   test("a patch: the old object is the state the earlier write stored, the new one its response", () => {
     const patched = stored("nginx:6.6");
-    const item = last([CREATE, event({ responseObject: patched })]);
+    const item = last([CREATE, auditEvent({ responseObject: patched })]);
     expect(item).toMatchObject({
       kind: "request",
       request: { operation: "UPDATE", object: patched, oldObject: stored("nginx:1.25") },
@@ -166,8 +140,8 @@ describe("AuditReader: requests", () => {
     const body = stored("nginx:2");
     const items = readAll([
       CREATE,
-      event({ verb: "update", level: "Request", requestObject: body }),
-      event({ responseObject: stored("nginx:3") }),
+      auditEvent({ verb: "update", level: "Request", requestObject: body }),
+      auditEvent({ responseObject: stored("nginx:3") }),
     ]);
     expect(items[1]).toMatchObject({ kind: "request", request: { object: body } });
     expect(items[2]).toMatchObject({ kind: "request", request: { oldObject: body } });
@@ -182,8 +156,8 @@ describe("AuditReader: requests", () => {
     };
     const items = readAll([
       CREATE,
-      event({ objectRef: { subresource: "scale" }, responseObject: scale }),
-      event({ responseObject: stored("nginx:1.25", 5) }),
+      auditEvent({ objectRef: { subresource: "scale" }, responseObject: scale }),
+      auditEvent({ responseObject: stored("nginx:1.25", 5) }),
     ]);
     expect(items[1]).toMatchObject({
       kind: "request",
@@ -202,8 +176,8 @@ describe("AuditReader: requests", () => {
   test("delete: DELETE with the last stored state; the object is then forgotten", () => {
     const items = readAll([
       CREATE,
-      event({ verb: "delete", responseObject: { kind: "Status", status: "Success" } }),
-      event({ responseObject: stored("x") }),
+      auditEvent({ verb: "delete", responseObject: { kind: "Status", status: "Success" } }),
+      auditEvent({ responseObject: stored("x") }),
     ]);
     expect(items[1]).toMatchObject({
       kind: "request",
@@ -214,7 +188,7 @@ describe("AuditReader: requests", () => {
 
   test("impersonation: judged as the impersonated user, as the webhook sees it", () => {
     const item = last([
-      event({
+      auditEvent({
         verb: "create",
         responseObject: stored("a"),
         impersonatedUser: { username: "bob", groups: ["team-b"] },
@@ -226,7 +200,10 @@ describe("AuditReader: requests", () => {
 
 describe("AuditReader: refused at the time", () => {
   const denial = (message: string, annotations: JsonObject = {}) =>
-    event({ responseStatus: { status: "Failure", message, reason: "Forbidden", code: 403 }, annotations });
+    auditEvent({
+      responseStatus: { status: "Failure", message, reason: "Forbidden", code: 403 },
+      annotations,
+    });
 
   test("by driftguard: the paths of its violations annotation; nothing stored", () => {
     const items = readAll([
@@ -239,7 +216,7 @@ describe("AuditReader: refused at the time", () => {
             "spec.replicas, spec.template.spec.containers[name=web].image",
         },
       ),
-      event({ responseObject: stored("nginx:9") }),
+      auditEvent({ responseObject: stored("nginx:9") }),
     ]);
     expect(items[1]).toMatchObject({
       kind: "denied-at-time",

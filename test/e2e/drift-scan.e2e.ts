@@ -14,6 +14,7 @@ import type { DriftReport } from "../../src/core/drift-report.js";
 import { createTestRepo } from "../support/git/test-repo.js";
 import { sendHttps } from "../support/tls/https-client.js";
 import { runCli as cli } from "./support/cli.js";
+import { driftguardConfigYaml } from "./support/configs.js";
 import { DRIFTGUARD_USER } from "./support/control-plane.js";
 import { type DriftguardProcess, startDriftguard } from "./support/driftguard.js";
 import { kubectl, kubectlOk } from "./support/kubectl.js";
@@ -264,26 +265,13 @@ describe("the live scan", () => {
 
 /** The second driftguard: the global one's source and modes, per-object metrics, never a webhook. */
 function secondConfig(dir: string, server: { port: number; certFile: string; keyFile: string }): string {
-  return `mode: enforce
-namespaces:
-  ${AUDIT_NS}: {mode: audit}
-unmanaged: allow
-sources:
-  - name: e2e
-    url: ${testbed.repoDir}
-    paths: [scenarios]
-    interval: 5s
-server:
-  host: 127.0.0.1
-  port: ${server.port}
-  tlsCertFile: ${server.certFile}
-  tlsKeyFile: ${server.keyFile}
-stateDir: ${join(dir, "state")}
-logLevel: info
-kubernetes:
-  watch: "on"
-  kubeconfig: ${testbed.kubeconfigs[DRIFTGUARD_USER]}
-report:
-  objectMetrics: true
-`;
+  return driftguardConfigYaml({
+    auditNamespace: AUDIT_NS,
+    source: { name: "e2e", url: testbed.repoDir, paths: ["scenarios"], interval: "5s" },
+    server,
+    stateDir: join(dir, "state"),
+    logLevel: "info",
+    kubernetes: { watch: "on", kubeconfig: testbed.kubeconfigs[DRIFTGUARD_USER] ?? "" },
+    report: { objectMetrics: true },
+  });
 }

@@ -10,6 +10,7 @@ import type { TestProject } from "vitest/node";
 import { createTestRepo } from "../support/git/test-repo.js";
 import { sendHttps } from "../support/tls/https-client.js";
 import { ALICE, BOB, GITOPS, HPA, prepareCluster, webhookConfiguration } from "./support/cluster-setup.js";
+import { driftguardConfigYaml } from "./support/configs.js";
 import { ADMIN, type ControlPlane, DRIFTGUARD_USER, startControlPlane } from "./support/control-plane.js";
 import { type DriftguardProcess, startDriftguard } from "./support/driftguard.js";
 import { kubectl, kubectlOk } from "./support/kubectl.js";
@@ -124,33 +125,21 @@ function driftguardConfig(
   kubeconfig: string,
   rendered: RenderedSetup,
 ) {
-  const renderedSources = rendered.ok ? `\n${renderedSourcesYaml(repoDir, rendered.layout)}` : "";
-  const renderers = rendered.ok ? `\n${renderersYaml(rendered.tools)}` : "";
-  return `mode: enforce
-namespaces:
-  e2e-audit: {mode: audit}
-unmanaged: allow
-sources:
-  - name: e2e
-    url: ${repoDir}
-    paths: [scenarios, corpus]
-    interval: 5s${renderedSources}
-exemptions:
-  - serviceAccounts: [${HPA.namespace}/${HPA.name}]
-    fields: [replicas]
-gitops:
-  serviceAccounts: [${GITOPS.namespace}/${GITOPS.name}]
-server:
-  host: 127.0.0.1
-  port: ${server.port}
-  tlsCertFile: ${server.certFile}
-  tlsKeyFile: ${server.keyFile}
-stateDir: ${join(dir, "driftguard-state")}
-logLevel: info
-kubernetes:
-  watch: "on"
-  kubeconfig: ${kubeconfig}${renderers}
-`;
+  return driftguardConfigYaml({
+    auditNamespace: "e2e-audit",
+    source: { name: "e2e", url: repoDir, paths: ["scenarios", "corpus"], interval: "5s" },
+    ...(rendered.ok
+      ? {
+          moreSources: renderedSourcesYaml(repoDir, rendered.layout),
+          renderers: renderersYaml(rendered.tools),
+        }
+      : {}),
+    accounts: { hpa: HPA, gitops: GITOPS },
+    server,
+    stateDir: join(dir, "driftguard-state"),
+    logLevel: "info",
+    kubernetes: { watch: "on", kubeconfig },
+  });
 }
 
 /** The API server picks webhook configurations up asynchronously: probe until driftguard answers. */

@@ -9,6 +9,7 @@ import type { DriftReport } from "../../src/core/drift-report.js";
 import type { ReplayGroup, ReplayReport } from "../../src/core/replay-report.js";
 import { runCli as cli, type CliRun as Run } from "./support/cli.js";
 import { ALICE, GITOPS, HPA } from "./support/cluster-setup.js";
+import { driftguardConfigYaml } from "./support/configs.js";
 import { writeKubeconfigWithToken } from "./support/kubeconfig.js";
 import { kubectl, kubectlOk } from "./support/kubectl.js";
 import { AUDIT_NS, ENFORCE_NS, REPLAY_NAME, webDeployment, yamlOf } from "./support/manifests.js";
@@ -49,24 +50,13 @@ async function configFile(name: string, kubeconfig: string): Promise<string> {
   const file = join(testbed.workDir, `replay-${name}.yaml`);
   await writeFile(
     file,
-    `mode: enforce
-namespaces:
-  ${AUDIT_NS}: {mode: audit}
-unmanaged: allow
-sources:
-  - name: e2e
-    url: ${testbed.repoDir}
-    paths: [scenarios]
-exemptions:
-  - serviceAccounts: [${HPA.namespace}/${HPA.name}]
-    fields: [replicas]
-gitops:
-  serviceAccounts: [${GITOPS.namespace}/${GITOPS.name}]
-stateDir: ${join(testbed.workDir, `replay-state-${name}`)}
-kubernetes:
-  watch: "off"
-  kubeconfig: ${kubeconfig}
-`,
+    driftguardConfigYaml({
+      auditNamespace: AUDIT_NS,
+      source: { name: "e2e", url: testbed.repoDir, paths: ["scenarios"] },
+      accounts: { hpa: HPA, gitops: GITOPS },
+      stateDir: join(testbed.workDir, `replay-state-${name}`),
+      kubernetes: { watch: "off", kubeconfig },
+    }),
   );
   return file;
 }

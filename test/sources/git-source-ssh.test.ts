@@ -8,7 +8,14 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { repoDir } from "../../src/sources/state-paths.js";
 import type { GitSource, RefreshResult, SourceAuth } from "../../src/sources/types.js";
-import { type KeyPair, makeKeyPair, requireSshd, type SshServer, startSshServer } from "../support/sshd.js";
+import {
+  type KeyPair,
+  keyFragments,
+  makeKeyPair,
+  requireSshd,
+  type SshServer,
+  startSshServer,
+} from "../support/sshd.js";
 import { appYaml, createSourceFixture, type SourceFixture } from "./source-fixture.js";
 
 const found = requireSshd();
@@ -166,22 +173,9 @@ describe.skipIf(found.sshd === undefined)("a source over SSH", { timeout: 60_000
     ].join("\n");
     expect(fx.log.lines.length).toBeGreaterThan(3);
     for (const key of privateKeys) {
-      for (const secret of keyFragments(key)) expect(exposed).not.toContain(secret);
+      const { body, fragments } = keyFragments(key);
+      expect(body.length).toBeGreaterThan(100);
+      for (const secret of fragments) expect(exposed).not.toContain(secret);
     }
   });
 });
-
-/**
- * What must not leak of an OpenSSH private key file: its base64 body whole, each of its lines, and a short
- * run from the middle (a log that cut or re-wrapped the key would still show that much).
- */
-function keyFragments(privateKeyFile: string): string[] {
-  const lines = privateKeyFile
-    .split("\n")
-    .map((line) => line.trim())
-    .filter((line) => line !== "" && !line.startsWith("-----"));
-  const body = lines.join("");
-  expect(body.length).toBeGreaterThan(100);
-  const middle = Math.floor(body.length / 2);
-  return [body, ...lines, body.slice(middle, middle + 16)];
-}

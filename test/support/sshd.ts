@@ -107,6 +107,21 @@ export async function makeKeyPair(dir: string, name: string): Promise<KeyPair> {
   return { privateKeyFile, publicKey: (await readFile(`${privateKeyFile}.pub`, "utf8")).trim() };
 }
 
+/**
+ * What must not leak of an OpenSSH private key file: its base64 body whole, each of its lines, and a short
+ * run from the middle. Fragments, not the file whole: a log that cut or re-wrapped the key would still show
+ * that much. `body` is given apart so that a test can check it is a real key's (long enough to matter).
+ */
+export function keyFragments(privateKeyFile: string): { body: string; fragments: string[] } {
+  const lines = privateKeyFile
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "" && !line.startsWith("-----"));
+  const body = lines.join("");
+  const middle = Math.floor(body.length / 2);
+  return { body, fragments: [body, ...lines, body.slice(middle, middle + 16)] };
+}
+
 export interface SshServerOptions {
   sshd: string;
   /** A folder of the test's own for the config, host keys, pid file and the passwd copy. */
