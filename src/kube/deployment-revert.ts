@@ -63,7 +63,8 @@ export async function revertDeployment(
  */
 function classify(error: unknown, dryRun: boolean): { outcome: RevertOutcome; reason: string } {
   const status = statusOf(error);
-  const message = describeApiError(error, describeError);
+  const causes = causesOf(error);
+  const message = [describeApiError(error, describeError), ...causes].join("; ");
   const stage = dryRun ? "server-side dry-run" : "patch";
   // A failed `test` op is a 422 from the JSON Patch decoder; a lost race on the version is a 409.
   if (status === 409 || (status === 422 && /test operation|resourceVersion|testing value/i.test(message)))
@@ -72,6 +73,25 @@ function classify(error: unknown, dryRun: boolean): { outcome: RevertOutcome; re
   if (status !== undefined && status >= 400 && status < 500)
     return { outcome: "refused", reason: `the API server refused the ${stage}: ${message}` };
   return { outcome: "failed", reason: `the ${stage} failed: ${message}` };
+}
+
+/**
+ * The Status body's `details.causes` messages: a JSON Patch the API server cannot apply is a 422 whose
+ * message is generic ("the server rejected our request…") and whose cause says which op failed.
+ */
+function causesOf(error: unknown): string[] {
+  const body = error !== null && typeof error === "object" ? (error as { body?: unknown }).body : undefined;
+  try {
+    const parsed = (typeof body === "string" ? JSON.parse(body) : body) as {
+      details?: { causes?: { message?: unknown }[] };
+    } | null;
+    return (parsed?.details?.causes ?? [])
+      .map((cause) => cause.message)
+      .filter((text): text is string => typeof text === "string")
+      .map((text) => text.slice(0, 300));
+  } catch {
+    return [];
+  }
 }
 
 /** client-node's patch: its first content type for a list body is application/json-patch+json. */

@@ -32,7 +32,10 @@ function recording(fail?: { dryRun: boolean; error: unknown }) {
   };
   return { calls, patch };
 }
-const apiError = (code: number, message: string) => ({ code, body: JSON.stringify({ message }) });
+const apiError = (code: number, message: string, cause?: string) => ({
+  code,
+  body: JSON.stringify({ message, ...(cause ? { details: { causes: [{ message: cause }] } } : {}) }),
+});
 
 describe("revertDeployment", () => {
   it("sends the dry-run, then the same patch for real", async () => {
@@ -56,13 +59,25 @@ describe("revertDeployment", () => {
 
   const CASES = [
     {
+      // As kube-apiserver answers it: a generic message, the failed op in details.causes.
       name: "a failed resourceVersion test (422)",
       error: apiError(
         422,
-        "the server rejected our request: testing value /metadata/resourceVersion failed: test failed",
+        "the server rejected our request due to an error in our request",
+        "testing value /metadata/resourceVersion failed: test failed",
       ),
       outcome: "refused",
       reason: CHANGED_SINCE_PLAN,
+    },
+    {
+      name: "another op the server cannot apply (422)",
+      error: apiError(
+        422,
+        "the server rejected our request due to an error in our request",
+        "remove operation does not apply",
+      ),
+      outcome: "refused",
+      reason: "remove operation does not apply",
     },
     {
       name: "a conflict (409)",
