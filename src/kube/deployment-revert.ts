@@ -39,6 +39,8 @@ export interface RevertRequest {
   dryRunOnly?: boolean;
 }
 
+const GENERIC_422 = /the server rejected our request due to an error in our request/;
+
 export const CHANGED_SINCE_PLAN = "changed since the plan: run plan again";
 
 export async function revertDeployment(
@@ -66,8 +68,12 @@ function classify(error: unknown, dryRun: boolean): { outcome: RevertOutcome; re
   const causes = causesOf(error);
   const message = [describeApiError(error, describeError), ...causes].join("; ");
   const stage = dryRun ? "server-side dry-run" : "patch";
-  // A failed `test` op is a 422 from the JSON Patch decoder; a lost race on the version is a 409.
-  if (status === 409 || (status === 422 && /test operation|resourceVersion|testing value/i.test(message)))
+  // A lost race on the version is a 409. An op the API server cannot apply is a 422 with a generic
+  // message (kube-apiserver drops the JSON Patch library's words): the ops were built against the
+  // object as read, so the one op that can fail is the resourceVersion test, or an op after a change
+  // made since (a list shortened). Either way the object changed since the plan. Validation errors
+  // are 422 too, but say "… is invalid: field: why".
+  if (status === 409 || (status === 422 && (GENERIC_422.test(message) || /testing value/i.test(message))))
     return { outcome: "refused", reason: CHANGED_SINCE_PLAN };
   if (status === 404) return { outcome: "refused", reason: "the object is gone" };
   if (status !== undefined && status >= 400 && status < 500)

@@ -70,14 +70,20 @@ describe("revertDeployment", () => {
       reason: CHANGED_SINCE_PLAN,
     },
     {
-      name: "another op the server cannot apply (422)",
+      // kube-apiserver's own answer to a failed op: the generic message alone.
+      name: "a JSON Patch op the server could not apply (422, generic)",
+      error: apiError(422, "the server rejected our request due to an error in our request"),
+      outcome: "refused",
+      reason: CHANGED_SINCE_PLAN,
+    },
+    {
+      name: "a patched object the server finds invalid (422)",
       error: apiError(
         422,
-        "the server rejected our request due to an error in our request",
-        "remove operation does not apply",
+        'Deployment.apps "web" is invalid: spec.replicas: must be greater than or equal to 0',
       ),
       outcome: "refused",
-      reason: "remove operation does not apply",
+      reason: "is invalid",
     },
     {
       name: "a conflict (409)",
