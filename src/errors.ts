@@ -35,6 +35,10 @@ export const ERROR_CODES = {
   DG_RENDER_INPUT_UNREADABLE:
     "a file a rendered app reads cannot be read from Git or written to its render folder",
   DG_RENDER_TOOL_MISSING: "a source has rendered apps and kustomize or helm cannot be found or run",
+  DG_APPLY_NOT_CONFIRMED:
+    "apply would change the cluster and was not confirmed: no --yes, and no terminal to ask on (or the answer was no)",
+  DG_APPLY_PLAN_UNREADABLE: "the plan file given to apply --plan cannot be read",
+  DG_APPLY_PLAN_INVALID: "the plan file given to apply --plan is not a RevertPlan (driftguard plan -o json)",
   DG_INTERNAL: "an invariant of driftguard broke: a bug",
 } as const satisfies Record<string, string>;
 

@@ -61,3 +61,28 @@ export function registerReportMetrics(
     },
   });
 }
+
+/**
+ * `driftguard_reverts_total{result}`: objects the in-cluster revert after grant expiry put back
+ * (`reverted`), was refused on (changed since it looked, denied, invalid) or failed on (§11).
+ */
+export function registerRevertMetrics(
+  registry: Registry,
+  counts: () => Record<"reverted" | "refused" | "failed", number>,
+): void {
+  const seen = { reverted: 0, refused: 0, failed: 0 };
+  new Counter({
+    name: "driftguard_reverts_total",
+    help: "Deployments the in-cluster revert after a grant expired put back to Git, by result (reverted, refused, failed).",
+    labelNames: ["result"],
+    registers: [registry],
+    collect() {
+      const now = counts();
+      for (const result of ["reverted", "refused", "failed"] as const) {
+        // Every result is exported from the start, 0 until it happens.
+        this.inc({ result }, Math.max(0, now[result] - seen[result]));
+        seen[result] = now[result];
+      }
+    },
+  });
+}

@@ -100,14 +100,19 @@ function exitCodeOf(value: string | undefined): boolean {
   );
 }
 
-function driftOf(object: JsonObject, runtime: Runtime, policy: Policy) {
+export function driftOf(object: JsonObject, runtime: Runtime, policy: Policy) {
   return liveDriftOf(runtime.state.lookup(keyOfLive(object)), object, policy);
 }
 
 /** Namespaces a scan never reports on: the control plane's own, as the webhook skips it. */
 const SKIPPED_NAMESPACES = new Set(["kube-system"]);
 
-async function readCluster(kubernetes: KubernetesConfig, namespaces: readonly string[], policy: Policy) {
+/** The live Deployments `diff --cluster`, `plan` and `apply` read: mode-off namespaces and kube-system left out. */
+export async function readCluster(
+  kubernetes: KubernetesConfig,
+  namespaces: readonly string[],
+  policy: Policy,
+) {
   const { fetchPage, server } = kubeConfigFetcher(loadKubeConfig(kubernetes, process.env));
   const listed = await listDeployments(fetchPage, namespaces, server);
   const objects = listed.objects.filter((object) => {

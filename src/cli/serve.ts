@@ -1,7 +1,7 @@
 // `driftguard serve`: the webhook. Without --config it runs the built-in demo.
 import { readFile } from "node:fs/promises";
 import { relative } from "node:path";
-import { registerReportMetrics } from "../admission/report-metrics.js";
+import { registerReportMetrics, registerRevertMetrics } from "../admission/report-metrics.js";
 import { loadConfig } from "../config/load-config.js";
 import type { Config } from "../config/types.js";
 import { setUpDemo } from "../demo/setup.js";
@@ -64,8 +64,13 @@ async function startParts(config: Config, logger: Logger, parts: StartedParts): 
   const runtime = createRuntime(config, logger, cluster?.parts);
   parts.add("Git sources", () => runtime.stop());
   if (cluster && runtime.scan) {
-    const writers = cluster.attachScan(runtime.scan, config.report);
+    const writers = cluster.attachScan(runtime.scan, config.report, {
+      desired: runtime.state,
+      policy: config.policy,
+    });
     registerReportMetrics(runtime.metrics.registry, () => writers.reports.stats(), writers.leadership);
+    const reverter = writers.reverter;
+    if (reverter) registerRevertMetrics(runtime.metrics.registry, () => reverter.counts());
   }
   await runtime.toolsChecked;
   const server = await listen(config, runtime, logger, parts);

@@ -17,6 +17,11 @@ export function buildPolicy(raw: RawConfig): Policy {
     namespaceModes: new Map(
       Object.entries(raw.namespaces).map(([namespace, entry]) => [namespace, entry.mode]),
     ),
+    revertAfterGrantExpiry: new Set(
+      Object.entries(raw.namespaces)
+        .filter(([, entry]) => entry.revert === "afterGrantExpiry")
+        .map(([namespace]) => namespace),
+    ),
     unmanaged: raw.unmanaged,
     onUnsynced: raw.onUnsynced,
     exemptions: raw.defaultExemptions ? [...configured, ...DEFAULT_EXEMPTIONS] : configured,

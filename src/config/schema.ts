@@ -174,7 +174,7 @@ export const configSchema = closed(
       type: "object",
       default: {},
       propertyNames: { format: "dns-label" },
-      additionalProperties: closed({ mode }, ["mode"]),
+      additionalProperties: closed({ mode, revert: { enum: ["never", "afterGrantExpiry"] } }, ["mode"]),
     },
     unmanaged: { enum: ["allow", "warn", "deny"], default: "allow" },
     onUnsynced: { enum: ["allow", "deny"], default: "allow" },

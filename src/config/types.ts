@@ -156,7 +156,8 @@ export interface RawIgnoreRule {
 /** The file after schema validation with ajv's `useDefaults`: every key with a default is present. */
 export interface RawConfig {
   mode: Mode;
-  namespaces: Record<string, { mode: Mode }>;
+  /** `revert: afterGrantExpiry` opts the namespace's Deployments in to the in-cluster revert (§11). */
+  namespaces: Record<string, { mode: Mode; revert?: "never" | "afterGrantExpiry" }>;
   unmanaged: UnmanagedAction;
   onUnsynced: UnsyncedAction;
   sources: RawSource[];

@@ -9,6 +9,11 @@ import { globMatches } from "./subjects.js";
 import { type JsonObject, MODES, type Mode, type ObjectKey, type Origin, type Path } from "./types.js";
 
 export const MODE_ANNOTATION = "driftguard.io/mode";
+/**
+ * `afterGrantExpiry` on the manifest in Git opts the Deployment in to the in-cluster revert (§11). Read
+ * from Git's side only; the GitOps tool applies it, so the live object holds it too and it is no drift.
+ */
+export const REVERT_ANNOTATION = "driftguard.io/revert";
 const RESTARTED_AT = parsePathPattern(
   'spec.template.metadata.annotations["kubectl.kubernetes.io/restartedAt"]',
 ) as Path;
@@ -21,6 +26,8 @@ export interface Desired {
   replicasManaged: boolean;
   /** From the manifest's `driftguard.io/mode` annotation; undefined when absent or invalid. */
   mode: Mode | undefined;
+  /** The manifest says `driftguard.io/revert: afterGrantExpiry`. */
+  revertAfterGrantExpiry: boolean;
   options: NormalizeOptions;
   /** Equal for desired objects whose options normalize a live object alike (see live-object.ts). */
   optionsKey: string;
@@ -53,6 +60,8 @@ export function prepareDesired(
     lenient: indexLenient(lenient),
     replicasManaged,
     mode: modeOf(manifest),
+    revertAfterGrantExpiry:
+      asObject(asObject(manifest.metadata)?.annotations)?.[REVERT_ANNOTATION] === "afterGrantExpiry",
     options,
     optionsKey: optionsKeyOf(options),
   };

@@ -7,20 +7,26 @@ import { asObject, objects } from "./json.js";
 import type { LiveDrift } from "./live-drift.js";
 import type { Drift, JsonObject, ObjectKey, Origin } from "./types.js";
 
-export type DriftEventReason = "DriftDenied" | "DriftWarned" | "DriftDetected" | "DriftResolved";
+export type DriftEventReason =
+  | "DriftDenied"
+  | "DriftWarned"
+  | "DriftDetected"
+  | "DriftResolved"
+  | "DriftReverted";
 export const DRIFT_EVENT_REASONS: readonly DriftEventReason[] = [
   "DriftDenied",
   "DriftWarned",
   "DriftDetected",
   "DriftResolved",
+  "DriftReverted",
 ];
 
 /** The content of one Event; the recorder adds the time, the reporting controller and instance. */
 export interface DriftEventContent {
   reason: DriftEventReason;
   type: "Warning" | "Normal";
-  /** `Admit` for an admission answer, `Scan` for what the live scan found. */
-  action: "Admit" | "Scan";
+  /** `Admit` for an admission answer, `Scan` for what the live scan found, `Revert` for Git put back. */
+  action: "Admit" | "Scan" | "Revert";
   key: ObjectKey;
   /** The Deployment's uid when known (a CREATE has none yet); `kubectl describe` matches on it. */
   uid: string | undefined;
@@ -222,6 +228,31 @@ function scanEvent(
 
 function whoOf(decision: JudgedDecision): string {
   return decision.subject.requester.username || "an unnamed requester";
+}
+
+/**
+ * DriftReverted (Normal, action Revert): Git's values were put back on the object by `apply`, or by the
+ * in-cluster revert after a grant expired (`why` names the expired binding). Fields named, values not.
+ */
+export function revertedEventFor(
+  key: ObjectKey,
+  uid: string | undefined,
+  origin: Origin,
+  drifts: readonly Drift[],
+  why: string,
+): DriftEventContent {
+  const paths = drifts.slice(0, LISTED_DRIFTS).map((drift) => drift.path);
+  if (drifts.length > LISTED_DRIFTS) paths.push(`and ${drifts.length - LISTED_DRIFTS} more`);
+  return {
+    reason: "DriftReverted",
+    type: "Normal",
+    action: "Revert",
+    key,
+    uid,
+    note: cut(
+      `${why}: Git's values put back (${gitOf(origin)}, source "${origin.source}"): ${paths.join("; ")}`,
+    ),
+  };
 }
 
 function gitOf(origin: Origin): string {

@@ -29,6 +29,8 @@ export type UnsyncedAction = "allow" | "deny";
 export interface Policy {
   mode: Mode;
   namespaceModes: ReadonlyMap<string, Mode>;
+  /** Namespaces whose Deployments are put back to Git when a break-glass grant expires (§11); none when absent. */
+  revertAfterGrantExpiry?: ReadonlySet<string>;
   unmanaged: UnmanagedAction;
   onUnsynced: UnsyncedAction;
   exemptions: readonly Exemption[];

@@ -13,7 +13,13 @@ import type pino from "pino";
 import type { ClusterView } from "../admission/contract.js";
 import type { GrantResolver } from "../core/exemptions.js";
 import type { ObjectKey, Requester } from "../core/types.js";
-import { buildGrantIndex, type GrantIndex, grantResolverFor } from "../rbac/grant-index.js";
+import {
+  buildGrantIndex,
+  type ExpiredGrant,
+  expiredGrants,
+  type GrantIndex,
+  grantResolverFor,
+} from "../rbac/grant-index.js";
 import type { ClusterRole, ClusterRoleBinding, RbacObjects, Role, RoleBinding } from "../rbac/types.js";
 import { type CollectionStatus, type WatchedCollection, watchCollection } from "./watched-collection.js";
 
@@ -31,6 +37,8 @@ export interface ClusterWatch extends ClusterView {
   status(): { collections: CollectionStatus[]; grants: number; rebuilds: number };
   /** Times the grant index was rebuilt (tests and metrics). */
   rebuilds(): number;
+  /** Break-glass grants expired at `at` (the in-cluster revert, docs/contract.md §11). */
+  expiredGrants(at: number): ExpiredGrant[];
   stop(): Promise<void>;
 }
 
@@ -129,6 +137,7 @@ export function watchCluster(options: ClusterWatchOptions): ClusterWatch {
     },
     status: () => ({ collections: collections.map((c) => c.status()), grants: index.size, rebuilds }),
     rebuilds: () => rebuilds,
+    expiredGrants: (at) => expiredGrants(index, at),
     async stop() {
       clearTimeout(pending);
       await Promise.all(collections.map((c) => c.stop()));

@@ -8,16 +8,22 @@ import { watchCluster } from "./cluster-watch.js";
 import { podNamespace, watchDeployments } from "./deployment-scan.js";
 import { createDriftEvents, type DriftEvents } from "./drift-events.js";
 import { loadKubeConfig, runningInPod } from "./kubeconfig.js";
-import { type ScannedTable, type ScanWriters, startScanWriters } from "./scan-writers.js";
+import { type RevertParts, type ScannedTable, type ScanWriters, startScanWriters } from "./scan-writers.js";
 
 const RBAC_GRACE_MS = 30_000;
+/** How often the in-cluster revert looks for expired grants (never less often than a resync). */
+const REVERT_CHECK_MS = 5_000;
 
 export interface ClusterConnection {
   parts: ClusterParts;
   /** The drift Events: every replica's answers; the scan's once attachScan has run. */
   events: DriftEvents;
   /** Starts the writers' Lease, the Report writer and the scan's Events on the live scan's table. */
-  attachScan(table: ScannedTable, config: ReportConfig): ScanWriters;
+  attachScan(
+    table: ScannedTable,
+    config: ReportConfig,
+    revert?: Pick<RevertParts, "desired" | "policy">,
+  ): ScanWriters;
   stop(): Promise<void>;
 }
 
@@ -83,8 +89,20 @@ export function connectCluster(
   let writers: ScanWriters | undefined;
   return {
     events,
-    attachScan(table, report) {
-      writers ??= startScanWriters({ kubeConfig, table, events, config: report, logger: log });
+    attachScan(table, report, revert) {
+      const revertParts: RevertParts | undefined = revert && {
+        ...revert,
+        expiredGrants: (at) => watch.expiredGrants(at),
+        intervalMs: Math.min(config.resyncMs, REVERT_CHECK_MS),
+      };
+      writers ??= startScanWriters({
+        kubeConfig,
+        table,
+        events,
+        config: report,
+        logger: log,
+        revert: revertParts,
+      });
       return writers;
     },
     parts: {

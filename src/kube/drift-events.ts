@@ -71,6 +71,8 @@ export interface DriftEvents {
     leadership: Leadership | undefined,
     lastWriteOf?: LastWriteLookup,
   ): () => void;
+  /** Records one Event off the caller's path (DriftReverted from the in-cluster revert); none when off. */
+  record(event: DriftEventContent): void;
   counts(): EventCounts;
   status(): DriftEventsStatus;
   /** Resolves when the scan's pending changes and every queued write are done. */
@@ -108,6 +110,9 @@ export function createDriftEvents(options: DriftEventsOptions): DriftEvents {
     },
     attachScan: (table, leadership, lastWriteOf) =>
       options.config.events ? scan.attach(table, leadership, lastWriteOf) : () => {},
+    record(event) {
+      if (options.config.events) recorder.record(event);
+    },
     counts: () => recorder.counts(),
     status: () => ({
       enabled: options.config.events,

@@ -1,4 +1,5 @@
-// Writes driftguard's events.k8s.io/v1 Events (DriftDenied, DriftWarned, DriftDetected, DriftResolved)
+// Writes driftguard's events.k8s.io/v1 Events (DriftDenied, DriftWarned, DriftDetected, DriftResolved,
+// DriftReverted)
 // off the request path: `record` only queues; one writer drains the queue. Repeats become a series on the
 // same Event, as client-go's events library makes them: the first Event is plain; the same Event again
 // (same action, reason, object and note: the note is immutable once written) within the window bumps
@@ -256,7 +257,7 @@ function contentOf(event: EventsV1Event): DriftEventContent | undefined {
   const reason = DRIFT_EVENT_REASONS.find((known) => known === event.reason);
   const { regarding } = event;
   if (!reason || event.reportingController !== REPORTING_CONTROLLER || !regarding?.name) return undefined;
-  if (event.action !== "Admit" && event.action !== "Scan") return undefined;
+  if (event.action !== "Admit" && event.action !== "Scan" && event.action !== "Revert") return undefined;
   return {
     reason,
     type: event.type === "Normal" ? "Normal" : "Warning",
@@ -274,6 +275,7 @@ function emptyCounts(): EventCounts {
     DriftWarned: row(),
     DriftDetected: row(),
     DriftResolved: row(),
+    DriftReverted: row(),
   };
 }
 

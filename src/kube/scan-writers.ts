@@ -6,8 +6,12 @@ import type pino from "pino";
 import type { DriftTable, Leadership } from "../admission/contract.js";
 import type { ReportConfig } from "../config/types.js";
 import { lastWriteOf } from "../core/drift-events.js";
+import type { ExpiredScope } from "../core/expiry-revert.js";
+import type { Policy } from "../core/policy.js";
 import type { JsonObject } from "../core/types.js";
+import { deploymentPatcherOf } from "./deployment-revert.js";
 import type { DriftEvents } from "./drift-events.js";
+import { type DesiredView, type GrantReverter, startGrantReverter } from "./grant-reverter.js";
 import { startWritersLease } from "./leader-lease.js";
 import { type ReportWriter, startReportWriter } from "./report-writer.js";
 
@@ -16,9 +20,20 @@ export interface ScannedTable extends DriftTable {
   object(uid: string): JsonObject | undefined;
 }
 
+/** What the in-cluster revert after grant expiry needs beside the table (docs/contract.md §11). */
+export interface RevertParts {
+  desired: DesiredView;
+  policy: Policy;
+  expiredGrants(at: number): readonly ExpiredScope[];
+  /** At most the resync interval. */
+  intervalMs: number;
+}
+
 export interface ScanWriters {
   leadership: Leadership;
   reports: ReportWriter;
+  /** Set when revert parts were given. */
+  reverter: GrantReverter | undefined;
   status(): {
     lease: { leader: boolean; holder: string | undefined };
     reports: ReturnType<ReportWriter["stats"]>;
@@ -32,20 +47,34 @@ export function startScanWriters(options: {
   events: DriftEvents;
   config: ReportConfig;
   logger: pino.Logger;
+  revert?: RevertParts | undefined;
 }): ScanWriters {
-  const { kubeConfig, table, events, config, logger } = options;
+  const { kubeConfig, table, events, config, logger, revert } = options;
   const lease = startWritersLease({ kubeConfig, lease: config.lease, logger });
   const reports = startReportWriter({ kubeConfig, table, leadership: lease, config, logger });
   const detach = events.attachScan(table, lease, (uid) => {
     const object = table.object(uid);
     return object === undefined ? undefined : lastWriteOf(object);
   });
+  const reverter =
+    revert === undefined
+      ? undefined
+      : startGrantReverter({
+          ...revert,
+          table,
+          leadership: lease,
+          patch: deploymentPatcherOf(kubeConfig),
+          events,
+          logger: logger.child({ component: "revert" }),
+        });
   return {
     leadership: lease,
     reports,
+    reverter,
     status: () => ({ lease: { leader: lease.isLeader(), holder: lease.holder() }, reports: reports.stats() }),
     async stop() {
       detach();
+      reverter?.stop();
       await reports.stop();
       await lease.stop();
     },

@@ -232,3 +232,38 @@ function covers(rule: CompiledRule, group: FieldGroup, name: string): boolean {
   if (rule.names && !rule.names.has(name)) return false;
   return rule.all || (group !== "*" && rule.groups.has(group));
 }
+
+/** A break-glass grant whose `driftguard.io/expires-at` has passed: what the in-cluster revert reads (§11). */
+export interface ExpiredGrant {
+  /** How Events name it: the binding, its role and expiry. */
+  description: string;
+  /** The RoleBinding's namespace; undefined for a ClusterRoleBinding (every namespace). */
+  namespace: string | undefined;
+  /** Epoch ms of the expiry (a valid time: an unparsable one never granted anything). */
+  expiresAt: number;
+  /** Whether the grant covered `group` of the Deployment `name` while it was valid. */
+  covers(group: FieldGroup, name: string): boolean;
+}
+
+/** Every grant with a valid expiry at or before `now`, each once. */
+export function expiredGrants(index: GrantIndex, now: number): ExpiredGrant[] {
+  const out: ExpiredGrant[] = [];
+  const seen = new Set<CompiledGrant>();
+  const visit = (filed: BySubject, namespace: string | undefined) => {
+    for (const grants of [...filed.users.values(), ...filed.groups.values()])
+      for (const grant of grants) {
+        if (seen.has(grant) || grant.expiresAt === undefined || Number.isNaN(grant.expiresAt)) continue;
+        if (!expired(grant, now)) continue;
+        seen.add(grant);
+        out.push({
+          description: grant.description,
+          namespace,
+          expiresAt: grant.expiresAt,
+          covers: (group, name) => grant.rules.some((rule) => covers(rule, group, name)),
+        });
+      }
+  };
+  for (const [namespace, filed] of index.namespaced) visit(filed, namespace);
+  visit(index.cluster, undefined);
+  return out;
+}

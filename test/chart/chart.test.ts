@@ -181,6 +181,22 @@ describe.skipIf(!hasGo)("Helm chart", () => {
     }
   });
 
+  it.each([
+    { set: [], verbs: ["get", "list", "watch"] },
+    { set: ["--set", "revert.enabled=true"], verbs: ["get", "list", "watch", "update", "patch"] },
+    { set: ["--set", "config.report.scan=off"], verbs: undefined },
+  ])("Deployments: read for the scan, patched only with revert.enabled ($set)", async ({ set, verbs }) => {
+    const docs = await render("default-values.yaml", set);
+    const rules = rulesOf(one(docs, "ClusterRole")).filter((rule) => rule.resources.includes("deployments"));
+    expect(rules.map((rule) => rule.verbs)).toEqual(verbs === undefined ? [] : [verbs]);
+  });
+
+  it("revert.enabled without the live scan is refused at render time", async () => {
+    await expect(
+      render("default-values.yaml", ["--set", "revert.enabled=true", "--set", "config.report.scan=off"]),
+    ).rejects.toThrow(/revert.enabled needs the live scan/);
+  });
+
   it("certificates: self-managed uses an emptyDir and its RBAC; cert-manager a Certificate and CA injection", async () => {
     const self = await render("default-values.yaml");
     expect(self.some((doc) => doc.kind === "Certificate")).toBe(false);

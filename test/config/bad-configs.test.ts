@@ -43,6 +43,11 @@ const CASES: { name: string; text: string; problems: string[] }[] = [
     problems: ["namespaces.team-a.mode: must be one of off, audit, enforce"],
   },
   {
+    name: "bad namespace revert",
+    text: withSource("namespaces:\n  team-a: { mode: enforce, revert: always }\n"),
+    problems: ["namespaces.team-a.revert: must be one of never, afterGrantExpiry"],
+  },
+  {
     name: "bad namespace name",
     text: withSource("namespaces:\n  Team_A: { mode: audit }\n"),
     problems: [

@@ -9,6 +9,7 @@ const FULL = `
 mode: enforce
 namespaces:
   team-a: { mode: off }
+  shop: { mode: enforce, revert: afterGrantExpiry }
 unmanaged: warn
 onUnsynced: deny
 sources:
@@ -46,7 +47,13 @@ describe("parseConfig", () => {
   it("turns the policy into the core's vocabulary", () => {
     const { policy } = config;
     expect(policy.mode).toBe("enforce");
-    expect(policy.namespaceModes).toEqual(new Map([["team-a", "off"]]));
+    expect(policy.namespaceModes).toEqual(
+      new Map([
+        ["team-a", "off"],
+        ["shop", "enforce"],
+      ]),
+    );
+    expect(policy.revertAfterGrantExpiry).toEqual(new Set(["shop"]));
     expect([policy.unmanaged, policy.onUnsynced, policy.ignoreRestartedAt]).toEqual(["warn", "deny", false]);
     expect(policy.exemptions).toEqual([
       {
