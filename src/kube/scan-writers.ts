@@ -8,7 +8,7 @@ import type { ReportConfig } from "../config/types.js";
 import { lastWriteOf } from "../core/drift-events.js";
 import type { JsonObject } from "../core/types.js";
 import type { DriftEvents } from "./drift-events.js";
-import { startWritersLease } from "./leader-lease.js";
+import { type LeaderLease, startWritersLease } from "./leader-lease.js";
 import { type ReportWriter, startReportWriter } from "./report-writer.js";
 
 /** The scan's table, with the live object it compared (slimmed: the last write is all of its managedFields). */
@@ -32,9 +32,12 @@ export function startScanWriters(options: {
   events: DriftEvents;
   config: ReportConfig;
   logger: pino.Logger;
+  /** The writers' Lease when the caller shares it (the DecisionRecords' retention); else started here. */
+  lease?: LeaderLease;
 }): ScanWriters {
   const { kubeConfig, table, events, config, logger } = options;
-  const lease = startWritersLease({ kubeConfig, lease: config.lease, logger });
+  const lease = options.lease ?? startWritersLease({ kubeConfig, lease: config.lease, logger });
+  const ownLease = options.lease === undefined;
   const reports = startReportWriter({ kubeConfig, table, leadership: lease, config, logger });
   const detach = events.attachScan(table, lease, (uid) => {
     const object = table.object(uid);
@@ -47,7 +50,7 @@ export function startScanWriters(options: {
     async stop() {
       detach();
       await reports.stop();
-      await lease.stop();
+      if (ownLease) await lease.stop();
     },
   };
 }
