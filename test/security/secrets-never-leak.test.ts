@@ -2,9 +2,9 @@
 // a token-protected Git remote (token file, and a token written into a URL), a push token, a rendered
 // Helm app, a denial and an audit allowance that touch secret-like env values, a failing fetch and a
 // refused push. Every log line, the answers, /readyz, /metrics and the decision history's store on disk
-// are searched for each secret; the test fails on the first hit. When an sshd can be had (test/support/sshd.ts), a source over SSH joins, and
-// its private key (whole, line by line, a run from its middle) is searched for as well, after its fetch
-// worked and after it failed on a changed host key.
+// are searched for each secret; the test fails on the first hit. When an sshd can be had
+// (test/support/sshd.ts), a source over SSH joins, and its private key (whole, line by line, a run from
+// its middle) is searched for as well, after its fetch worked and after it failed on a changed host key.
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
