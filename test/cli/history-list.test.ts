@@ -2,11 +2,12 @@
 // path, a label selector with the Deployment's name, pages followed, 403 and a missing
 // CRD as DG_CLUSTER_UNREACHABLE. --since is filtered on the client.
 import { describe, expect, it } from "vitest";
-import { listRecords } from "../../src/cli/history.js";
+import { listRecords, runHistory } from "../../src/cli/history.js";
 import { historyOf } from "../../src/core/history.js";
 import { recordObject } from "../../src/kube/decision-records.js";
 import type { PageFetcher } from "../../src/kube/deployment-list.js";
 import { sampleRecord } from "../support/decision-records.js";
+import { unreachableKubeconfig } from "../support/unreachable-kubeconfig.js";
 
 function fakeServer(pages: { status: number; body: unknown }[]) {
   const asked: string[] = [];
@@ -51,6 +52,14 @@ describe("history: reading DecisionRecords", () => {
       code: "DG_CLUSTER_UNREACHABLE",
       message:
         "cannot read DecisionRecords from the API server: listing DecisionRecords in all namespaces answered 404: the server could not find the requested resource",
+    });
+  });
+
+  it("an API server nobody answers on is DG_CLUSTER_UNREACHABLE, naming the server", async () => {
+    const kubeconfig = await unreachableKubeconfig();
+    await expect(runHistory(["--kubeconfig", kubeconfig])).rejects.toMatchObject({
+      code: "DG_CLUSTER_UNREACHABLE",
+      where: expect.stringMatching(/^https:\/\/127\.0\.0\.1:\d+$/),
     });
   });
 
