@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   DG_KUBECONFIG_INVALID: "Kubernetes credentials (kubeconfig or the pod's service account) cannot be loaded",
   DG_CLUSTER_UNREACHABLE:
     "the API server cannot be reached, refused the credentials, or failed to answer a read of Deployments",
+  DG_HISTORY_UNREADABLE: "the decision history store given to history --state-dir cannot be read",
   DG_AUDIT_LOG_UNREADABLE: "the audit log given to replay cannot be opened or read",
   DG_TLS_UNUSABLE: "the serving certificate or key cannot be read, does not parse, or the two do not match",
   DG_LISTEN_FAILED: "the HTTPS server cannot listen on the configured host and port",

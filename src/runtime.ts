@@ -1,12 +1,16 @@
 // Wires the parts together from a Config: Git sources → desired state → admission service (+ metrics).
 // Used by `serve`, `check` and `diff`, so that all three decide exactly alike.
+import { join } from "node:path";
 import type pino from "pino";
 import { createAdmit } from "./admission/admit.js";
 import type { AdmissionHandler, ClusterParts, DeploymentFeed, Readiness } from "./admission/contract.js";
 import { DesiredState } from "./admission/desired-state.js";
 import { LiveDriftTable } from "./admission/drift-table.js";
-import { createMetrics, eventMetrics, type Metrics } from "./admission/metrics.js";
+import { createMetrics, eventMetrics, historyMetrics, type Metrics } from "./admission/metrics.js";
 import type { Config } from "./config/types.js";
+import { describeError } from "./errors.js";
+import { HISTORY_DIR, openDiskStore } from "./history/disk-store.js";
+import { createHistoryRecorder, type HistoryRecorder } from "./history/recorder.js";
 import { checkRenderTools } from "./render/tool-check.js";
 import type { RenderTools, ToolStatus } from "./render/tools.js";
 import { createGitSource, defaultRendering } from "./sources/git-source.js";
@@ -22,6 +26,8 @@ export interface Runtime {
    * (ClusterParts.deployments): Reports, Events and the web view subscribe to it.
    */
   scan: LiveDriftTable | undefined;
+  /** The decision history (docs/contract.md §11), when this runtime records (serve). */
+  history: HistoryRecorder | undefined;
   /** Rejects (DG_RENDER_TOOL_MISSING) when apps are configured and the tools to render them are not there. */
   toolsChecked: Promise<void>;
   /** Resolves when every source has made its first attempt (snapshot loaded, one fetch tried). */
@@ -31,7 +37,17 @@ export interface Runtime {
   stop(): Promise<void>;
 }
 
-export function createRuntime(config: Config, logger: pino.Logger, cluster?: ClusterParts): Runtime {
+export interface RuntimeOptions {
+  /** Record decisions (config history): `serve` does; check, diff and lint decide without a trace. */
+  recordHistory?: boolean;
+}
+
+export function createRuntime(
+  config: Config,
+  logger: pino.Logger,
+  cluster?: ClusterParts,
+  options: RuntimeOptions = {},
+): Runtime {
   // One set of tools and one concurrency bound for every source's renders.
   const rendering = defaultRendering(config.renderers);
   const sources = config.sources.map((source) =>
@@ -43,6 +59,9 @@ export function createRuntime(config: Config, logger: pino.Logger, cluster?: Clu
   const metrics = createMetrics(sources, state, { scan, objectMetrics: config.report.objectMetrics });
   rendering.observe = (render) => metrics.recordRender(render);
   if (cluster?.eventCounts) eventMetrics(metrics.registry, cluster.eventCounts);
+  const history =
+    options.recordHistory && config.history.enabled ? startHistory(config, logger, cluster) : undefined;
+  if (history) historyMetrics(metrics.registry, () => history.counts());
   const admit = createAdmit({
     state,
     sources,
@@ -54,6 +73,7 @@ export function createRuntime(config: Config, logger: pino.Logger, cluster?: Clu
     onDecision: (decision, request, seconds) => {
       metrics.recordDecision(decision, seconds);
       cluster?.decided?.(decision, uidOf(request.oldObject ?? request.object));
+      recordDecision(history, decision, request, logger);
     },
   });
   const apps = config.sources.flatMap((source) => source.apps ?? []);
@@ -73,6 +93,7 @@ export function createRuntime(config: Config, logger: pino.Logger, cluster?: Clu
     admit,
     metrics,
     scan,
+    history,
     toolsChecked,
     started,
     readiness: () => ({
@@ -86,6 +107,8 @@ export function createRuntime(config: Config, logger: pino.Logger, cluster?: Clu
         ...(cluster?.status ? { cluster: cluster.status() } : {}),
         // The scan only reports: it never makes a replica unready.
         ...(scan ? { scan: scan.status() } : {}),
+        // Nor does the history: a failing disk is shown here, never a reason to refuse answers.
+        ...(history ? { history: history.status() } : {}),
       },
     }),
     refresh: async (name) => {
@@ -95,8 +118,39 @@ export function createRuntime(config: Config, logger: pino.Logger, cluster?: Clu
     stop: async () => {
       scan?.stop();
       await Promise.all(sources.map((source) => source.stop()));
+      await history?.drain();
     },
   };
+}
+
+function startHistory(config: Config, logger: pino.Logger, cluster: ClusterParts | undefined) {
+  const log = logger.child({ component: "history" });
+  const { history } = config;
+  const disk = openDiskStore({
+    dir: join(config.stateDir, HISTORY_DIR),
+    segmentBytes: history.segmentBytes,
+    maxBytes: history.maxBytes,
+    maxQueue: history.queue,
+    logger: log,
+  });
+  return createHistoryRecorder({ logger: log, disk, cluster: cluster?.records });
+}
+
+// A record is a side effect: a bug in building one must never change or fail the answer already made.
+function recordDecision(
+  history: HistoryRecorder | undefined,
+  decision: Parameters<HistoryRecorder["decided"]>[0],
+  request: Parameters<HistoryRecorder["decided"]>[1],
+  logger: pino.Logger,
+): void {
+  try {
+    history?.decided(decision, request);
+  } catch (error) {
+    logger.error(
+      { error: describeError(error), uid: request.uid },
+      "decision history: could not record a decision",
+    );
+  }
 }
 
 /** The table over the watched Deployments, recomputed on every watch change and every Git rebuild. */

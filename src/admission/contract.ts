@@ -5,6 +5,7 @@
 import type { Logger } from "pino";
 import type { AdmissionRequest, AdmissionResponse } from "../core/admission.js";
 import type { Decision } from "../core/decision.js";
+import type { DecisionRecord } from "../core/decision-record.js";
 import type { GrantResolver } from "../core/exemptions.js";
 import type { LiveDrift } from "../core/live-drift.js";
 import type { JsonObject, ObjectKey, Requester } from "../core/types.js";
@@ -57,6 +58,16 @@ export interface ClusterParts {
   synced?: () => boolean;
   /** The Deployments of the cluster, watched, when the live scan is on (config report.scan). */
   deployments?: DeploymentFeed;
+  /** DecisionRecord objects (docs/contract.md §11), when history.records is on. */
+  records?: RecordSink;
+}
+
+/** Where decision records go in the API server. `submit` must not block: it queues. */
+export interface RecordSink {
+  submit(record: DecisionRecord): void;
+  counts(): { failed: number; dropped: number };
+  status(): unknown;
+  drain(): Promise<void>;
 }
 
 /** One watch event of the Deployment feed. */

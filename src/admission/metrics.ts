@@ -213,6 +213,51 @@ export function eventMetrics(
   });
 }
 
+/** The decision history (docs/contract.md §11): records by outcome, and what the disk and the API server lost. */
+export function historyMetrics(
+  registry: Registry,
+  counts: () => {
+    records: Readonly<Record<string, number>>;
+    failures: Readonly<Record<string, number>>;
+    dropped: Readonly<Record<string, number>>;
+  },
+): void {
+  const counter = (
+    name: string,
+    help: string,
+    label: string,
+    pick: (c: ReturnType<typeof counts>) => Readonly<Record<string, number>>,
+  ) =>
+    new Counter({
+      name,
+      help,
+      labelNames: [label],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [value, count] of Object.entries(pick(counts()))) this.inc({ [label]: value }, count);
+      },
+    });
+  counter(
+    "driftguard_history_records_total",
+    "Decisions recorded (docs/contract.md §11), by outcome.",
+    "outcome",
+    (c) => c.records,
+  );
+  counter(
+    "driftguard_history_write_failures_total",
+    "Decision records a store failed to write: disk (stateDir/history) or cluster (DecisionRecord objects).",
+    "store",
+    (c) => c.failures,
+  );
+  counter(
+    "driftguard_history_dropped_total",
+    "Decision records dropped with a store's queue full (history.queue): disk or cluster.",
+    "store",
+    (c) => c.dropped,
+  );
+}
+
 /** The field groups enforce would have denied a request for; the decision's kind when no field is. */
 function wouldDenyGroups(decision: Exclude<Decision, { kind: "ignored" }>): string[] {
   if (decision.kind !== "judged" || decision.violations.length === 0) return [decision.kind];

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// driftguard's command line: `serve`, `check`, `diff`, `plan`, `apply`, `replay`, `lint`, `render`, `certs`. Errors go to
-// stderr (what, where, what to do) and exit with the status report-error.ts maps their code to (2);
+// driftguard's command line: `serve`, `check`, `diff`, `plan`, `apply`, `replay`, `lint`, `render`,
+// `history`, `certs`. Errors go to stderr (what, where, what to do) and exit with the status
+// report-error.ts maps their code to (2);
 // `check`, `diff`, `replay` and `lint` exit 1 for a denial, drift, a would-be denial or problems, which
 // is an answer, not an error.
 import { runApply } from "./apply.js";
@@ -8,6 +9,7 @@ import { runCerts } from "./certs.js";
 import { runCheck } from "./check.js";
 import { runDiff } from "./diff.js";
 import { CliError } from "./errors.js";
+import { runHistory } from "./history.js";
 import { runLint } from "./lint.js";
 import { runPlan } from "./plan.js";
 import { runRender } from "./render.js";
@@ -27,6 +29,7 @@ Usage:
   driftguard replay --config FILE --audit-log FILE [--rbac DIR] [-o text|json]   what enforce would have denied in an audit log
   driftguard lint  --config FILE [-o json]           every source's file errors (parse, schema), conflicts and notices; exit 0 clean, 1 problems, 2 error
   driftguard render --config FILE [--app PATH] [-o yaml|json]   what driftguard compares against for each Kustomize/Helm app
+  driftguard history [--namespace NS] [--name N] [--user U] [--since 24h] [-o text|json] [--state-dir DIR]   who tried what: the recorded decisions of every replica
   driftguard certs --out DIR --dns NAME [--dns NAME...] [--ip IP...]   make a CA and a serving certificate
 
 Run \`driftguard COMMAND --help\` for a command's options.`;
@@ -40,6 +43,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   lint: runLint,
   render: runRender,
   replay: runReplay,
+  history: (args) => runHistory(args),
   certs: runCerts,
 };
 

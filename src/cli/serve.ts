@@ -1,11 +1,12 @@
 // `driftguard serve`: the webhook. Without --config it runs the built-in demo.
 import { readFile } from "node:fs/promises";
-import { relative } from "node:path";
+import { join, relative } from "node:path";
 import { registerReportMetrics, registerRevertMetrics } from "../admission/report-metrics.js";
 import { loadConfig } from "../config/load-config.js";
 import type { Config } from "../config/types.js";
 import { setUpDemo } from "../demo/setup.js";
 import { DriftguardError, describeFileError } from "../errors.js";
+import { HISTORY_DIR } from "../history/disk-store.js";
 import { buildApp } from "../http/app.js";
 import { loadKeyPair, type RunningServer, startServer } from "../http/server.js";
 import { connectCluster } from "../kube/connect.js";
@@ -57,11 +58,12 @@ async function startParts(config: Config, logger: Logger, parts: StartedParts): 
   const cluster = connectCluster(config.kubernetes, process.env, logger, {
     report: config.report,
     scanDeployments: config.report.scan !== "off",
+    history: { config: config.history, dir: join(config.stateDir, HISTORY_DIR) },
   });
   if (!cluster && config.report.scan === "on")
     logger.warn("report.scan is on but the API server is not watched (kubernetes.watch): no live scan");
   if (cluster) parts.add("cluster watch", () => cluster.stop());
-  const runtime = createRuntime(config, logger, cluster?.parts);
+  const runtime = createRuntime(config, logger, cluster?.parts, { recordHistory: true });
   parts.add("Git sources", () => runtime.stop());
   if (cluster && runtime.scan) {
     const writers = cluster.attachScan(runtime.scan, config.report, {

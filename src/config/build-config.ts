@@ -7,7 +7,16 @@ import { releaseNameOf } from "../render/render-args.js";
 import type { AppConfig, RendererSettings, SourceAuth, SourceConfig } from "../sources/types.js";
 import { buildPolicy } from "./build-policy.js";
 import { parseDuration } from "./durations.js";
-import type { Config, RawApp, RawAuth, RawConfig, RawDuration, RawSource, ReportConfig } from "./types.js";
+import type {
+  Config,
+  HistoryConfig,
+  RawApp,
+  RawAuth,
+  RawConfig,
+  RawDuration,
+  RawSource,
+  ReportConfig,
+} from "./types.js";
 
 /** `raw` must have passed the schema and the cross-field checks; `dir` is the config file's folder. */
 export function buildConfig(raw: RawConfig, dir: string): Config {
@@ -46,6 +55,20 @@ export function buildConfig(raw: RawConfig, dir: string): Config {
     },
     renderers: toRenderers(raw.renderers, dir),
     report: toReport(raw.report),
+    history: toHistory(raw.history),
+  };
+}
+
+function toHistory(raw: RawConfig["history"]): HistoryConfig {
+  return {
+    enabled: raw.enabled,
+    records: raw.records,
+    segmentBytes: raw.segmentBytes,
+    maxBytes: raw.maxBytes,
+    queue: raw.queue,
+    retentionMs: toMs(raw.retention),
+    maxPerNamespace: raw.maxPerNamespace,
+    restoreMs: toMs(raw.restore),
   };
 }
 

@@ -21,6 +21,20 @@ export function checkCrossFieldRules(raw: unknown): Problem[] {
     ...checkApps(raw.sources),
     ...checkExemptionSubjects(raw),
     ...checkSelfManagedCertificates(raw.certificates),
+    ...checkHistoryBounds(raw.history),
+  ];
+}
+
+/** The store keeps at least its open segment: a bound below one segment could never hold. */
+function checkHistoryBounds(history: unknown): Problem[] {
+  if (!isRecord(history)) return [];
+  const { segmentBytes, maxBytes } = history;
+  if (typeof segmentBytes !== "number" || typeof maxBytes !== "number" || maxBytes >= segmentBytes) return [];
+  return [
+    {
+      path: ["history", "maxBytes"],
+      message: `must be at least history.segmentBytes (${segmentBytes}): the store always keeps its open segment`,
+    },
   ];
 }
 

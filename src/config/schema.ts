@@ -256,6 +256,22 @@ export const configSchema = closed(
       [],
       {},
     ),
+    // Decision history (docs/contract.md §11): records in the log, on disk in stateDir, and as
+    // DecisionRecord objects in the API server.
+    history: closed(
+      {
+        enabled: { type: "boolean", default: true },
+        records: { enum: ["auto", "on", "off"], default: "auto" },
+        segmentBytes: { type: "integer", minimum: 1_024, maximum: 1_073_741_824, default: 4_194_304 },
+        maxBytes: { type: "integer", minimum: 1_024, maximum: 17_179_869_184, default: 67_108_864 },
+        queue: { type: "integer", minimum: 1, maximum: 100_000, default: 1000 },
+        retention: duration("168h", 60_000),
+        maxPerNamespace: { type: "integer", minimum: 1, maximum: 100_000, default: 1000 },
+        restore: duration("24h", 0),
+      },
+      [],
+      {},
+    ),
     // RBAC grants and terminating namespaces come from watches on the API server (docs/contract.md §4, §5).
     // `auto` watches when running in a pod or when a kubeconfig is given.
     kubernetes: closed(

@@ -57,6 +57,26 @@ export interface ReportConfig {
   };
 }
 
+/** Decision history (docs/contract.md §11): where records go and how long they stay. */
+export interface HistoryConfig {
+  /** Record decisions at all (log line, disk store, DecisionRecord objects). */
+  readonly enabled: boolean;
+  /** DecisionRecord objects in the API server; `auto` = whenever the cluster is watched (kubernetes.watch). */
+  readonly records: "auto" | "on" | "off";
+  /** A segment of the disk store (stateDir/history) is closed past this size. */
+  readonly segmentBytes: number;
+  /** The disk store's bound: past it the oldest segments are dropped. */
+  readonly maxBytes: number;
+  /** Records waiting for the disk and for the API server, each; past it the oldest is dropped and counted. */
+  readonly queue: number;
+  /** DecisionRecord objects older than this are deleted by the writers' leader. */
+  readonly retentionMs: number;
+  /** At most this many DecisionRecord objects per namespace: the leader deletes the oldest beyond. */
+  readonly maxPerNamespace: number;
+  /** On start, records of the disk store this recent are created again in the API server (an outage loses none). */
+  readonly restoreMs: number;
+}
+
 export interface CertificatesConfig {
   readonly mode: "files" | "self-managed";
   readonly secretName: string;
@@ -84,6 +104,7 @@ export interface Config {
   readonly certificates: CertificatesConfig;
   readonly renderers: RendererSettings;
   readonly report: ReportConfig;
+  readonly history: HistoryConfig;
 }
 
 /** A duration as written: a string like `"1h30m"` or integer seconds. */
@@ -197,6 +218,16 @@ export interface RawConfig {
     eventQueue: number;
     objectMetrics: boolean;
     lease: { name: string; namespace?: string; duration: RawDuration };
+  };
+  history: {
+    enabled: boolean;
+    records: "auto" | "on" | "off";
+    segmentBytes: number;
+    maxBytes: number;
+    queue: number;
+    retention: RawDuration;
+    maxPerNamespace: number;
+    restore: RawDuration;
   };
   certificates: {
     mode: "files" | "self-managed";

@@ -3,7 +3,7 @@
 import type { AdmissionRequest } from "./admission.js";
 import type { Decision, Exempted, Subject } from "./decision.js";
 import type { Desired } from "./desired.js";
-import { exemptionFor, type GrantResolver } from "./exemptions.js";
+import { exemptionFor, type Grant, type GrantResolver } from "./exemptions.js";
 import { matchingRevision } from "./gitops.js";
 import { isMark } from "./gitops-marks.js";
 import { type Change, judge, scaleReplicas } from "./judge.js";
@@ -133,9 +133,18 @@ function applyExemptions(violations: readonly Drift[], input: DecideInput, subje
   for (const drift of violations) {
     const grant = exemptionFor(subject.requester, drift.group, input.policy, input.grant);
     if (grant === undefined) kept.push(drift);
-    else exempted.push({ drift, grant });
+    else exempted.push(exemptedBy(drift, grant));
   }
   return { kept, exempted };
+}
+
+function exemptedBy(drift: Drift, grant: Grant): Exempted {
+  return {
+    drift,
+    grant: grant.description,
+    ...(grant.binding ? { binding: grant.binding } : {}),
+    ...(grant.expiresAt === undefined ? {} : { expiresAt: grant.expiresAt }),
+  };
 }
 
 function changeOf(request: AdmissionRequest, live: LiveObjects): Change {

@@ -1,6 +1,7 @@
 // The decision vocabulary: what the core decided and why, before it is rendered as an admission answer.
 // Every decision carries its Verdict; nothing downstream decides again.
 import type { Desired } from "./desired.js";
+import type { BindingRef } from "./exemptions.js";
 import type { UnmanagedAction } from "./policy.js";
 import type { Drift, Mode, ObjectKey, Origin, Requester } from "./types.js";
 import type { Verdict } from "./verdict.js";
@@ -9,6 +10,10 @@ export interface Exempted {
   drift: Drift;
   /** The grant that exempts the requester, as messages name it. */
   grant: string;
+  /** The RBAC binding that grants it (undefined for a config exemption). */
+  binding?: BindingRef | undefined;
+  /** The binding's expiry as written, when it is a break-glass grant. */
+  expiresAt?: string | undefined;
 }
 
 /** What happened with a GitOps identity's request. */

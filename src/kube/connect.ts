@@ -3,11 +3,13 @@
 // so that the demo and offline use never need a cluster.
 import type pino from "pino";
 import type { ClusterParts } from "../admission/contract.js";
-import type { KubernetesConfig, ReportConfig } from "../config/types.js";
+import type { HistoryConfig, KubernetesConfig, ReportConfig } from "../config/types.js";
 import { watchCluster } from "./cluster-watch.js";
+import { type DecisionRecords, startDecisionRecords } from "./decision-record-parts.js";
 import { podNamespace, watchDeployments } from "./deployment-scan.js";
 import { createDriftEvents, type DriftEvents } from "./drift-events.js";
 import { loadKubeConfig, runningInPod } from "./kubeconfig.js";
+import { type LeaderLease, startWritersLease } from "./leader-lease.js";
 import { type RevertParts, type ScannedTable, type ScanWriters, startScanWriters } from "./scan-writers.js";
 
 const RBAC_GRACE_MS = 30_000;
@@ -30,8 +32,10 @@ export interface ClusterConnection {
 export interface ConnectOptions {
   /** Watch Deployments for the live scan (config report.scan, resolved: `auto` = on with a cluster). */
   scanDeployments?: boolean;
-  /** The Events' switch and queue bound (config report). */
-  report?: Pick<ReportConfig, "events" | "eventQueue">;
+  /** The Events' switch and queue bound (config report); the Lease too, when records need one. */
+  report?: Pick<ReportConfig, "events" | "eventQueue"> & Partial<Pick<ReportConfig, "lease">>;
+  /** Decision history (config history) and the store it restores from (stateDir/history). */
+  history?: { config: HistoryConfig; dir: string };
 }
 
 export function connectCluster(
@@ -86,6 +90,13 @@ export function connectCluster(
       ? "watching RBAC objects, namespaces and Deployments"
       : "watching RBAC objects and namespaces",
   );
+  // One writers' Lease for the Reports, the scan's Events and the DecisionRecords' retention.
+  let lease: LeaderLease | undefined;
+  const leaseFor = (config: ReportConfig["lease"]) => {
+    lease ??= startWritersLease({ kubeConfig, lease: config, logger: log });
+    return lease;
+  };
+  const records = recordsFor(options, kubeConfig, log, leaseFor);
   let writers: ScanWriters | undefined;
   return {
     events,
@@ -102,6 +113,7 @@ export function connectCluster(
         config: report,
         logger: log,
         revert: revertParts,
+        lease: leaseFor(report.lease),
       });
       return writers;
     },
@@ -117,11 +129,33 @@ export function connectCluster(
       }),
       synced: () => synced,
       ...(deployments ? { deployments } : {}),
+      ...(records ? { records: records.sink } : {}),
     },
     async stop() {
       await writers?.stop();
+      await records?.stop();
+      await lease?.stop();
       await Promise.all([watch.stop(), deployments?.stop()]);
       await events.drain();
     },
   };
+}
+
+/** DecisionRecord objects, unless history is off or history.records is `off` (`auto`: on with a cluster). */
+function recordsFor(
+  options: ConnectOptions,
+  kubeConfig: Parameters<typeof startDecisionRecords>[0]["kubeConfig"],
+  logger: pino.Logger,
+  leaseFor: (config: ReportConfig["lease"]) => LeaderLease,
+): DecisionRecords | undefined {
+  const { history } = options;
+  if (!history?.config.enabled || history.config.records === "off") return undefined;
+  const leaseConfig = options.report?.lease ?? { name: "driftguard", durationMs: 15_000 };
+  return startDecisionRecords({
+    kubeConfig,
+    config: history.config,
+    dir: history.dir,
+    logger,
+    leadership: () => leaseFor(leaseConfig),
+  });
 }

@@ -48,47 +48,83 @@ export async function listDeployments(
   return out;
 }
 
+/** What a paginated list reads: its name in messages, a label selector, and fields its items lack on the wire. */
+export interface ListKind {
+  /** Plural, for messages: `Deployments`, `DecisionRecords`. */
+  what: string;
+  labelSelector?: string;
+  /** Set on each item that lacks them (list items carry no kind or apiVersion on the wire). */
+  itemType?: { apiVersion: string; kind: string };
+}
+
+const DEPLOYMENTS: ListKind = {
+  what: "Deployments",
+  itemType: { apiVersion: "apps/v1", kind: "Deployment" },
+};
+
 async function listAll(
   fetchPage: PageFetcher,
   base: string,
   server: string,
   namespace: string | undefined,
 ): Promise<{ items: JsonObject[] } | { forbidden: string }> {
+  return listPages(fetchPage, base, server, namespace, DEPLOYMENTS);
+}
+
+/**
+ * Every object at `base` (a list path of the API server), page by page. A 403 is an answer (the
+ * caller says what it means); anything else that is not a list is DG_CLUSTER_UNREACHABLE.
+ */
+export async function listPages(
+  fetchPage: PageFetcher,
+  base: string,
+  server: string,
+  namespace: string | undefined,
+  kind: ListKind,
+): Promise<{ items: JsonObject[] } | { forbidden: string }> {
   const items: JsonObject[] = [];
+  const selector =
+    kind.labelSelector === undefined ? "" : `&labelSelector=${encodeURIComponent(kind.labelSelector)}`;
   let next: string | undefined;
   do {
-    const query = `limit=${PAGE_LIMIT}${next === undefined ? "" : `&continue=${encodeURIComponent(next)}`}`;
+    const query = `limit=${PAGE_LIMIT}${selector}${next === undefined ? "" : `&continue=${encodeURIComponent(next)}`}`;
     const page = await fetchPage(`${base}?${query}`).catch((error: unknown) => {
-      throw unreachable(server, describeError(error));
+      throw unreachable(server, describeError(error), kind.what);
     });
     if (page.status === 403) return { forbidden: statusMessage(page.body) };
     if (page.status !== 200) {
       const where = namespace === undefined ? "all namespaces" : `namespace ${namespace}`;
       throw unreachable(
         server,
-        `listing Deployments in ${where} answered ${page.status}: ${statusMessage(page.body)}`,
+        `listing ${kind.what} in ${where} answered ${page.status}: ${statusMessage(page.body)}`,
+        kind.what,
       );
     }
-    const list = parseList(page.body, server);
+    const list = parseList(page.body, server, kind);
     items.push(...list.items);
     next = list.continue;
   } while (next !== undefined);
   return { items };
 }
 
-function parseList(body: string, server: string): { items: JsonObject[]; continue: string | undefined } {
+function parseList(
+  body: string,
+  server: string,
+  kind: ListKind,
+): { items: JsonObject[]; continue: string | undefined } {
   let list: { items?: unknown; metadata?: { continue?: unknown } };
   try {
     list = JSON.parse(body) as typeof list;
   } catch {
-    throw unreachable(server, "the list of Deployments is not JSON");
+    throw unreachable(server, `the list of ${kind.what} is not JSON`, kind.what);
   }
   const items = Array.isArray(list.items) ? (list.items as JsonObject[]) : [];
   // The list's items carry no kind or apiVersion on the wire; the comparison reads neither, reports do.
-  for (const item of items) {
-    item.apiVersion ??= "apps/v1";
-    item.kind ??= "Deployment";
-  }
+  if (kind.itemType)
+    for (const item of items) {
+      item.apiVersion ??= kind.itemType.apiVersion;
+      item.kind ??= kind.itemType.kind;
+    }
   const token = list.metadata?.continue;
   return { items, continue: typeof token === "string" && token !== "" ? token : undefined };
 }
@@ -103,7 +139,7 @@ function forbiddenEntry(namespace: string | undefined, message: string) {
 }
 
 /** The API server's Status message, else the start of the body. */
-function statusMessage(body: string): string {
+export function statusMessage(body: string): string {
   try {
     const status = JSON.parse(body) as { message?: unknown };
     if (typeof status.message === "string") return status.message;
@@ -113,15 +149,11 @@ function statusMessage(body: string): string {
   return body.slice(0, 200).trim() || "no message";
 }
 
-function unreachable(server: string, why: string): DriftguardError {
-  return new DriftguardError(
-    "DG_CLUSTER_UNREACHABLE",
-    `cannot read Deployments from the API server: ${why}`,
-    {
-      where: server,
-      hint: "check that the kubeconfig's cluster is up and its credentials are valid (kubectl get deployments -A)",
-    },
-  );
+function unreachable(server: string, why: string, what: string): DriftguardError {
+  return new DriftguardError("DG_CLUSTER_UNREACHABLE", `cannot read ${what} from the API server: ${why}`, {
+    where: server,
+    hint: `check that the kubeconfig's cluster is up and its credentials are valid (kubectl get ${what.toLowerCase()} -A)`,
+  });
 }
 
 const REQUEST_TIMEOUT_MS = 30_000;

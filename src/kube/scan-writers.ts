@@ -12,7 +12,7 @@ import type { JsonObject } from "../core/types.js";
 import { deploymentPatcherOf } from "./deployment-revert.js";
 import type { DriftEvents } from "./drift-events.js";
 import { type DesiredView, type GrantReverter, startGrantReverter } from "./grant-reverter.js";
-import { startWritersLease } from "./leader-lease.js";
+import { type LeaderLease, startWritersLease } from "./leader-lease.js";
 import { type ReportWriter, startReportWriter } from "./report-writer.js";
 
 /** The scan's table, with the live object it compared (slimmed: the last write is all of its managedFields). */
@@ -48,9 +48,12 @@ export function startScanWriters(options: {
   config: ReportConfig;
   logger: pino.Logger;
   revert?: RevertParts | undefined;
+  /** The writers' Lease when the caller shares it (the DecisionRecords' retention); else started here. */
+  lease?: LeaderLease;
 }): ScanWriters {
   const { kubeConfig, table, events, config, logger, revert } = options;
-  const lease = startWritersLease({ kubeConfig, lease: config.lease, logger });
+  const lease = options.lease ?? startWritersLease({ kubeConfig, lease: config.lease, logger });
+  const ownLease = options.lease === undefined;
   const reports = startReportWriter({ kubeConfig, table, leadership: lease, config, logger });
   const detach = events.attachScan(table, lease, (uid) => {
     const object = table.object(uid);
@@ -76,7 +79,7 @@ export function startScanWriters(options: {
       detach();
       reverter?.stop();
       await reports.stop();
-      await lease.stop();
+      if (ownLease) await lease.stop();
     },
   };
 }

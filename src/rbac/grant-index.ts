@@ -7,7 +7,7 @@
 // (a RoleBinding's service account without a namespace is in the binding's namespace); resourceNames
 // empty or naming the Deployment. Unlike the authorizer, a rule with `*` anywhere in apiGroups,
 // resources or verbs grants nothing: only explicit grants exempt, so cluster-admin is not silently exempt.
-import type { GrantResolver } from "../core/exemptions.js";
+import type { BindingRef, Grant, GrantResolver } from "../core/exemptions.js";
 import { FIELD_GROUPS, type FieldGroup, type ObjectKey, type Requester } from "../core/types.js";
 import { parseExpiry } from "./expiry.js";
 import {
@@ -34,7 +34,8 @@ interface CompiledRule {
 interface CompiledGrant {
   /** Position among the bindings (RoleBindings first): the first grant that covers is the one named. */
   order: number;
-  description: string;
+  /** What the resolver answers: the description messages print, the binding and its expiry. */
+  grant: Grant;
   rules: readonly CompiledRule[];
   /** Epoch ms; NaN for an unparsable time (counts as expired). */
   expiresAt: number | undefined;
@@ -80,7 +81,8 @@ export function buildGrantIndex(objects: RbacObjects): GrantIndex {
   for (const binding of objects.roleBindings) {
     const namespace = binding.metadata?.namespace ?? "";
     const { role, described } = roleOfRoleBinding(binding, namespace, roles, clusterRoles);
-    const grant = compile(binding, role, described, order++);
+    const ref: BindingRef = { kind: "RoleBinding", namespace, name: binding.metadata?.name ?? "" };
+    const grant = compile(binding, ref, role, described, order++);
     if (grant && file(inNamespace(namespaced, namespace), binding.subjects, namespace, grant)) size++;
   }
   for (const binding of objects.clusterRoleBindings) {
@@ -88,7 +90,8 @@ export function buildGrantIndex(objects: RbacObjects): GrantIndex {
     const { kind, name } = binding.roleRef;
     const role = kind === "ClusterRole" ? clusterRoles.get(name) : undefined;
     const described = `ClusterRoleBinding ${binding.metadata?.name} (ClusterRole ${name}`;
-    const grant = compile(binding, role, described, order++);
+    const ref: BindingRef = { kind: "ClusterRoleBinding", namespace: "", name: binding.metadata?.name ?? "" };
+    const grant = compile(binding, ref, role, described, order++);
     if (grant && file(cluster, binding.subjects, "", grant)) size++;
   }
   return { namespaced, cluster, size };
@@ -120,13 +123,24 @@ function roleOfRoleBinding(
   return { role: undefined, described: prefix };
 }
 
-function compile(binding: RoleBinding, role: Role | undefined, described: string, order: number) {
+function compile(
+  binding: RoleBinding,
+  ref: BindingRef,
+  role: Role | undefined,
+  described: string,
+  order: number,
+) {
   const rules = (role?.rules ?? []).map(compileRule).filter((rule) => rule !== undefined);
   if (rules.length === 0 || (binding.subjects ?? []).length === 0) return undefined;
   const expiry = binding.metadata?.annotations?.[EXPIRES_AT_ANNOTATION];
   const expiresAt = expiry === undefined ? undefined : parseExpiry(expiry);
   const until = expiry === undefined ? "" : `, expires ${expiry}`;
-  return { order, description: `${described}${until})`, rules, expiresAt } satisfies CompiledGrant;
+  const grant: Grant = {
+    description: `${described}${until})`,
+    binding: ref,
+    ...(expiry === undefined ? {} : { expiresAt: expiry }),
+  };
+  return { order, grant, rules, expiresAt } satisfies CompiledGrant;
 }
 
 function compileRule(rule: PolicyRule): CompiledRule | undefined {
@@ -197,8 +211,7 @@ export function grantResolverFor(
 ): GrantResolver | undefined {
   const held = heldGrants(index, requester, key.namespace, now);
   if (held.length === 0) return undefined;
-  return (group) =>
-    held.find((grant) => grant.rules.some((rule) => covers(rule, group, key.name)))?.description;
+  return (group) => held.find((grant) => grant.rules.some((rule) => covers(rule, group, key.name)))?.grant;
 }
 
 /** A handful of map lookups: the user name and each group, in the namespace and cluster-wide. */
@@ -256,7 +269,7 @@ export function expiredGrants(index: GrantIndex, now: number): ExpiredGrant[] {
         if (!expired(grant, now)) continue;
         seen.add(grant);
         out.push({
-          description: grant.description,
+          description: grant.grant.description,
           namespace,
           expiresAt: grant.expiresAt,
           covers: (group, name) => grant.rules.some((rule) => covers(rule, group, name)),

@@ -60,8 +60,11 @@ const named = (docs: Manifest[], kind: string, name: string): Manifest => {
   return found as Manifest;
 };
 
+const DECISION_RECORDS_CRD = "decisionrecords.driftguard.io";
 const crdNames = (docs: Manifest[]) =>
   docs.filter((doc) => doc.kind === "CustomResourceDefinition").map((doc) => doc.metadata.name);
+/** The Report CRDs: driftguard's own DecisionRecord CRD has its own switch (history.installCRD). */
+const reportCrdNames = (docs: Manifest[]) => crdNames(docs).filter((name) => name !== DECISION_RECORDS_CRD);
 
 /** The ClusterRole's rules on Report kinds, as `group/resource`. */
 const reportRules = (docs: Manifest[]) =>
@@ -246,9 +249,9 @@ describe.skipIf(!hasGo)("Helm chart", () => {
     async ({ reports, crds, rules }) => {
       const kind = reports === undefined ? [] : ["--set", `config.report.reports=${reports}`];
       const without = await render("default-values.yaml", kind);
-      expect(crdNames(without)).toEqual([]);
+      expect(reportCrdNames(without)).toEqual([]);
       const docs = await render("default-values.yaml", [...kind, "--set", "reports.installCRDs=true"]);
-      expect(crdNames(docs)).toEqual(crds);
+      expect(reportCrdNames(docs)).toEqual(crds);
       for (const crd of docs.filter((doc) => doc.kind === "CustomResourceDefinition"))
         expect(crd.metadata.annotations?.["helm.sh/resource-policy"]).toBe("keep");
       expect(reportRules(docs)).toEqual(
@@ -260,6 +263,22 @@ describe.skipIf(!hasGo)("Helm chart", () => {
       expect(configOf(docs).report.reports).toBe(reports ?? "openreports");
     },
   );
+
+  it("decision history: the DecisionRecord CRD by default (kept on uninstall), RBAC to create, list and delete records", async () => {
+    const docs = await render("default-values.yaml");
+    const crd = named(docs, "CustomResourceDefinition", DECISION_RECORDS_CRD);
+    expect(crd.metadata.annotations?.["helm.sh/resource-policy"]).toBe("keep");
+    const recordRules = (manifests: Manifest[]) =>
+      rulesOf(one(manifests, "ClusterRole")).filter((rule) => rule.apiGroups.includes("driftguard.io"));
+    expect(recordRules(docs)).toEqual([
+      { apiGroups: ["driftguard.io"], resources: ["decisionrecords"], verbs: ["create", "list", "delete"] },
+    ]);
+    expect(configOf(docs).history).toMatchObject({ enabled: true, records: "auto" });
+    const without = await render("default-values.yaml", ["--set", "history.installCRD=false"]);
+    expect(crdNames(without)).not.toContain(DECISION_RECORDS_CRD);
+    const off = await render("default-values.yaml", ["--set", "config.history.records=off"]);
+    expect(recordRules(off)).toEqual([]);
+  });
 
   it("the writers' Lease: named after the release in its namespace, its Role limited to it, the pod's name as holder", async () => {
     const docs = await render("default-values.yaml");

@@ -4,7 +4,7 @@ import { problemsOf, SOURCE } from "./support.js";
 
 const ROOT_KEYS =
   "mode, namespaces, unmanaged, onUnsynced, sources, exemptions, defaultExemptions, gitops, ignore, " +
-  "ignoreAnnotations, ignoreLabels, ignoreRestartedAt, server, stateDir, refresh, logLevel, certificates, renderers, report, kubernetes";
+  "ignoreAnnotations, ignoreLabels, ignoreRestartedAt, server, stateDir, refresh, logLevel, certificates, renderers, report, history, kubernetes";
 const FIELD_GROUPS = "replicas, image, resources, env, restart, paused, metadata, delete, *";
 const DURATION = 'must be a duration like "60s", "5m" or "1h30m", or a whole number of seconds';
 const SERVICE_ACCOUNT = 'must be "namespace/name" or "namespace/*"';
@@ -273,6 +273,18 @@ const CASES: { name: string; text: string; problems: string[] }[] = [
       "renderers.timeout: must be at most 10m",
       "sources[0].paths[1].path: same folder, namespace and release as paths[0]; give it a namespace or helm.releaseName of its own",
       "sources[0].paths[1].type: must be one of auto, kustomize, helm, directory",
+    ],
+  },
+  {
+    name: "history bounds: a store smaller than its segment, a bad records switch, a short retention",
+    text: withSource(
+      "history: { segmentBytes: 8192, maxBytes: 4096, records: yes, retention: 10s, queue: 0 }\n",
+    ),
+    problems: [
+      "history.maxBytes: must be at least history.segmentBytes (8192): the store always keeps its open segment",
+      "history.queue: must be >= 1",
+      "history.records: must be one of auto, on, off",
+      "history.retention: must be at least 1m",
     ],
   },
 ];

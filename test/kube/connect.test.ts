@@ -1,28 +1,9 @@
 // connectCluster without a reachable API server: readiness holds back for a grace period only, so that
 // a missing ClusterRole or an unreachable API server can never leave the webhook without endpoints.
-import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import pino from "pino";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { connectCluster } from "../../src/kube/connect.js";
-import { freePort } from "../support/net.js";
-import { makeTempDir } from "../support/tls/cert-dir.js";
-
-async function unreachableKubeconfig(): Promise<string> {
-  const dir = await makeTempDir();
-  const file = join(dir, "kubeconfig");
-  await writeFile(
-    file,
-    `apiVersion: v1
-kind: Config
-clusters: [{name: c, cluster: {server: "https://127.0.0.1:${await freePort()}", insecure-skip-tls-verify: true}}]
-users: [{name: u, user: {token: not-a-real-token}}]
-contexts: [{name: c, context: {cluster: c, user: u}}]
-current-context: c
-`,
-  );
-  return file;
-}
+import { unreachableKubeconfig } from "../support/unreachable-kubeconfig.js";
 
 describe("connectCluster", () => {
   afterEach(() => {

@@ -133,7 +133,7 @@ describe("aggregateClusterRoles", () => {
       () => Date.parse("2026-11-24T12:00:00Z"),
     );
     const grant = view.grantsFor({ username: "alice", groups: [] }, { namespace: "shop", name: "web" });
-    expect(grant?.("env")).toBe("RoleBinding shop/rb (ClusterRole agg)");
+    expect(grant?.("env")?.description).toBe("RoleBinding shop/rb (ClusterRole agg)");
     expect(grant?.("replicas")).toBeUndefined();
   });
 });

@@ -64,7 +64,7 @@ const crb = (
 });
 
 function grantOf(rbac: RbacObjects, requester: Requester, fieldGroup: FieldGroup, now = NOW, key = KEY) {
-  return grantResolverFor(buildGrantIndex(rbac), requester, key, now)?.(fieldGroup);
+  return grantResolverFor(buildGrantIndex(rbac), requester, key, now)?.(fieldGroup)?.description;
 }
 
 const imageRole = role("image", "shop", [rule(["deployments/image"])]);
@@ -502,6 +502,29 @@ describe("RBAC grants of override (docs/contract.md §5)", () => {
     expect(
       grantResolverFor(index, ALICE, KEY, Date.parse("2026-11-24T12:30:00Z"))?.("image"),
     ).toBeUndefined();
+  });
+
+  it("the grant names its binding and the expiry as written, beside the unchanged description", () => {
+    const rbac = objects({
+      roles: [imageRole],
+      roleBindings: [
+        roleBinding("break-glass", "shop", { kind: "Role", name: "image" }, [user("alice")], {
+          "driftguard.io/expires-at": "2026-11-24T12:30:00+00:00",
+        }),
+      ],
+      clusterRoles: [clusterRole("overrides", [rule(["deployments"])])],
+      clusterRoleBindings: [crb("crb", "overrides", [user("bob")])],
+    });
+    const index = buildGrantIndex(rbac);
+    expect(grantResolverFor(index, ALICE, KEY, NOW)?.("image")).toEqual({
+      description: "RoleBinding shop/break-glass (Role shop/image, expires 2026-11-24T12:30:00+00:00)",
+      binding: { kind: "RoleBinding", namespace: "shop", name: "break-glass" },
+      expiresAt: "2026-11-24T12:30:00+00:00",
+    });
+    expect(grantResolverFor(index, BOB, KEY, NOW)?.("env")).toEqual({
+      description: "ClusterRoleBinding crb (ClusterRole overrides)",
+      binding: { kind: "ClusterRoleBinding", namespace: "", name: "crb" },
+    });
   });
 
   it("aggregated ClusterRoles: offline aggregation gives the rules the controller would store", () => {

@@ -1,11 +1,11 @@
 // Credentials and secret-like values never leave driftguard (docs/contract.md §2 Secrets, §9): a run with
 // a token-protected Git remote (token file, and a token written into a URL), a push token, a rendered
 // Helm app, a denial and an audit allowance that touch secret-like env values, a failing fetch and a
-// refused push. Every log line, the answers, /readyz and /metrics are searched for each secret; the
-// test fails on the first hit. When an sshd can be had (test/support/sshd.ts), a source over SSH joins, and
-// its private key (whole, line by line, a run from its middle) is searched for as well, after its fetch
-// worked and after it failed on a changed host key.
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+// refused push. Every log line, the answers, /readyz, /metrics and the decision history's store on disk
+// are searched for each secret; the test fails on the first hit. When an sshd can be had
+// (test/support/sshd.ts), a source over SSH joins, and its private key (whole, line by line, a run from
+// its middle) is searched for as well, after its fetch worked and after it failed on a changed host key.
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/load-config.js";
@@ -137,7 +137,8 @@ describe("secrets never leak", { timeout: 120_000 }, () => {
       { file: "driftguard.yaml", dir: tmp },
     );
     log = memoryLogger();
-    runtime = createRuntime(config, log.logger);
+    // Recording, as serve does: the decision records (log line and disk store) are searched too.
+    runtime = createRuntime(config, log.logger, undefined, { recordHistory: true });
     await runtime.started;
     const app = buildApp(
       {
@@ -226,6 +227,12 @@ describe("secrets never leak", { timeout: 120_000 }, () => {
     await get("/readyz");
     await get("/metrics");
     expect(log.text()).toContain("source refresh failed");
+    // The denial and the audit allowance were recorded: the store on disk is searched like the log.
+    await runtime.history?.drain();
+    expect(log.text()).toContain('"msg":"decision record"');
+    const store = join(tmp, "state", "history");
+    for (const file of await readdir(store)) seen.push(await readFile(join(store, file), "utf8"));
+    expect(seen.join("\n")).toContain('"kind":"DecisionRecord"');
   });
 
   it.skipIf(ssh.sshd === undefined)(

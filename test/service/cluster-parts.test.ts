@@ -8,7 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { staticClusterView } from "../../src/admission/cluster-view.js";
 import { parseConfig } from "../../src/config/load-config.js";
 import type { Decision } from "../../src/core/decision.js";
+import type { DecisionRecord } from "../../src/core/decision-record.js";
 import { admissionEventFor } from "../../src/core/drift-events.js";
+import { readDiskStore } from "../../src/history/disk-store.js";
 import { createRuntime, type Runtime } from "../../src/runtime.js";
 import { deploymentManifest, deploymentYaml } from "../support/deployments.js";
 import { createTestRepo } from "../support/git/test-repo.js";
@@ -87,5 +89,46 @@ describe("the runtime with cluster parts", () => {
     terminating = true;
     expect((await enforcing.admit(remove)).allowed).toBe(true);
     await enforcing.stop();
+  });
+
+  it("serve's recording: a record to the cluster's sink and the disk, in /readyz and /metrics; none for a dry-run", async () => {
+    const config = parseConfig(
+      `mode: enforce\nsources: [{name: apps, url: "${join(tmp, "remote")}", paths: [apps]}]\nstateDir: state3\n`,
+      { file: "driftguard.yaml", dir: tmp },
+    );
+    const submitted: DecisionRecord[] = [];
+    const recording = createRuntime(
+      config,
+      pino({ level: "silent" }),
+      {
+        view: { grantsFor: () => undefined, namespaceTerminating: () => false },
+        records: {
+          submit: (record) => void submitted.push(record),
+          counts: () => ({ failed: 0, dropped: 2 }),
+          status: () => ({ state: "ok" }),
+          drain: async () => {},
+        },
+      },
+      { recordHistory: true },
+    );
+    await recording.started;
+    try {
+      const edit = request({ operation: "UPDATE", object: live("nginx:2"), oldObject: live("nginx:1.25") });
+      await recording.admit({ ...edit, dryRun: true });
+      expect((await recording.admit(edit)).allowed).toBe(false);
+      expect(submitted.map((record) => record.verdict.outcome)).toEqual(["deny"]);
+      await recording.history?.drain();
+      const stored = await readDiskStore(join(tmp, "state3", "history"));
+      expect(stored.records).toEqual(submitted);
+      expect(recording.readiness().details).toMatchObject({
+        history: { records: { deny: 1 }, disk: { state: "ok", written: 1 }, cluster: { state: "ok" } },
+      });
+      const metrics = await recording.metrics.registry.metrics();
+      expect(metrics).toContain('driftguard_history_records_total{outcome="deny"} 1');
+      expect(metrics).toContain('driftguard_history_dropped_total{store="cluster"} 2');
+      expect(metrics).toContain('driftguard_history_write_failures_total{store="disk"} 0');
+    } finally {
+      await recording.stop();
+    }
   });
 });

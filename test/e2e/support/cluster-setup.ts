@@ -79,6 +79,9 @@ rules:
   - apiGroups: [apps]
     resources: [deployments]
     verbs: [get, list, watch]
+  - apiGroups: [driftguard.io]
+    resources: [decisionrecords]
+    verbs: [create, list, delete]
 ---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRoleBinding
@@ -98,6 +101,7 @@ export async function prepareCluster(
     await admin(["create", "namespace", ns]);
   }
   await installReportCrds(testbed);
+  await installDecisionRecordCrd(testbed);
   await admin(["apply", "-f", "-"], EDITOR_ROLE);
   await admin(["apply", "-f", "-"], DRIFTGUARD_ROLE);
   for (const account of [GITOPS, HPA]) {
@@ -146,6 +150,23 @@ async function installReportCrds(testbed: TestbedInfo): Promise<void> {
     ...["wait", "--for=condition=Established", "--timeout=60s"],
     ...["crd/reports.openreports.io", "crd/clusterreports.openreports.io"],
     ...["crd/policyreports.wgpolicyk8s.io", "crd/clusterpolicyreports.wgpolicyk8s.io"],
+  ]);
+}
+
+/** driftguard's own DecisionRecord CRD, the very file the chart installs (history.installCRD). */
+export const DECISION_RECORD_CRD = join(
+  REPO_ROOT,
+  "charts",
+  "driftguard",
+  "crds-driftguard",
+  "driftguard.io_decisionrecords.yaml",
+);
+
+async function installDecisionRecordCrd(testbed: TestbedInfo): Promise<void> {
+  await kubectlOk(testbed, "admin", ["apply", "-f", DECISION_RECORD_CRD]);
+  await kubectlOk(testbed, "admin", [
+    ...["wait", "--for=condition=Established", "--timeout=60s"],
+    "crd/decisionrecords.driftguard.io",
   ]);
 }
 
