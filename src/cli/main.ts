@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// driftguard's command line: `serve`, `check`, `diff`, `replay`, `lint`, `render`, `certs`. Errors go to
+// driftguard's command line: `serve`, `check`, `diff`, `replay`, `lint`, `render`, `propose`, `certs`. Errors go to
 // stderr (what, where, what to do) and exit with the status report-error.ts maps their code to (2);
 // `check`, `diff`, `replay` and `lint` exit 1 for a denial, drift, a would-be denial or problems, which
 // is an answer, not an error.
@@ -8,6 +8,7 @@ import { runCheck } from "./check.js";
 import { runDiff } from "./diff.js";
 import { CliError } from "./errors.js";
 import { runLint } from "./lint.js";
+import { runPropose } from "./propose.js";
 import { runRender } from "./render.js";
 import { runReplay } from "./replay.js";
 import { exitStatusFor, formatError } from "./report-error.js";
@@ -23,6 +24,7 @@ Usage:
   driftguard replay --config FILE --audit-log FILE [--rbac DIR] [-o text|json]   what enforce would have denied in an audit log
   driftguard lint  --config FILE [-o json]           every source's file errors (parse, schema), conflicts and notices; exit 0 clean, 1 problems, 2 error
   driftguard render --config FILE [--app PATH] [-o yaml|json]   what driftguard compares against for each Kustomize/Helm app
+  driftguard propose --config FILE [REVIEW.json | -] [--branch] [-o diff|json]   the Git change that makes Git say what a review asked; exit 0 proposed, 1 none possible, 2 error
   driftguard certs --out DIR --dns NAME [--dns NAME...] [--ip IP...]   make a CA and a serving certificate
 
 Run \`driftguard COMMAND --help\` for a command's options.`;
@@ -33,6 +35,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   diff: runDiff,
   lint: runLint,
   render: runRender,
+  propose: runPropose,
   replay: runReplay,
   certs: runCerts,
 };

@@ -23,6 +23,8 @@ import type { Json, JsonObject, Path } from "../core/types.js";
 export type NodeEdit =
   | { kind: "set"; segments: Path; value: Json }
   | { kind: "remove"; segments: Path }
+  /** Add an item at the end of the list at the path (the list is created when missing). */
+  | { kind: "append"; segments: Path; value: Json }
   /** Put the keyed list's elements in this order (segments like `[name=web]`). */
   | { kind: "order"; segments: Path; order: readonly string[] };
 
@@ -40,10 +42,21 @@ export function spliceEdits(text: string, doc: Document, edits: readonly NodeEdi
   const seqIndent = seqStyle(text, doc);
   const splices: Splice[] = [];
   const creates = new Map<string, { parent: YAMLMap; key: string; value: Json; order: number }>();
-  edits.forEach((edit, order) => {
+  edits.forEach((given, order) => {
+    let edit = given;
     if (edit.kind === "order") {
       reorder(find(doc, edit.segments, true).node, edit.order);
       return;
+    }
+    if (edit.kind === "append") {
+      const list = find(doc, edit.segments, true);
+      if (isSeq(list.node)) {
+        splices.push(appendItem(text, list.node, edit.value, seqIndent));
+        return;
+      }
+      if (list.node !== undefined)
+        throw new UnmappableEdit(`${edit.segments.join(".")} is not a list in the file`);
+      edit = { kind: "set", segments: edit.segments, value: [edit.value] };
     }
     const found = find(doc, edit.segments, edit.kind === "set");
     if (edit.kind === "remove") {
