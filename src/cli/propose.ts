@@ -77,7 +77,12 @@ export async function runPropose(args: string[]): Promise<number> {
   const review = parseInputReview(await readInput(input), inputName(input));
   return withSyncedRuntime(parsed.values.config, async (runtime, config) => {
     const desired = desiredOf(runtime, review.request);
-    const proposal = proposalFromRequest(review.request, desired, new Date().toISOString());
+    const proposal = proposalFromRequest(
+      review.request,
+      desired,
+      config.policy.gitopsMarks,
+      new Date().toISOString(),
+    );
     try {
       const result = await propose(proposal, desired, config, parsed.values.branch === true);
       process.stdout.write(output === "json" ? `${JSON.stringify(result.json, null, 2)}\n` : result.diff);

@@ -5,16 +5,27 @@ import type { AdmissionRequest } from "../core/admission.js";
 import type { Desired } from "../core/desired.js";
 import { diff } from "../core/diff.js";
 import { isSensitive } from "../core/field-groups.js";
+import { type GitOpsMarks, isMark } from "../core/gitops-marks.js";
+import { isObject } from "../core/json.js";
 import { scaleReplicas } from "../core/judge.js";
 import { normalize } from "../core/normalize.js";
 import { elementSegment, formatPath } from "../core/paths.js";
 import { requesterOf } from "../core/subject.js";
-import type { Json, JsonObject } from "../core/types.js";
+import type { Drift, Json, JsonObject } from "../core/types.js";
 import { DriftguardError } from "../errors.js";
 import type { ProposalDrift, ProposalInput } from "./types.js";
 import { writtenAt } from "./values.js";
 
-export function proposalFromRequest(request: AdmissionRequest, desired: Desired, at?: string): ProposalInput {
+/**
+ * `marks`: the GitOps marks (config gitops.marks): labels and annotations a GitOps tool writes at apply
+ * time are not drift (§10) and are never proposed into Git.
+ */
+export function proposalFromRequest(
+  request: AdmissionRequest,
+  desired: Desired,
+  marks: GitOpsMarks,
+  at?: string,
+): ProposalInput {
   return {
     key: desired.key,
     uid: request.uid,
@@ -23,7 +34,7 @@ export function proposalFromRequest(request: AdmissionRequest, desired: Desired,
     drifts:
       request.subResource === "scale"
         ? scaleDrifts(request, desired)
-        : requestedDrifts(objectOf(request), desired),
+        : requestedDrifts(objectOf(request), desired, marks),
     origin: desired.origin,
   };
 }
@@ -48,10 +59,10 @@ function scaleDrifts(request: AdmissionRequest, desired: Desired): ProposalDrift
 }
 
 /** Every field where `raw` differs from Git, with the requested value in full (never masked). */
-export function requestedDrifts(raw: JsonObject, desired: Desired): ProposalDrift[] {
+export function requestedDrifts(raw: JsonObject, desired: Desired, marks?: GitOpsMarks): ProposalDrift[] {
   const requested = normalize(raw, desired.options).object;
   const differences = diff(desired.normalized, requested, desired.lenient);
-  return differences.map(({ path, left, right }) => {
+  const drifts = differences.map(({ path, left, right }): ProposalDrift => {
     const written = right === undefined ? undefined : writtenAt(raw, path, rawSegment);
     return {
       path: formatPath(path),
@@ -62,6 +73,45 @@ export function requestedDrifts(raw: JsonObject, desired: Desired): ProposalDrif
       sensitive: isSensitive(path, [left, right]),
     };
   });
+  return marks === undefined ? drifts : withoutMarks(drifts, marks, requested);
+}
+
+/** The drifts less the GitOps marks; a whole map Git lacks keeps only its keys that are not marks. */
+function withoutMarks(
+  drifts: readonly ProposalDrift[],
+  marks: GitOpsMarks,
+  requested: JsonObject,
+): ProposalDrift[] {
+  const out: ProposalDrift[] = [];
+  for (const drift of drifts) {
+    const asDrift: Drift = {
+      ...drift,
+      group: undefined,
+      desired: undefined,
+      actual: drift.requested,
+      sensitive: false,
+    };
+    if (isMark(asDrift, marks, requested)) continue;
+    const [root, map] = drift.segments;
+    const keys = map === "labels" ? marks.labels : map === "annotations" ? marks.annotations : undefined;
+    if (
+      root !== "metadata" ||
+      drift.segments.length !== 2 ||
+      keys === undefined ||
+      drift.change !== "added"
+    ) {
+      out.push(drift);
+      continue;
+    }
+    const kept = (value: Json | undefined): Json | undefined =>
+      isObject(value) ? Object.fromEntries(Object.entries(value).filter(([name]) => !keys.has(name))) : value;
+    out.push({
+      ...drift,
+      requested: kept(drift.requested),
+      ...(drift.written === undefined ? {} : { written: kept(drift.written) }),
+    });
+  }
+  return out;
 }
 
 function rawSegment(field: string, item: Json): string | undefined {

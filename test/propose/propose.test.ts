@@ -105,6 +105,32 @@ describe("proposeChange", () => {
   });
 });
 
+describe("requestedDrifts", () => {
+  it("leaves out the GitOps marks: a mark key alone, and mark keys inside a whole labels map Git lacks", () => {
+    const git = deploymentManifest({ replicas: 2 });
+    const desired = prepareDesired(
+      git,
+      KEY,
+      { source: "apps", commit: OLD, file: "apps/web.yaml" },
+      testPolicy(),
+    );
+    const labels = { "kustomize.toolkit.fluxcd.io/name": "apps", team: "web" };
+    const drifts = requestedDrifts(
+      deploymentManifest({ replicas: 2, labels }),
+      desired,
+      testPolicy().gitopsMarks,
+    );
+    expect(drifts.map((d) => [d.path, d.requested, d.written])).toEqual([
+      ["metadata.labels", { team: "web" }, { team: "web" }],
+    ]);
+    const onlyMark = deploymentManifest({
+      replicas: 2,
+      labels: { "kustomize.toolkit.fluxcd.io/name": "apps" },
+    });
+    expect(requestedDrifts(onlyMark, desired, testPolicy().gitopsMarks)).toEqual([]);
+  });
+});
+
 describe("the Kustomize patch", () => {
   it("names list elements by merge key; a removed field is null, a removed element $patch: delete", () => {
     const drifts = [
