@@ -3,7 +3,8 @@
 // what the request asked, per kind of source:
 // - a plain manifest: edited in place (manifest-edit.ts);
 // - a Kustomize app: the base file edited when the object comes from a manifest of the overlay's own
-//   folder and the render then shows the request, else a strategic-merge patch in the overlay;
+//   folder that no other app of the source reads, and the render then shows the request; else a
+//   strategic-merge patch in the overlay;
 // - a Helm app: one values key, when exactly one maps to each field (each candidate rendered).
 // Every app proposal is rendered with the real tool over the edited files before it is proposed.
 import type { Desired } from "../core/desired.js";
@@ -12,6 +13,7 @@ import { jsonEqual } from "../core/json.js";
 import { formatPath } from "../core/paths.js";
 import { type Json, MASKED } from "../core/types.js";
 import { DriftguardError } from "../errors.js";
+import { helmInputs, kustomizeInputs, readablePaths } from "../render/inputs.js";
 import { KUSTOMIZATION_FILES } from "../render/kustomization.js";
 import { appKey } from "../render/render-args.js";
 import { isUnder as isUnderFolder } from "../render/repo-paths.js";
@@ -101,7 +103,12 @@ async function kustomizeEdit(
   const from = input.origin.app?.renderedFrom;
   const failures: string[] = [];
   // The overlay's own manifest holds the field: edit it there, if the render then says what was asked.
-  if (from !== undefined && isUnder(from, app.path) && context.tree.files.has(from)) {
+  if (
+    from !== undefined &&
+    isUnder(from, app.path) &&
+    context.tree.files.has(from) &&
+    !(await readByAnotherApp(context, app, from))
+  ) {
     const base = await tryBaseEdit(input, context, app, from);
     if (base.ok) return base.edit;
     failures.push(`editing ${from}: ${base.message}`);
@@ -158,6 +165,18 @@ async function tryBaseEdit(input: ProposalInput, context: ProposeContext, app: A
     if (error instanceof DriftguardError) return { ok: false as const, message: error.message };
     throw error;
   }
+}
+
+/** True when another app of the source reads `file`: editing it would change that app's objects too. */
+async function readByAnotherApp(context: ProposeContext, app: AppConfig, file: string): Promise<boolean> {
+  for (const other of context.source.apps ?? []) {
+    if (appKey(other) === appKey(app) || other.type === "directory") continue;
+    const inputs = await (other.type === "helm"
+      ? helmInputs(context.tree, other.path, other.helm.valueFiles)
+      : kustomizeInputs(context.tree, other.path));
+    if (!inputs.ok || readablePaths(context.tree, inputs).includes(file)) return true;
+  }
+  return false;
 }
 
 /** The Deployment names in the file the object was rendered from: a patch may have to name the base's. */

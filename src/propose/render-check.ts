@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import { type Desired, prepareDesired } from "../core/desired.js";
 import type { Policy } from "../core/policy.js";
-import type { ObjectKey, Origin } from "../core/types.js";
+import type { JsonObject, ObjectKey, Origin } from "../core/types.js";
 import type { AppRendering } from "../render/app-step.js";
 import { helmInputs, kustomizeInputs } from "../render/inputs.js";
 import { renderApp } from "../render/render-app.js";
@@ -16,7 +16,15 @@ export type AppRenderer = (
   app: AppConfig,
   type: "kustomize" | "helm",
   tree: BlobTree,
-) => Promise<{ ok: true; desired: Desired } | { ok: false; message: string }>;
+) => Promise<RenderedObject | { ok: false; message: string }>;
+
+export interface RenderedObject {
+  ok: true;
+  desired: Desired;
+  /** The object as rendered, and the file the tool says it came from. */
+  object: JsonObject;
+  renderedFrom: string | undefined;
+}
 
 /** Git's blob id of a text: what an edited file's tree entry carries. */
 function blobIdOf(text: string): string {
@@ -77,6 +85,7 @@ export function appRenderer(
     );
     if (doc === undefined)
       return { ok: false, message: `the render no longer holds ${key.namespace}/${key.name}` };
-    return { ok: true, desired: prepareDesired(doc.object, key, origin, policy, doc.notCompared) };
+    const desired = prepareDesired(doc.object, key, origin, policy, doc.notCompared);
+    return { ok: true, desired, object: doc.object, renderedFrom: doc.renderedFrom };
   };
 }
