@@ -109,9 +109,19 @@ function checkEdited(
 
 /** The drifted paths where `normalized` does not hold the requested value. */
 export function mismatches(normalized: JsonObject, drifts: readonly ProposalDrift[]): string[] {
-  return drifts
-    .filter((drift) => !jsonEqual(valueAt(normalized, drift.segments), drift.requested as Json | undefined))
-    .map((drift) => drift.path);
+  return drifts.filter((drift) => !holds(normalized, drift)).map((drift) => drift.path);
+}
+
+function holds(normalized: JsonObject, drift: ProposalDrift): boolean {
+  const value = valueAt(normalized, drift.segments);
+  if (drift.segments[drift.segments.length - 1] !== ORDER_SEGMENT || !Array.isArray(value))
+    return jsonEqual(value, drift.requested as Json | undefined);
+  // An order drift names the elements both sides have: compare the order of those only.
+  const asked = Array.isArray(drift.requested) ? drift.requested : [];
+  return jsonEqual(
+    value.filter((segment) => asked.includes(segment)),
+    asked,
+  );
 }
 
 function unmappable(file: string, message: string): DriftguardError {

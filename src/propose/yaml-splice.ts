@@ -45,7 +45,8 @@ export function spliceEdits(text: string, doc: Document, edits: readonly NodeEdi
   edits.forEach((given, order) => {
     let edit = given;
     if (edit.kind === "order") {
-      reorder(find(doc, edit.segments, true).node, edit.order);
+      const field = edit.segments[edit.segments.length - 1] ?? "";
+      splices.push(reorder(text, find(doc, edit.segments, true).node, field, edit.order));
       return;
     }
     if (edit.kind === "append") {
@@ -294,10 +295,32 @@ function insertLines(text: string, at: number, body: string): Splice {
   return { start: at, end: at, text: `\n${body}` };
 }
 
-function reorder(node: Node | undefined, order: readonly string[]): never {
-  throw new UnmappableEdit(
-    `reordering list elements is not proposed (${order.length} elements${node ? "" : ", list not in the file"})`,
-  );
+/**
+ * The list's elements put in `order` (segments): each element moves with its lines (comments above an
+ * element go with it); elements the order does not name keep their places. Block lists only.
+ */
+function reorder(text: string, node: Node | undefined, field: string, order: readonly string[]): Splice {
+  if (!isSeq(node) || node.flow || node.items.length === 0)
+    throw new UnmappableEdit(`the order of ${field} can only be changed in a block list in the file`);
+  const items = node.items as Node[];
+  const starts = items.map((item) => lineStart(text, dashBefore(text, rangeOf(item)[0])));
+  const lastEnd = lineEnd(text, trimEnd(text, ...rangeOf(items[items.length - 1] as Node)));
+  const end = lastEnd < text.length ? lastEnd + 1 : lastEnd;
+  const chunks = items.map((_, i) => {
+    const chunk = text.slice(starts[i], i + 1 < items.length ? starts[i + 1] : end);
+    return chunk.endsWith("\n") ? chunk : `${chunk}\n`;
+  });
+  const segments = items.map((item) => segmentOf(field, item));
+  const named = segments.map((segment) => (segment === undefined ? -1 : order.indexOf(segment)));
+  const moving = named.map((rank, i) => ({ rank, i })).filter(({ rank }) => rank >= 0);
+  const sorted = [...moving].sort((a, b) => a.rank - b.rank);
+  const result = [...chunks];
+  moving.forEach(({ i }, k) => {
+    result[i] = chunks[(sorted[k] as { i: number }).i] as string;
+  });
+  let joined = result.join("");
+  if (end === text.length && !text.endsWith("\n")) joined = joined.slice(0, -1);
+  return { start: starts[0] as number, end, text: joined };
 }
 
 function applySplices(text: string, splices: Splice[]): string {

@@ -177,6 +177,33 @@ describe("editManifest: typical edits", () => {
     expect(edited.endsWith(FILE.slice(FILE.lastIndexOf("---")))).toBe(true);
   });
 
+  it("reorders env (order matters for $(VAR) expansion): each element moves with its lines", () => {
+    const edited = propose(
+      FILE,
+      requestOf((o) => {
+        web(o).env = [...(web(o).env as JsonObject[])].reverse();
+      }),
+    );
+    const expected = FILE.replace(
+      '        - name: MODE\n          value: prod\n        - name: LEVEL\n          value: "3"\n',
+      '        - name: LEVEL\n          value: "3"\n        - name: MODE\n          value: prod\n',
+    );
+    expect(expected).not.toBe(FILE);
+    expect(edited).toBe(expected);
+  });
+
+  it("a reorder with an added element: the new one at the end, the others in the asked order", () => {
+    const edited = propose(
+      FILE,
+      requestOf((o) => {
+        const env = web(o).env as JsonObject[];
+        web(o).env = [env[1] as JsonObject, env[0] as JsonObject, { name: "NEW", value: "x" }];
+      }),
+    );
+    const names = [...edited.matchAll(/- name: (MODE|LEVEL|NEW)/g)].map((m) => m[1]);
+    expect(names).toEqual(["LEVEL", "MODE", "NEW"]);
+  });
+
   it("several edits at once land in one file", () => {
     const requested = requestOf((o) => {
       web(o).image = "nginx:2";
