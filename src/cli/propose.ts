@@ -77,12 +77,7 @@ export async function runPropose(args: string[]): Promise<number> {
   const review = parseInputReview(await readInput(input), inputName(input));
   return withSyncedRuntime(parsed.values.config, async (runtime, config) => {
     const desired = desiredOf(runtime, review.request);
-    const proposal = proposalFromRequest(
-      review.request,
-      desired,
-      config.policy.gitopsMarks,
-      new Date().toISOString(),
-    );
+    const proposal = proposalFromRequest(review.request, desired, config.policy.gitopsMarks);
     try {
       const result = await propose(proposal, desired, config, parsed.values.branch === true);
       process.stdout.write(output === "json" ? `${JSON.stringify(result.json, null, 2)}\n` : result.diff);
@@ -185,7 +180,8 @@ export function commitMessage(input: ProposalInput): string {
   return [
     `driftguard: ${keyString(input.key)} as ${input.requester.username} asked`,
     "",
-    `Requested by ${input.requester.username}${groups} at ${input.at ?? new Date().toISOString()}.`,
+    `Requested by ${input.requester.username}${groups}${input.at === undefined ? "" : ` at ${input.at}`}.`,
+    `Proposed by driftguard propose at ${new Date().toISOString()}, so that Git says what the request asked.`,
     `Why: ${why(input)}.`,
     `Request uid: ${input.uid}`,
     `Compared with ${input.origin.source} at ${input.origin.commit}, ${input.origin.file}.`,

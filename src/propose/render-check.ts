@@ -5,10 +5,13 @@ import { createHash } from "node:crypto";
 import { type Desired, prepareDesired } from "../core/desired.js";
 import type { Policy } from "../core/policy.js";
 import type { JsonObject, ObjectKey, Origin } from "../core/types.js";
+import { DriftguardError } from "../errors.js";
 import type { AppRendering } from "../render/app-step.js";
 import { helmInputs, kustomizeInputs } from "../render/inputs.js";
 import { renderApp } from "../render/render-app.js";
+import { appKey } from "../render/render-args.js";
 import type { BlobTree, TreeFile } from "../render/repo-tree.js";
+import { HOW_TO_GET_TOOLS } from "../render/tools.js";
 import type { AppConfig } from "../sources/types.js";
 
 /** Renders the app over `tree` and returns the object's desired state, or why there is none. */
@@ -61,7 +64,12 @@ export function appRenderer(
   return async (app, type, tree) => {
     const tools = await rendering.tools();
     const tool = tools[type];
-    if (tool.kind === "missing") return { ok: false, message: tool.message };
+    // A missing tool is an error of the installation (exit 2), not an answer about the request.
+    if (tool.kind === "missing")
+      throw new DriftguardError("DG_RENDER_TOOL_MISSING", tool.message, {
+        where: appKey(app),
+        hint: HOW_TO_GET_TOOLS,
+      });
     const inputs = await (type === "kustomize"
       ? kustomizeInputs(tree, app.path)
       : helmInputs(tree, app.path, app.helm.valueFiles));

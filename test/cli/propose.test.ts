@@ -151,7 +151,8 @@ stateDir: ./state-http
     expect((await repo.git("rev-parse", `${branch}^`)).trim()).toBe(before);
     const log = await repo.git("log", "-1", "--format=%an <%ae>%n%B", branch);
     expect(log).toContain("driftguard <driftguard@driftguard.invalid>");
-    expect(log).toContain("Requested by alice (groups system:authenticated) at ");
+    expect(log).toContain("Requested by alice (groups system:authenticated).");
+    expect(log).toMatch(/Proposed by driftguard propose at \d{4}-\d\d-\d\dT/);
     expect(log).toContain(`Request uid: ${UID}`);
     expect(log).toContain("- spec.template.spec.containers[name=web].image (changed)");
     expect(await repo.head()).toBe(before);
