@@ -34,6 +34,7 @@ const FILES: Record<string, string> = {
   "base/kustomization.yaml": "resources: [deploy.yaml]\n",
   "base/deploy.yaml": deployment("web", "nginx:1.25"),
   "overlays/prod/kustomization.yaml": "# prod overlay\nnamespace: shop\nresources:\n  - ../../base\n",
+  "overlays/prefixed/kustomization.yaml": "namespace: shop\nnamePrefix: prod-\nresources: [../../base]\n",
   "solo/kustomization.yaml":
     "namespace: shop\nbuildMetadata: [originAnnotations]\nresources: [deploy.yaml]\n",
   "solo/deploy.yaml": deployment("solo", "nginx:1.25"),
@@ -61,17 +62,18 @@ spec:
 `,
 };
 
-/** A review of shop/NAME asking for `change` applied to Git's object. */
+/** A review of shop/NAME asking for `change` applied to Git's object (`prod-web`: the base's web, renamed). */
 function review(
   name: string,
   change: (container: Record<string, unknown>, spec: Record<string, unknown>) => void,
 ) {
+  const base = name.replace(/^prod-/, "");
   const object = deploymentManifest({
-    name,
-    container: name,
+    name: base,
+    container: base,
     image: "nginx:1.25",
     replicas: 2,
-    metadata: { uid: "1" },
+    metadata: { uid: "1", name },
   });
   if (name === "api") {
     const container = ((
@@ -109,6 +111,7 @@ sources:
     paths:
       - {path: overlays/prod}
       - {path: solo}
+      - {path: overlays/prefixed}
       - {path: charts/api, namespace: shop}
 renderers: {kustomize: ${tools.kustomize}, helm: ${tools.helm}}
 stateDir: ./state
@@ -142,6 +145,23 @@ stateDir: ./state
       const added = kustomization.split("\n").filter((line: string) => /^[-+][^-+]/.test(line));
       expect(added).toEqual(["+patches:", "+  - path: driftguard-web-9a3f6f0e-patch.yaml"]);
       expect(proposal.notes.join("\n")).toContain("checked by rendering with kustomize");
+    });
+
+    it("kustomize, an overlay with namePrefix: the patch names the object as the overlay's patches see it", async () => {
+      const result = await driftguard(
+        ["propose", "--config", config, "-o", "json", "-"],
+        review("prod-web", (container) => {
+          container.image = "nginx:1.31";
+        }),
+      );
+      expect(result.stderr).toBe("");
+      expect(result.code).toBe(0);
+      const proposal = JSON.parse(result.stdout);
+      expect(proposal.files.map((file: { path: string }) => file.path)).toEqual([
+        "overlays/prefixed/driftguard-prod-web-9a3f6f0e-patch.yaml",
+        "overlays/prefixed/kustomization.yaml",
+      ]);
+      expect(proposal.files[0].diff).toContain("+          image: nginx:1.31");
     });
 
     it("kustomize, the overlay's own manifest (kustomize names it as the origin): edited in place", async () => {
