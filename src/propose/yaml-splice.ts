@@ -46,11 +46,11 @@ export function spliceEdits(text: string, doc: Document, edits: readonly NodeEdi
     let edit = given;
     if (edit.kind === "order") {
       const field = edit.segments[edit.segments.length - 1] ?? "";
-      splices.push(reorder(text, find(doc, edit.segments, true).node, field, edit.order));
+      splices.push(reorder(text, find(doc, edit.segments).node, field, edit.order));
       return;
     }
     if (edit.kind === "append") {
-      const list = find(doc, edit.segments, true);
+      const list = find(doc, edit.segments);
       if (isSeq(list.node)) {
         splices.push(appendItem(text, list.node, edit.value, seqIndent));
         return;
@@ -59,7 +59,7 @@ export function spliceEdits(text: string, doc: Document, edits: readonly NodeEdi
         throw new UnmappableEdit(`${edit.segments.join(".")} is not a list in the file`);
       edit = { kind: "set", segments: edit.segments, value: [edit.value] };
     }
-    const found = find(doc, edit.segments, edit.kind === "set");
+    const found = find(doc, edit.segments);
     if (edit.kind === "remove") {
       if (found.node === undefined) return; // Git's value came from a default: nothing in the file to drop
       splices.push(removal(text, found));
@@ -104,7 +104,7 @@ interface Found {
   seq: YAMLSeq | undefined;
 }
 
-function find(doc: Document, segments: Path, allowMissing: boolean): Found {
+function find(doc: Document, segments: Path): Found {
   let node = doc.contents as Node | null;
   let found: Found = {
     node: node ?? undefined,
@@ -129,19 +129,16 @@ function find(doc: Document, segments: Path, allowMissing: boolean): Found {
     }
     if (!isMap(node)) throw new UnmappableEdit(`${describe(segments, depth)} is not a map in the file`);
     const pair = node.items.find((candidate) => keyOf(candidate) === segment);
-    if (pair && isScalar(pair.key) && pair.key.value === "<<")
-      throw new UnmappableEdit("a merge key (<<) is on the way");
+    // A key that only a merge (`<<: *anchor`) brings is missing here: a set then adds it to this map,
+    // which overrides the merged value and leaves the anchor as it is for its other users.
     const value = (pair?.value ?? null) as Node | null;
     found = { node: pair ? (value ?? undefined) : undefined, pair, parent: node, depth, seq: undefined };
     if (pair && value === null)
       throw new UnmappableEdit(`${describe(segments, depth + 1)} is empty in the file`);
     node = pair ? value : null;
   }
-  if (found.node === undefined && !allowMissing) return found;
-  if (found.node === undefined) {
-    // `parent` is the deepest existing node; `depth` the first missing segment.
-    return found;
-  }
+  // Missing: `parent` is the deepest node that exists and `depth` the first segment it lacks.
+  if (found.node === undefined) return found;
   return { ...found, depth: segments.length };
 }
 

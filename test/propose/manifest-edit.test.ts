@@ -204,6 +204,37 @@ describe("editManifest: typical edits", () => {
     expect(names).toEqual(["LEVEL", "MODE", "NEW"]);
   });
 
+  it("anchors stay: a key only a merge (<<: *anchor) brings is overridden locally, the anchor untouched", () => {
+    const anchored = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+  labels: &common
+    app: web
+    team: shop
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata:
+      labels:
+        <<: *common
+    spec:
+      containers:
+      - name: web
+        image: nginx
+`;
+    const requested = clone(gitObject(anchored));
+    (((requested.spec as JsonObject).template as JsonObject).metadata as JsonObject).labels = {
+      app: "web",
+      team: "ops",
+    };
+    const edited = propose(anchored, requested);
+    expect(edited).toBe(
+      anchored.replace("        <<: *common\n", "        <<: *common\n        team: ops\n"),
+    );
+  });
+
   it("several edits at once land in one file", () => {
     const requested = requestOf((o) => {
       web(o).image = "nginx:2";
