@@ -125,7 +125,12 @@ async function kustomizeEdit(
     const patchPath = join(app.path, patchFile);
     const kustomizationBefore = await readOrRefuse(context.tree, kustomization);
     const files: FileChange[] = [
-      { path: patchPath, before: undefined, after: patchText(name, input.drifts, why(input)) },
+      // The same request proposed again rewrites its own patch file.
+      {
+        path: patchPath,
+        before: await context.tree.read(patchPath),
+        after: patchText(name, input.drifts, why(input)),
+      },
       {
         path: kustomization,
         before: kustomizationBefore,
