@@ -40,6 +40,15 @@ export const ERROR_CODES = {
     "apply would change the cluster and was not confirmed: no --yes, and no terminal to ask on (or the answer was no)",
   DG_APPLY_PLAN_UNREADABLE: "the plan file given to apply --plan cannot be read",
   DG_APPLY_PLAN_INVALID: "the plan file given to apply --plan is not a RevertPlan (driftguard plan -o json)",
+  DG_PROPOSE_NO_MANIFEST: "propose: no Git manifest holds the request's object, or its file no longer has it",
+  DG_PROPOSE_NO_CHANGE: "propose: the request changes nothing against Git: there is no edit to propose",
+  DG_PROPOSE_UNMAPPABLE:
+    "propose: a changed field cannot be written into the Git file so that Git says what was asked",
+  DG_PROPOSE_VALUE_MASKED: "propose: a field's requested value is masked (a secret), so no edit can carry it",
+  DG_PROPOSE_HELM_AMBIGUOUS: "propose: no single Helm value maps to a changed field without doubt",
+  DG_PROPOSE_HEAD_MOVED:
+    "propose --branch: the source's branch moved and changed the edited fields since the compared commit",
+  DG_PROPOSE_PUSH_FAILED: "propose --branch: the branch could not be pushed (remote refused or unreachable)",
   DG_INTERNAL: "an invariant of driftguard broke: a bug",
 } as const satisfies Record<string, string>;
 

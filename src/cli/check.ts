@@ -65,7 +65,7 @@ export async function rbacFrom(dir: string) {
 const FIX_REVIEW =
   "give an AdmissionReview as the API server sends it: apiVersion admission.k8s.io/v1, kind AdmissionReview, a request";
 
-function parseInputReview(text: string, where: string) {
+export function parseInputReview(text: string, where: string) {
   let body: unknown;
   try {
     body = JSON.parse(text);

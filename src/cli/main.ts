@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // driftguard's command line: `serve`, `check`, `diff`, `plan`, `apply`, `replay`, `lint`, `render`,
-// `history`, `certs`. Errors go to stderr (what, where, what to do) and exit with the status
+// `history`, `propose`, `certs`. Errors go to stderr (what, where, what to do) and exit with the status
 // report-error.ts maps their code to (2);
 // `check`, `diff`, `replay` and `lint` exit 1 for a denial, drift, a would-be denial or problems, which
 // is an answer, not an error.
@@ -12,6 +12,7 @@ import { CliError } from "./errors.js";
 import { runHistory } from "./history.js";
 import { runLint } from "./lint.js";
 import { runPlan } from "./plan.js";
+import { runPropose } from "./propose.js";
 import { runRender } from "./render.js";
 import { runReplay } from "./replay.js";
 import { exitStatusFor, formatError } from "./report-error.js";
@@ -30,6 +31,7 @@ Usage:
   driftguard lint  --config FILE [-o json]           every source's file errors (parse, schema), conflicts and notices; exit 0 clean, 1 problems, 2 error
   driftguard render --config FILE [--app PATH] [-o yaml|json]   what driftguard compares against for each Kustomize/Helm app
   driftguard history [--namespace NS] [--name N] [--user U] [--since 24h] [-o text|json] [--state-dir DIR]   who tried what: the recorded decisions of every replica
+  driftguard propose --config FILE [REVIEW.json | -] [--branch] [-o diff|json]   the Git change that makes Git say what a review asked; exit 0 proposed, 1 none possible, 2 error
   driftguard certs --out DIR --dns NAME [--dns NAME...] [--ip IP...]   make a CA and a serving certificate
 
 Run \`driftguard COMMAND --help\` for a command's options.`;
@@ -42,6 +44,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   apply: runApply,
   lint: runLint,
   render: runRender,
+  propose: runPropose,
   replay: runReplay,
   history: (args) => runHistory(args),
   certs: runCerts,
