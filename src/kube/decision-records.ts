@@ -58,7 +58,7 @@ export interface RecordWriter {
   /** Deleted by the leader's retention (startRecordRetention's onExpired). */
   countExpired(deleted: number): void;
   counts(): RecordCounts;
-  status(): { state: "ok" | "failing"; error?: string; queued: number } & RecordCounts;
+  status(): { state: "ok" | "failing"; error?: string; queued: number; retrying: number } & RecordCounts;
 }
 
 /** The object that holds `record`: in the Deployment's namespace, named by the request uid. */
@@ -94,13 +94,30 @@ export function recordOfObject(object: unknown): DecisionRecord | undefined {
   return asDecisionRecord((object as { spec?: unknown } | null | undefined)?.spec);
 }
 
+/** A record the API server could not take for a passing reason is tried again, backing off to a minute. */
+const RETRY_FIRST_MS = 2_000;
+const RETRY_MAX_MS = 60_000;
+
+/** Unreachable, throttled or failing: worth another try. A 4xx refusal is not (it would fail again). */
+function isTransient(status: number | undefined): boolean {
+  return status === undefined || status === 429 || status >= 500;
+}
+
 export function createRecordWriter(options: {
   api: RecordsApi;
   logger: pino.Logger;
   maxQueue: number;
+  /** The first retry delay (tests shorten it). */
+  retryFirstMs?: number;
 }): RecordWriter {
   const { api, logger } = options;
+  const retryFirstMs = options.retryFirstMs ?? RETRY_FIRST_MS;
   const queue: DecisionRecord[] = [];
+  // Records that failed for a passing reason, bounded like the queue: an outage within a run loses
+  // none of the newest `maxQueue`, and the disk store's restore on start covers the rest.
+  const retry: DecisionRecord[] = [];
+  let retryDelay = retryFirstMs;
+  let retryTimer: NodeJS.Timeout | undefined;
   const counts: RecordCounts = { created: 0, existed: 0, failed: 0, dropped: 0, expired: 0 };
   const logged = new Set<string>();
   let lastError: string | undefined;
@@ -111,12 +128,14 @@ export function createRecordWriter(options: {
       await api.create(record.object.namespace, recordObject(record));
       counts.created++;
       lastError = undefined;
+      retryDelay = retryFirstMs;
     } catch (error) {
       if (statusOf(error) === 409) {
         counts.existed++;
         return;
       }
       counts.failed++;
+      if (isTransient(statusOf(error))) keepForRetry(record);
       lastError = describeApiError(error, describeError);
       // Once per status: an API server that is down must not turn every request into a log line.
       const kind = String(statusOf(error) ?? "unreachable");
@@ -124,9 +143,25 @@ export function createRecordWriter(options: {
       logged.add(kind);
       logger.warn(
         { status: kind, error: lastError },
-        "could not create a DecisionRecord (the record stays in the log and on disk; created again on restart)",
+        "could not create a DecisionRecord (the record stays in the log and on disk; tried again, and on restart)",
       );
     }
+  };
+  const keepForRetry = (record: DecisionRecord) => {
+    if (retry.length >= options.maxQueue) {
+      retry.shift();
+      counts.dropped++;
+    }
+    retry.push(record);
+    if (retryTimer !== undefined) return;
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      queue.unshift(...retry.splice(0));
+      draining ??= drainQueue();
+    }, retryDelay);
+    // A retry pending never keeps the process alive.
+    retryTimer.unref();
+    retryDelay = Math.min(retryDelay * 2, RETRY_MAX_MS);
   };
   const drainQueue = async () => {
     for (let record = queue.shift(); record !== undefined; record = queue.shift()) await create(record);
@@ -153,6 +188,7 @@ export function createRecordWriter(options: {
       state: lastError === undefined ? "ok" : "failing",
       ...(lastError === undefined ? {} : { error: lastError }),
       queued: queue.length,
+      retrying: retry.length,
       ...counts,
     }),
     countExpired(deleted) {

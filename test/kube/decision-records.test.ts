@@ -3,7 +3,7 @@
 // retention (expired, then the oldest beyond the cap), run only by the leader.
 
 import type { KubeConfig } from "@kubernetes/client-node";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { HistoryConfig } from "../../src/config/types.js";
 import type { JsonObject } from "../../src/core/types.js";
 import { openDiskStore } from "../../src/history/disk-store.js";
@@ -98,6 +98,26 @@ describe("DecisionRecord objects", () => {
     expect(writer.status()).toMatchObject({ state: "ok", created: 2 });
   });
 
+  it("take records that failed for a passing reason again once the API server is back; a refusal is not retried", async () => {
+    const api = new FakeApi();
+    const writer = createRecordWriter({ api, logger: memoryLogger().logger, maxQueue: 100, retryFirstMs: 5 });
+    api.failWith = "unreachable";
+    for (let n = 0; n < 3; n++) writer.submit(sampleRecord({}, n));
+    await writer.drain();
+    expect(writer.status()).toMatchObject({ state: "failing", retrying: 3, created: 0 });
+    api.failWith = 503;
+    await vi.waitFor(() => expect(api.creates).toBeGreaterThan(3));
+    api.failWith = undefined;
+    await vi.waitFor(() => expect(writer.counts().created).toBe(3));
+    expect(writer.status()).toMatchObject({ state: "ok", retrying: 0 });
+    // A 4xx other than AlreadyExists would fail again: counted, not kept.
+    api.failWith = 422;
+    writer.submit(sampleRecord({}, 9));
+    await writer.drain();
+    expect(writer.status()).toMatchObject({ retrying: 0, failed: expect.any(Number) });
+    expect(api.objects.size).toBe(3);
+  });
+
   it("drop the oldest queued record when the queue is full, counted", async () => {
     const api = new FakeApi();
     const writer = createRecordWriter({ api, logger: memoryLogger().logger, maxQueue: 2 });
@@ -182,6 +202,7 @@ describe("DecisionRecord objects", () => {
       retentionMs: 168 * 3_600_000,
       maxPerNamespace: 100,
       restoreMs: 24 * 3_600_000,
+      proposeCommand: "driftguard propose --config CONFIG --request {uid}",
     };
     const parts = startDecisionRecords({
       kubeConfig: {} as KubeConfig,
