@@ -49,6 +49,7 @@ export const ERROR_CODES = {
   DG_PROPOSE_HEAD_MOVED:
     "propose --branch: the source's branch moved and changed the edited fields since the compared commit",
   DG_PROPOSE_PUSH_FAILED: "propose --branch: the branch could not be pushed (remote refused or unreachable)",
+  DG_PROPOSE_NO_RECORD: "propose --request: no decision record holds that request uid",
   DG_INTERNAL: "an invariant of driftguard broke: a bug",
 } as const satisfies Record<string, string>;
 

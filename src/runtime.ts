@@ -69,6 +69,8 @@ export function createRuntime(
     refresh: config.refresh,
     logger,
     cluster: cluster?.view,
+    // Only a recorded request can be proposed by its uid.
+    hints: config.history.enabled ? { proposeCommand: config.history.proposeCommand } : {},
     onFetch: (outcome) => metrics.recordOnDemandFetch(outcome),
     onDecision: (decision, request, seconds) => {
       metrics.recordDecision(decision, seconds);

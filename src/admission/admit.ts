@@ -6,7 +6,7 @@ import type { AdmissionRequest } from "../core/admission.js";
 import { decide, ignoredDecision } from "../core/decide.js";
 import type { Decision, Subject } from "../core/decision.js";
 import type { Policy } from "../core/policy.js";
-import { respond } from "../core/respond.js";
+import { type AnswerHints, respond } from "../core/respond.js";
 import { subjectOf } from "../core/subject.js";
 import type { GitSource } from "../sources/types.js";
 import type { ClusterView } from "./cluster-view.js";
@@ -24,6 +24,8 @@ export interface AdmitDependencies {
   logger: pino.Logger;
   /** RBAC grants and terminating namespaces; without it, neither exists. */
   cluster?: ClusterView | undefined;
+  /** What answers add beyond the decision (the propose command of recorded requests). */
+  hints?: AnswerHints | undefined;
   /** Wall clock, for the age of a fetch. */
   now?: () => number;
   /** Monotonic milliseconds, for the time an answer took. */
@@ -70,7 +72,7 @@ export function createAdmit(deps: AdmitDependencies): AdmissionHandler {
       if (await loadHistoryWithin(deps.state, subject.key, deps.refresh.timeoutMs, log))
         decision = decideNow(request, subject);
     }
-    const response = respond(request.uid, decision);
+    const response = respond(request.uid, decision, deps.hints);
     deps.onDecision?.(decision, request, (elapsedClock() - started) / 1000);
     return response;
   };

@@ -5,8 +5,9 @@ import type { Config } from "../config/types.js";
 import type { AdmissionRequest } from "../core/admission.js";
 import type { Desired } from "../core/desired.js";
 import { subjectOf } from "../core/subject.js";
-import { keyString } from "../core/types.js";
+import { keyString, type ObjectKey } from "../core/types.js";
 import { DriftguardError, type ErrorCode } from "../errors.js";
+import { proposalFromRecord } from "../propose/from-record.js";
 import { proposalFromRequest } from "../propose/from-review.js";
 import { shortUid } from "../propose/kustomize-edit.js";
 import { proposeChange, why } from "../propose/propose.js";
@@ -24,12 +25,14 @@ import { parseInputReview } from "./check.js";
 import { CliError } from "./errors.js";
 import { inputName, readInput } from "./input.js";
 import { createLogger } from "./logger.js";
+import { findRecord } from "./record-lookup.js";
 import { withSyncedRuntime } from "./synced-runtime.js";
 
-const HELP = `driftguard propose --config FILE [REVIEW.json | -] [--branch] [-o diff|json]
+const HELP = `driftguard propose --config FILE [REVIEW.json | - | --request UID] [--branch] [-o diff|json]
 
 Syncs the config's Git sources once and prints the change to Git that would make Git say what the
-AdmissionReview (from the file, or standard input) asked, so that a manual edit can become a Git change:
+AdmissionReview (from the file, or standard input) or the recorded request asked (--request: the uid a
+denial or an audit warning names), so that a manual edit can become a Git change:
 - a plain manifest: the file edited in place; only the changed fields' text moves (comments, key order,
   quoting and indentation stay);
 - a Kustomize app: the overlay's own manifest edited when the object comes from it, else a new
@@ -45,6 +48,11 @@ then holds the requested values on the changed fields and nothing else changed.
 --branch      also commit the change (author driftguard; the message names the requester, the time,
               the request uid and the fields) on branch driftguard/<namespace>-<name>-<uid8>, made from
               the compared commit, and push it to the source's remote with the source's credentials.
+--request UID the decision record of that request (docs/contract.md §11), read from the API server's
+              DecisionRecords with --kubeconfig, else the config's kubernetes settings; or from a
+              replica's store with --state-dir DIR. A record masks secret values: a field holding
+              one is refused (propose from the review instead). Fields Git already holds are skipped.
+-n, --namespace NS   where to look for the record (default: every namespace the credentials may list)
 Secret values (env values, secret-like keys) are never logged; they do appear in the diff and the
 branch, since the request that asked for them is the user's own.
 Exit status: 0 proposed, 1 no proposal possible (nothing changed, a field that cannot be mapped, a Helm
@@ -55,6 +63,10 @@ const OPTIONS = {
   config: { type: "string", short: "c" },
   output: { type: "string", short: "o" },
   branch: { type: "boolean" },
+  request: { type: "string" },
+  namespace: { type: "string", short: "n" },
+  kubeconfig: { type: "string" },
+  "state-dir": { type: "string" },
 } as const;
 
 /** Codes that mean "there is no proposal for this request": an answer (exit 1), not an error. */
@@ -73,11 +85,25 @@ export async function runPropose(args: string[]): Promise<number> {
     throw new CliError(`-o ${output}: must be diff or json`, "use -o diff or -o json");
   if (parsed.positionals.length > 1)
     throw new CliError("propose takes one review", "give one REVIEW.json or -");
+  const uid = parsed.values.request;
+  if (uid !== undefined && parsed.positionals.length > 0)
+    throw new CliError(
+      "propose takes a review or --request, not both",
+      "give REVIEW.json, - or --request UID",
+    );
   const input = parsed.positionals[0];
-  const review = parseInputReview(await readInput(input), inputName(input));
+  const review = uid === undefined ? parseInputReview(await readInput(input), inputName(input)) : undefined;
   return withSyncedRuntime(parsed.values.config, async (runtime, config) => {
-    const desired = desiredOf(runtime, review.request);
-    const proposal = proposalFromRequest(review.request, desired, config.policy.gitopsMarks);
+    let proposal: ProposalInput;
+    let desired: Desired;
+    if (review) {
+      desired = desiredOf(runtime, review.request);
+      proposal = proposalFromRequest(review.request, desired, config.policy.gitopsMarks);
+    } else {
+      const record = await findRecord(uid ?? "", parsed.values, config.kubernetes);
+      desired = desiredOfKey(runtime, { namespace: record.object.namespace, name: record.object.name });
+      proposal = proposalFromRecord(record, desired);
+    }
     try {
       const result = await propose(proposal, desired, config, parsed.values.branch === true);
       process.stdout.write(output === "json" ? `${JSON.stringify(result.json, null, 2)}\n` : result.diff);
@@ -107,6 +133,11 @@ function desiredOf(runtime: Runtime, request: AdmissionRequest): Desired {
   const subject = subjectOf(request);
   if (typeof subject === "string")
     throw new DriftguardError("DG_PROPOSE_NO_MANIFEST", `the review is not about a Deployment (${subject})`);
+  return desiredOfKey(runtime, subject.key);
+}
+
+function desiredOfKey(runtime: Runtime, key: ObjectKey): Desired {
+  const subject = { key };
   const lookup = runtime.state.lookup(subject.key);
   if (lookup.kind === "managed") return lookup.desired;
   const why =

@@ -46,6 +46,7 @@ const EXIT_STATUS: Readonly<Record<ErrorCode, ErrorExitStatus>> = {
   DG_PROPOSE_HELM_AMBIGUOUS: 2,
   DG_PROPOSE_HEAD_MOVED: 2,
   DG_PROPOSE_PUSH_FAILED: 2,
+  DG_PROPOSE_NO_RECORD: 2,
   DG_INTERNAL: 2,
 };
 

@@ -69,6 +69,7 @@ function toHistory(raw: RawConfig["history"]): HistoryConfig {
     retentionMs: toMs(raw.retention),
     maxPerNamespace: raw.maxPerNamespace,
     restoreMs: toMs(raw.restore),
+    proposeCommand: raw.proposeCommand,
   };
 }
 

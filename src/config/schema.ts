@@ -268,6 +268,13 @@ export const configSchema = closed(
         retention: duration("168h", 60_000),
         maxPerNamespace: { type: "integer", minimum: 1, maximum: 100_000, default: 1000 },
         restore: duration("24h", 0),
+        proposeCommand: {
+          type: "string",
+          minLength: 1,
+          maxLength: 300,
+          pattern: "\\{uid\\}",
+          default: "driftguard propose --config CONFIG --request {uid}",
+        },
       },
       [],
       {},

@@ -75,6 +75,11 @@ export interface HistoryConfig {
   readonly maxPerNamespace: number;
   /** On start, records of the disk store this recent are created again in the API server (an outage loses none). */
   readonly restoreMs: number;
+  /**
+   * The command a denial and an audit warning print to get the Git change for the request (`{uid}` is
+   * replaced by its uid): set it to the config path your users have.
+   */
+  readonly proposeCommand: string;
 }
 
 export interface CertificatesConfig {
@@ -228,6 +233,7 @@ export interface RawConfig {
     retention: RawDuration;
     maxPerNamespace: number;
     restore: RawDuration;
+    proposeCommand: string;
   };
   certificates: {
     mode: "files" | "self-managed";

@@ -14,7 +14,13 @@ import type { FieldGroup } from "./types.js";
 
 const MESSAGE_DRIFTS = 10;
 
-export function respond(uid: string, decision: Decision): AdmissionResponse {
+/** What an answer may add beyond the decision: where the requester gets the Git change for the edit. */
+export interface AnswerHints {
+  /** A command with `{uid}`, printed when the request is recorded (config history.proposeCommand). */
+  proposeCommand?: string | undefined;
+}
+
+export function respond(uid: string, decision: Decision, hints: AnswerHints = {}): AdmissionResponse {
   switch (decision.kind) {
     case "ignored":
     case "silent":
@@ -26,7 +32,7 @@ export function respond(uid: string, decision: Decision): AdmissionResponse {
     case "unknown":
       return unknown(uid, decision);
     case "judged":
-      return judged(uid, decision);
+      return judged(uid, decision, proposeLine(uid, decision, hints));
   }
 }
 
@@ -82,7 +88,20 @@ function unknown(uid: string, decision: Extract<Decision, { kind: "unknown" }>):
   return allow(uid, [`driftguard: ${what}; allowed (onUnsynced: allow)`], decision);
 }
 
-function judged(uid: string, decision: JudgedDecision): AdmissionResponse {
+/**
+ * The one command that turns this request into a Git change (`driftguard propose --request UID`), when
+ * there is one: a recorded request (not a dry-run, which leaves no record) that changes fields Git
+ * holds, by a person rather than a GitOps controller, and not a DELETE (no edit of a file says "gone").
+ */
+function proposeLine(uid: string, decision: JudgedDecision, hints: AnswerHints): string | undefined {
+  const { subject } = decision;
+  if (hints.proposeCommand === undefined || subject.dryRun || subject.operation === "DELETE")
+    return undefined;
+  if (decision.gitops === "no-matching-revision" || decision.violations.length === 0) return undefined;
+  return hints.proposeCommand.replaceAll("{uid}", uid);
+}
+
+function judged(uid: string, decision: JudgedDecision, propose: string | undefined): AdmissionResponse {
   const notes = [
     ...(decision.gitops === "no-matching-revision"
       ? ["driftguard: GitOps identity, but the result matches no recent Git revision"]
@@ -94,16 +113,17 @@ function judged(uid: string, decision: JudgedDecision): AdmissionResponse {
       (drift) => `driftguard: drift already live, not changed here: ${describeDrift(drift, "live")}`,
     ),
   ];
-  if (decision.verdict.outcome === "deny") return deny(uid, denyMessage(decision), notes, decision);
+  if (decision.verdict.outcome === "deny") return deny(uid, denyMessage(decision, propose), notes, decision);
   if (decision.violations.length === 0) return allow(uid, notes, decision);
   const head = `driftguard: ${objectName(decision.subject)} drifts from Git (${describeOrigin(decision.desired.origin)}); ${
     decision.mode === "audit" ? "audit mode: allowed, enforce mode would deny" : "allowed"
   }`;
   const lines = decision.violations.map((drift) => `driftguard: drift: ${describeDrift(drift)}`);
-  return allow(uid, [head, ...lines, ...notes], decision);
+  const change = propose === undefined ? [] : [`driftguard: this edit as a Git change: ${propose}`];
+  return allow(uid, [head, ...lines, ...change, ...notes], decision);
 }
 
-function denyMessage(decision: JudgedDecision): string {
+function denyMessage(decision: JudgedDecision, propose: string | undefined): string {
   const { subject, desired, violations } = decision;
   const drifts = listWithMore(
     violations.map((drift) => describeDrift(drift)),
@@ -118,6 +138,7 @@ function denyMessage(decision: JudgedDecision): string {
     ...(decision.gitops === "no-matching-revision"
       ? ["The requester is a GitOps identity, but the result matches no recent Git revision."]
       : []),
+    ...(propose === undefined ? [] : [`This edit as a Git change, ready to review: ${propose}`]),
     `To proceed, change ${describeWhereToChange(desired.origin)} in Git and let it sync, or ask a cluster admin to exempt ` +
       `${subject.requester.username || "this requester"} from field group${groups.length > 1 ? "s" : ""} ${groups.join(", ")}` +
       (offerGrant ? " with RBAC:" : "."),

@@ -54,13 +54,20 @@ export function editManifest(
 }
 
 export function refuseMasked(drifts: readonly ProposalDrift[]): void {
-  const masked = drifts.find((drift) => drift.requested === MASKED || drift.written === MASKED);
+  const masked = drifts.find((drift) => holdsMasked(drift.requested) || holdsMasked(drift.written));
   if (masked)
     throw new DriftguardError(
       "DG_PROPOSE_VALUE_MASKED",
       `the requested value of ${masked.path} is masked (a secret), so no edit can carry it`,
       { where: masked.path, hint: "propose from the AdmissionReview itself, which holds the value" },
     );
+}
+
+/** A record masks a secret wherever it sits: a whole value, or one inside an element (an env var). */
+function holdsMasked(value: Json | undefined): boolean {
+  if (value === MASKED) return true;
+  if (Array.isArray(value)) return value.some(holdsMasked);
+  return typeof value === "object" && value !== null && Object.values(value).some(holdsMasked);
 }
 
 function editOf(drift: ProposalDrift): NodeEdit {
