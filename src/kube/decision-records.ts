@@ -13,8 +13,10 @@ import type pino from "pino";
 import type { Leadership } from "../admission/contract.js";
 import type { DecisionRecord } from "../core/decision-record.js";
 import { asDecisionRecord } from "../core/history.js";
+import { MANAGED_BY, MANAGED_BY_LABEL } from "../core/report-objects.js";
 import type { JsonObject } from "../core/types.js";
 import { describeError } from "../errors.js";
+import { listOwnedObjects } from "./owned-objects.js";
 import { describeApiError, statusOf } from "./self-managed/api-status.js";
 
 export const RECORDS_GROUP = "driftguard.io";
@@ -22,8 +24,8 @@ export const RECORDS_VERSION = "v1alpha1";
 export const RECORDS_PLURAL = "decisionrecords";
 export const DEPLOYMENT_LABEL = "driftguard.io/deployment";
 export const OUTCOME_LABEL = "driftguard.io/outcome";
-export const MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
-export const MANAGED_BY = "driftguard";
+// The same label as the Reports: one way to tell driftguard's own objects.
+export { MANAGED_BY, MANAGED_BY_LABEL };
 
 /** The calls the records take; the real one is client-node's CustomObjectsApi (kubeRecordsApi). */
 export interface RecordsApi {
@@ -297,24 +299,11 @@ export function kubeRecordsApi(kubeConfig: KubeConfig): RecordsApi {
       await api.createNamespacedCustomObject({ ...resource, namespace, body });
     },
     async list() {
-      const out: StoredRecord[] = [];
-      let next: string | undefined;
-      do {
-        const page = (await api.listClusterCustomObject({
-          ...resource,
-          labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY}`,
-          limit: 500,
-          ...(next === undefined ? {} : { _continue: next }),
-        })) as { items?: JsonObject[]; metadata?: { continue?: string } };
-        for (const object of page.items ?? []) {
-          const metadata = (object.metadata ?? {}) as { name?: string; namespace?: string };
-          if (!metadata.name || !metadata.namespace) continue;
-          const time = Date.parse(recordOfObject(object)?.time ?? "");
-          out.push({ namespace: metadata.namespace, name: metadata.name, time });
-        }
-        next = page.metadata?.continue || undefined;
-      } while (next !== undefined);
-      return out;
+      return (await listOwnedObjects(api, resource)).map(({ namespace, name, object }) => ({
+        namespace,
+        name,
+        time: Date.parse(recordOfObject(object)?.time ?? ""),
+      }));
     },
     async remove(namespace, name) {
       try {

@@ -10,8 +10,6 @@ import type pino from "pino";
 import type { DriftTable, Leadership } from "../admission/contract.js";
 import type { ReportConfig } from "../config/types.js";
 import {
-  MANAGED_BY,
-  MANAGED_BY_LABEL,
   REPORT_RESOURCES,
   type ReportKind,
   type ReportObject,
@@ -20,6 +18,7 @@ import {
 } from "../core/report-objects.js";
 import type { JsonObject } from "../core/types.js";
 import { describeError } from "../errors.js";
+import { listOwnedObjects } from "./owned-objects.js";
 import { describeApiError, statusOf } from "./self-managed/api-status.js";
 
 /** The field manager of driftguard's server-side applies: `kubectl get report --show-managed-fields` shows it. */
@@ -267,26 +266,7 @@ export function kubeReportApi(kubeConfig: KubeConfig): ReportApi {
   const applyHeader = setHeaderOptions("Content-Type", PatchStrategy.ServerSideApply);
   return {
     async list(kind) {
-      const { group, version, plural } = REPORT_RESOURCES[kind];
-      const out: StoredReport[] = [];
-      let next: string | undefined;
-      do {
-        const page = (await api.listClusterCustomObject({
-          group,
-          version,
-          plural,
-          labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY}`,
-          limit: 500,
-          ...(next === undefined ? {} : { _continue: next }),
-        })) as { items?: JsonObject[]; metadata?: { continue?: string } };
-        for (const object of page.items ?? []) {
-          const metadata = (object.metadata ?? {}) as { name?: string; namespace?: string };
-          if (metadata.name && metadata.namespace)
-            out.push({ namespace: metadata.namespace, name: metadata.name, object });
-        }
-        next = page.metadata?.continue || undefined;
-      } while (next !== undefined);
-      return out;
+      return listOwnedObjects(api, REPORT_RESOURCES[kind]);
     },
     async apply(kind, report) {
       const { group, version, plural } = REPORT_RESOURCES[kind];

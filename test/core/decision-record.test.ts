@@ -9,27 +9,19 @@ import type { GrantResolver } from "../../src/core/exemptions.js";
 import type { Lookup } from "../../src/core/lookup.js";
 import type { Policy } from "../../src/core/policy.js";
 import type { JsonObject } from "../../src/core/types.js";
-import { storedDeployment } from "../support/deployments.js";
+import { deploymentManifest, storedDeployment } from "../support/deployments.js";
 import { testPolicy } from "../support/policy.js";
 import { clone, desiredFor, managed, request } from "../support/reviews.js";
 
 type O = JsonObject;
 const NOW = Date.parse("2026-12-02T03:14:00Z");
-const GIT: O = {
-  apiVersion: "apps/v1",
-  kind: "Deployment",
-  metadata: { name: "web", namespace: "shop", labels: { app: "web" } },
-  spec: {
-    replicas: 3,
-    selector: { matchLabels: { app: "web" } },
-    template: {
-      metadata: { labels: { app: "web" } },
-      spec: {
-        containers: [{ name: "web", image: "nginx:1.27", env: [{ name: "DB_PASSWORD", value: "hunter2" }] }],
-      },
-    },
-  },
-};
+// The shared builder's manifest with a password env: the secret cases read it.
+const GIT: O = deploymentManifest({
+  image: "nginx:1.27",
+  replicas: 3,
+  labels: { app: "web" },
+  env: [{ name: "DB_PASSWORD", value: "hunter2" }],
+});
 const IMAGE = "spec.template.spec.containers[name=web].image";
 const live = () => storedDeployment(GIT);
 const container = (object: O) => ((((object.spec as O).template as O).spec as O).containers as O[])[0]!;

@@ -14,6 +14,7 @@ import { createTestRepo } from "../support/git/test-repo.js";
 import { sendHttps } from "../support/tls/https-client.js";
 import { runCli } from "./support/cli.js";
 import { ALICE } from "./support/cluster-setup.js";
+import { driftguardConfigYaml } from "./support/configs.js";
 import { type DriftguardProcess, startDriftguard } from "./support/driftguard.js";
 import { kubectl, kubectlOk } from "./support/kubectl.js";
 import { ENFORCE_NS, GIT_IMAGE, webDeployment, yamlOf } from "./support/manifests.js";
@@ -92,6 +93,9 @@ async function aliceEdits(args: string[], what: string): Promise<void> {
 }
 
 let cliConfig = "";
+/** The CLI on one Deployment of this file, as an admin runs it. */
+const onObject = (name: string, command: string, ...extra: string[]) =>
+  runCli([command, "--config", cliConfig, "--namespace", ENFORCE_NS, "--name", name, ...extra]);
 let second: DriftguardProcess | undefined;
 
 beforeAll(async () => {
@@ -153,17 +157,7 @@ describe("driftguard apply", () => {
     expect(denied.code).not.toBe(0);
     expect(denied.stderr).toContain("driftguard");
 
-    const plan = await runCli([
-      "plan",
-      "--config",
-      cliConfig,
-      "--namespace",
-      ENFORCE_NS,
-      "--name",
-      APPLIED,
-      "-o",
-      "json",
-    ]);
+    const plan = await onObject(APPLIED, "plan", "-o", "json");
     expect(plan.code, plan.stderr).toBe(0);
     const item = (JSON.parse(plan.stdout) as RevertPlan).items[0];
     expect(item?.changes.map((change) => [change.path, change.change])).toEqual([
@@ -173,56 +167,20 @@ describe("driftguard apply", () => {
     // Env values are sensitive: the plan never shows them.
     expect(plan.stdout).not.toContain('"1"');
 
-    const unconfirmed = await runCli([
-      "apply",
-      "--config",
-      cliConfig,
-      "--namespace",
-      ENFORCE_NS,
-      "--name",
-      APPLIED,
-    ]);
+    const unconfirmed = await onObject(APPLIED, "apply");
     expect(unconfirmed.code).toBe(2);
     expect(unconfirmed.stderr).toContain("no terminal to confirm on");
 
-    const dry = await runCli([
-      "apply",
-      "--config",
-      cliConfig,
-      "--namespace",
-      ENFORCE_NS,
-      "--name",
-      APPLIED,
-      "--dry-run",
-    ]);
+    const dry = await onObject(APPLIED, "apply", "--dry-run");
     expect(dry.code, dry.stdout + dry.stderr).toBe(0);
     expect(dry.stdout).toContain("would be reverted");
     expect((await live(APPLIED)).image).toBe("nginx:by-hand");
 
-    const applied = await runCli([
-      "apply",
-      "--config",
-      cliConfig,
-      "--namespace",
-      ENFORCE_NS,
-      "--name",
-      APPLIED,
-      "--yes",
-    ]);
+    const applied = await onObject(APPLIED, "apply", "--yes");
     expect(applied.code, applied.stdout + applied.stderr).toBe(0);
     expect(applied.stdout).toContain(`Deployment ${ENFORCE_NS}/${APPLIED}: reverted, 2 field(s)`);
     expect(await live(APPLIED)).toMatchObject({ image: GIT_IMAGE, env: ["LOG_LEVEL"] });
-    const after = await runCli([
-      "plan",
-      "--config",
-      cliConfig,
-      "--namespace",
-      ENFORCE_NS,
-      "--name",
-      APPLIED,
-      "-o",
-      "json",
-    ]);
+    const after = await onObject(APPLIED, "plan", "-o", "json");
     expect((JSON.parse(after.stdout) as RevertPlan).items).toEqual([]);
     const event = await revertedEvent(APPLIED, "driftguard apply");
     expect(event.note).toContain("containers[name=web].image");
@@ -322,24 +280,13 @@ function configYaml(
   server: { port: number; certFile: string; keyFile: string },
   lease?: string,
 ) {
-  return `mode: enforce
-namespaces:
-  e2e-audit: {mode: audit}
-unmanaged: allow
-sources:
-  - name: e2e
-    url: ${testbed.repoDir}
-    paths: [scenarios]
-    interval: 5s
-server:
-  host: 127.0.0.1
-  port: ${server.port}
-  tlsCertFile: ${server.certFile}
-  tlsKeyFile: ${server.keyFile}
-stateDir: ${join(dir, "state")}
-logLevel: info
-kubernetes:
-  watch: "on"
-  kubeconfig: ${testbed.kubeconfigs.admin}
-${lease === undefined ? "" : `report:\n  lease: {name: ${lease}, namespace: default}\n`}`;
+  return driftguardConfigYaml({
+    auditNamespace: "e2e-audit",
+    source: { name: "e2e", url: testbed.repoDir, paths: ["scenarios"], interval: "5s" },
+    server,
+    stateDir: join(dir, "state"),
+    logLevel: "info",
+    kubernetes: { watch: "on", kubeconfig: testbed.kubeconfigs.admin ?? "" },
+    ...(lease === undefined ? {} : { report: { lease: `{name: ${lease}, namespace: default}` } }),
+  });
 }
