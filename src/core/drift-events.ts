@@ -107,12 +107,16 @@ export interface LastWrite {
   time: string | undefined;
 }
 
-/** The managedFields entry written last (entries without a time count as oldest). */
+/**
+ * The managedFields entry written last (entries without a time count as oldest). Writes of the status
+ * subresource do not count: the Deployment controller writes status on its own schedule (a rollout's
+ * progress, long after the edit), and neither who made drift nor when it was made is found there.
+ */
 export function lastWriteOf(object: JsonObject): LastWrite | undefined {
   const entries = objects(asObject(object.metadata)?.managedFields);
   let last: LastWrite | undefined;
   for (const entry of entries) {
-    if (typeof entry.manager !== "string") continue;
+    if (typeof entry.manager !== "string" || entry.subresource === "status") continue;
     const time = typeof entry.time === "string" ? entry.time : undefined;
     // RFC 3339 times of one API server compare as strings.
     if (last === undefined || (time ?? "") >= (last.time ?? "")) last = { manager: entry.manager, time };

@@ -287,6 +287,18 @@ describe("scan Events", () => {
     expect(lastWriteOf(object)).toEqual({ manager: "kubectl-edit", time: "2026-12-02T05:00:00Z" });
     expect(lastWriteOf({ metadata: {} })).toBeUndefined();
   });
+
+  it("lastWriteOf leaves out writes of the status subresource (the controller's rollout progress)", () => {
+    const object = {
+      metadata: {
+        managedFields: [
+          { manager: "kubectl-set", operation: "Update", time: "2026-12-02T05:00:00Z" },
+          { manager: "kube-controller-manager", subresource: "status", time: "2026-12-02T05:09:00Z" },
+        ],
+      },
+    };
+    expect(lastWriteOf(object)).toEqual({ manager: "kubectl-set", time: "2026-12-02T05:00:00Z" });
+  });
 });
 
 describe("the answer memory", () => {
