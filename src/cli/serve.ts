@@ -37,7 +37,8 @@ export async function runServe(args: string[]): Promise<number> {
   const parts = new StartedParts((part, error) =>
     logger.warn({ part, error: (error as Error).message }, "did not stop cleanly"),
   );
-  const server = await parts.startOrUndo(() => startParts(config, logger, parts));
+  const draining = { on: false };
+  const server = await parts.startOrUndo(() => startParts(config, logger, parts, draining));
   // Handlers first: whoever reads "listening" may signal at once, and a SIGTERM that arrives before
   // them ends the process without stopping anything.
   const signalled = waitForSignal();
@@ -45,13 +46,23 @@ export async function runServe(args: string[]): Promise<number> {
   if (demo) printDemoHint(server.url, demo.reviewsDir, demo.certsDir);
   if (demo?.withoutApps) process.stdout.write(`Demo: ${demo.withoutApps}\n`);
   await signalled;
+  // Unready first, still answering: the API server keeps sending to this pod until its endpoint is gone,
+  // and a listener closed before that turns those admissions into failures.
+  draining.on = true;
+  logger.info({ drainDelayMs: config.server.drainDelayMs }, "shutting down: not ready, still answering");
+  await new Promise((resolve) => setTimeout(resolve, config.server.drainDelayMs));
   logger.info("shutting down");
   await parts.stopAll();
   return 0;
 }
 
 /** Starts every part in order, each added to `parts` as soon as it runs, so a later failure stops it. */
-async function startParts(config: Config, logger: Logger, parts: StartedParts): Promise<RunningServer> {
+async function startParts(
+  config: Config,
+  logger: Logger,
+  parts: StartedParts,
+  draining: Draining,
+): Promise<RunningServer> {
   const certificates = startCertificates(config, logger);
   if (certificates) parts.add("certificates", () => certificates.stop());
   await certificates?.ready;
@@ -75,7 +86,7 @@ async function startParts(config: Config, logger: Logger, parts: StartedParts): 
     if (reverter) registerRevertMetrics(runtime.metrics.registry, () => reverter.counts());
   }
   await runtime.toolsChecked;
-  const server = await listen(config, runtime, logger, parts);
+  const server = await listen(config, runtime, logger, parts, draining);
   // Readiness does not wait for Git (docs/contract.md §6): sync in the background, then poll.
   runtime.started.then(
     () => {
@@ -88,10 +99,21 @@ async function startParts(config: Config, logger: Logger, parts: StartedParts): 
 }
 
 /** The HTTPS server; any failure here names the address, since it is what the user checks first. */
-async function listen(config: Config, runtime: Runtime, logger: Logger, parts: StartedParts) {
+async function listen(
+  config: Config,
+  runtime: Runtime,
+  logger: Logger,
+  parts: StartedParts,
+  draining: Draining,
+) {
   const { host, port, tlsCertFile, tlsKeyFile, tlsReloadIntervalMs } = config.server;
   try {
-    const app = await buildWebhook(config, runtime, logger);
+    const app = await buildWebhook(config, runtime, logger, draining);
+    // While draining, every answer closes its connection: a keep-alive client moves to a new one (another
+    // replica) before the listener closes, instead of sending on a socket the close then resets.
+    app.addHook("onRequest", async (_request, reply) => {
+      if (draining.on) reply.header("connection", "close");
+    });
     // Until it listens, closing the app is all there is to stop; from then on, a graceful close.
     let server: RunningServer | undefined;
     parts.add("HTTPS server", () => (server ? server.close() : app.close()));
@@ -110,11 +132,20 @@ async function listen(config: Config, runtime: Runtime, logger: Logger, parts: S
   }
 }
 
-async function buildWebhook(config: Config, runtime: Runtime, logger: Logger) {
+/** Set on SIGTERM: from then on /readyz says not ready while /validate still answers. */
+interface Draining {
+  on: boolean;
+}
+
+async function buildWebhook(config: Config, runtime: Runtime, logger: Logger, draining: Draining) {
+  const readiness = () => {
+    const now = runtime.readiness();
+    return draining.on ? { ready: false, details: { ...(now.details as object), shuttingDown: true } } : now;
+  };
   return buildApp(
     {
       admit: runtime.admit,
-      readiness: runtime.readiness,
+      readiness,
       refresh: runtime.refresh,
       pushToken: await readPushToken(config),
       metrics: () => runtime.metrics.registry.metrics(),

@@ -31,6 +31,7 @@ export function buildConfig(raw: RawConfig, dir: string): Config {
       tlsCertFile: file(server.tlsCertFile),
       tlsKeyFile: file(server.tlsKeyFile),
       tlsReloadIntervalMs: toMs(server.tlsReloadInterval),
+      drainDelayMs: toMs(server.drainDelay),
       ...(server.pushTokenFile === undefined ? {} : { pushTokenFile: file(server.pushTokenFile) }),
     },
     stateDir: file(raw.stateDir),

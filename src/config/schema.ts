@@ -159,6 +159,8 @@ const server = closed(
     tlsCertFile: { ...text, default: "tls.crt" },
     tlsKeyFile: { ...text, default: "tls.key" },
     tlsReloadInterval: duration("10s", 1_000),
+    // After SIGTERM: unready but still answering this long, so endpoints drop the pod before it stops listening.
+    drainDelay: duration("2s", 0, 25_000),
     pushTokenFile: text,
   },
   [],

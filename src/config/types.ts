@@ -15,6 +15,8 @@ export interface ServerConfig {
   readonly tlsCertFile: string;
   readonly tlsKeyFile: string;
   readonly tlsReloadIntervalMs: number;
+  /** After SIGTERM, how long /readyz says not ready while requests are still answered, before the listener closes. */
+  readonly drainDelayMs: number;
   /** File holding the push webhook's shared secret; undefined = push endpoint disabled. */
   readonly pushTokenFile?: string | undefined;
 }
@@ -200,6 +202,7 @@ export interface RawConfig {
     tlsCertFile: string;
     tlsKeyFile: string;
     tlsReloadInterval: RawDuration;
+    drainDelay: RawDuration;
     pushTokenFile?: string;
   };
   stateDir: string;

@@ -154,7 +154,9 @@ class PollingGitSource implements GitSource {
   }
 
   status(): SourceStatus {
-    return this.state.status();
+    const snapshotError = this.store.lastError();
+    // A restart while Git is away would serve an older snapshot, or none: the operator must see it.
+    return { ...this.state.status(), ...(snapshotError === undefined ? {} : { snapshotError }) };
   }
 
   onChange(listener: (revision: SourceRevision) => void): void {

@@ -25,6 +25,8 @@ export interface SnapshotStore {
   save(revision: SourceRevision, notices: FileNotices): void;
   /** Resolves when every queued write is done. */
   flush(): Promise<void>;
+  /** Why the last write failed; undefined once one succeeds (shown in /readyz beside the source). */
+  lastError(): string | undefined;
 }
 
 export function createSnapshotStore(
@@ -39,6 +41,7 @@ export function createSnapshotStore(
 class FileSnapshotStore implements SnapshotStore {
   private pending: { revision: SourceRevision; notices: FileNotices } | undefined;
   private writing: Promise<void> | undefined;
+  private failure: string | undefined;
 
   constructor(
     private readonly path: string,
@@ -65,6 +68,10 @@ class FileSnapshotStore implements SnapshotStore {
 
   async flush(): Promise<void> {
     while (this.writing !== undefined) await this.writing;
+  }
+
+  lastError(): string | undefined {
+    return this.failure;
   }
 
   /**
@@ -106,9 +113,11 @@ class FileSnapshotStore implements SnapshotStore {
           this.path,
           encodeSnapshotLines(this.identity, revision, notices, this.history()),
         );
+        this.failure = undefined;
         this.logger.debug({ commit: revision.commit }, "snapshot saved");
       } catch (error) {
-        this.logger.warn({ err: describeError(error) }, "snapshot could not be saved");
+        this.failure = describeError(error);
+        this.logger.warn({ err: this.failure }, "snapshot could not be saved");
       }
     }
     this.writing = undefined;

@@ -177,6 +177,8 @@ export interface SourceStatus {
   notices: readonly Notice[];
   /** True when the revision being served was restored from disk, not fetched in this process. */
   restored: boolean;
+  /** Why the last snapshot write to stateDir failed (the served revision is not on disk for a restart). */
+  snapshotError?: string | undefined;
 }
 
 export interface AppStatus {

@@ -11,6 +11,8 @@ export interface ServeProcess {
   /** Resolves with the first line (past or future) that `matches`; rejects when the process ends first. */
   waitFor(matches: (line: Line) => boolean): Promise<Line>;
   stop(): Promise<void>;
+  /** Sends `signal` and resolves when the process has ended. */
+  kill(signal: NodeJS.Signals): Promise<void>;
 }
 
 /** A log line read as JSON (stderr), or `{ text }` for anything else (stdout). */
@@ -45,6 +47,10 @@ export function startServe(configFile: string): ServeProcess {
     },
     async stop() {
       if (child.exitCode === null) child.kill("SIGTERM");
+      await exited;
+    },
+    async kill(signal) {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       await exited;
     },
   };

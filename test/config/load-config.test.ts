@@ -131,6 +131,7 @@ describe("parseConfig", () => {
       tlsCertFile: "/etc/driftguard/certs/tls.crt",
       tlsKeyFile: "/etc/driftguard/certs/tls.key",
       tlsReloadIntervalMs: 60_000,
+      drainDelayMs: 2_000,
       pushTokenFile: "/etc/driftguard/push-token",
     });
     expect(config.stateDir).toBe("/etc/driftguard/state");

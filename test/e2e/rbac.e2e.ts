@@ -2,13 +2,16 @@
 // an admin, exempts within a second and stops within a second of its deletion; break-glass expiry
 // without a restart; aggregated ClusterRoles as the controller fills them; agreement with the API
 // server's own SubjectAccessReview on a generated set; no API call per admission request; and the
-// watches surviving an API server restart.
+// watches surviving an API server restart, with admission going on from the last known RBAC while it is down.
 import { readFile } from "node:fs/promises";
+import { connect } from "node:net";
 import { KubeConfig } from "@kubernetes/client-node";
 import pino from "pino";
 import { afterAll, describe, expect, inject, test } from "vitest";
 import type { FieldGroup } from "../../src/core/types.js";
 import { type ClusterWatch, watchCluster } from "../../src/kube/cluster-watch.js";
+import { request, wireReview } from "../support/reviews.js";
+import { postJson } from "../support/tls/https-client.js";
 import { BOB } from "./support/cluster-setup.js";
 import { tokenOf } from "./support/kubeconfig.js";
 import { kubectl, kubectlOk } from "./support/kubectl.js";
@@ -263,6 +266,61 @@ async function driftguardRequests(): Promise<{ nonWatch: number; watch: number }
 }
 
 describe("an API server crash", () => {
+  test("while it is down, admission goes on with the last known RBAC", async () => {
+    await admin([
+      ...[
+        "create",
+        "rolebinding",
+        "before-outage",
+        "-n",
+        ENFORCE_NS,
+        "--role=driftguard-override-guarded-image",
+      ],
+      `--user=${BOB.name}`,
+    ]);
+    await msUntil(tryImage, (code) => code === 0);
+    const live = JSON.parse(await admin(["get", "deployment", "guarded", "-n", ENFORCE_NS, "-o", "json"]));
+    const changed = structuredClone(live);
+    changed.spec.template.spec.containers[0].image = "nginx:bob";
+    // What the API server would send for bob's and for alice's image change; posted to driftguard directly,
+    // since no API server is there to send it.
+    const review = (username: string) =>
+      wireReview(
+        request({
+          operation: "UPDATE",
+          object: changed,
+          oldObject: live,
+          user: { username, groups: ["system:authenticated"] },
+        }),
+      );
+    const ca = await readFile(testbed.driftguardCaFile, "utf8");
+    const ask = async (username: string) => {
+      const answer = await postJson(`${testbed.driftguardUrl}/validate`, ca, review(username));
+      expect(answer.status).toBe(200);
+      return (answer.json() as { response: { allowed: boolean; warnings?: string[] } }).response;
+    };
+    const crashed = fetch(`${testbed.controlUrl}/crash-apiserver?downMs=6000`, { method: "POST" });
+    await waitFor(
+      "the API server to be gone",
+      async () => ((await refused(testbed.server)) ? true : undefined),
+      10_000,
+      50,
+    );
+    const bob = await ask(BOB.name);
+    const alice = await ask("alice");
+    const stillDown = await refused(testbed.server);
+    process.stdout.write(
+      `rbac: during the API server outage: bob ${bob.allowed ? "allowed" : "denied"}, alice ${alice.allowed ? "allowed" : "denied"} (API server still down: ${stillDown})\n`,
+    );
+    expect(stillDown).toBe(true);
+    expect(bob.allowed).toBe(true);
+    expect(JSON.stringify(bob.warnings)).toContain(`${ENFORCE_NS}/before-outage`);
+    expect(alice.allowed).toBe(false);
+    expect((await crashed).status).toBe(204);
+    await admin(["delete", "rolebinding", "before-outage", "-n", ENFORCE_NS]);
+    await msUntil(tryImage, (code) => code !== 0);
+  });
+
   test("driftguard survives it, and its watches come back", async () => {
     const restarted = fetch(`${testbed.controlUrl}/crash-apiserver?downMs=3000`, { method: "POST" });
     const response = await restarted;
@@ -288,3 +346,15 @@ describe("an API server crash", () => {
     await msUntil(tryImage, (code) => code !== 0);
   });
 });
+
+/** Whether nothing listens at `url`'s port (the API server process is gone). */
+function refused(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((done) => {
+    const socket = connect({ host: hostname, port: Number(port) }, () => {
+      socket.end();
+      done(false);
+    });
+    socket.on("error", (error: NodeJS.ErrnoException) => done(error.code === "ECONNREFUSED"));
+  });
+}

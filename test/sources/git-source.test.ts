@@ -1,6 +1,6 @@
 // GitSource on real repositories (local path transport): syncing, history, per-file last good.
-import { mkdir, symlink, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { mkdir, rm, symlink, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { MAX_FILE_BYTES } from "../../src/sources/manifest-parser.js";
 import { repoDir, snapshotPath } from "../../src/sources/state-paths.js";
@@ -60,6 +60,33 @@ describe("first sync", () => {
       commit: undefined,
       error: expect.stringMatching(/fetch/),
     });
+  });
+});
+
+describe("snapshot", () => {
+  test("a snapshot that cannot be written is shown in the status until a write succeeds", async () => {
+    await fx.repo.commit("first", { "apps/web.yaml": appYaml("web") });
+    const source = fx.createSource();
+    await source.start();
+    await source.stop(); // flushes the first write
+    expect(source.status().snapshotError).toBeUndefined();
+    // The snapshots folder made a file: every write fails, even as root.
+    const folder = dirname(snapshotPath(fx.stateDir, "demo"));
+    await rm(folder, { recursive: true, force: true });
+    await writeFile(folder, "not a folder");
+    const broken = fx.createSource();
+    await fx.repo.commit("second", { "apps/api.yaml": appYaml("api") });
+    await broken.start();
+    await broken.stop();
+    expect(broken.status().snapshotError).toMatch(/not a directory|ENOTDIR|exists|EEXIST/i);
+    expect(broken.status().state).toMatchObject({ kind: "synced" });
+    expect(fx.log.lines.some((line) => line.msg === "snapshot could not be saved")).toBe(true);
+    await rm(folder);
+    const fixed = fx.createSource();
+    await fx.repo.commit("third", { "apps/db.yaml": appYaml("db") });
+    await fixed.start();
+    await fixed.stop();
+    expect(fixed.status().snapshotError).toBeUndefined();
   });
 });
 
