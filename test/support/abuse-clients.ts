@@ -223,6 +223,8 @@ export interface KeptAliveAnswer {
 export interface KeepAliveClient {
   /** POSTs a JSON body on one of the client's kept-alive connections; resolves with the status and text. */
   post(path: string, body: string): Promise<KeptAliveAnswer>;
+  /** The agent holding the connections, for other requests that must share them. */
+  agent: Agent;
   close(): void;
 }
 
@@ -251,5 +253,5 @@ export function keepAliveClient(endpoint: Endpoint, sockets = 1, timeoutMs = 10_
       req.on("error", reject);
       req.end(body);
     });
-  return { post, close: () => agent.destroy() };
+  return { post, agent, close: () => agent.destroy() };
 }
