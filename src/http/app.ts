@@ -57,11 +57,11 @@ export interface ConnectionLimits {
   handshakeTimeoutMs: number;
   /**
    * Open connections at most; beyond it, new ones are closed at once while those already open (the API
-   * server's keep-alive connections among them) keep being served. Each idle TLS connection holds about
-   * 50 KiB of the pod's memory (docs/reliability.md): 5,000 of them would push the default 512 MiB limit
-   * towards an OOM kill, which fails every call. 1,000 is several times what the API server needs: one
-   * connection per concurrent call, bounded by its 200 mutating requests in flight per instance, times
-   * a few instances.
+   * server's keep-alive connections among them) keep being served. An idle TLS connection holds about
+   * 15 KiB of the pod's memory and a file descriptor, and any connection may be buffering a body of up to
+   * the body limit: without a cap, memory grows with whatever a client opens. 1,000 is several times what
+   * the API server needs (one connection per concurrent call, bounded by its 200 mutating requests in
+   * flight per instance, times a few instances), and 1,000 idle ones cost ~15 MiB (docs/reliability.md).
    */
   maxConnections: number;
   /** Request headers larger than this get 431 (Node's 16 KiB default, stated: the API server sends < 1 KiB). */
