@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { AdmissionReviewResponse } from "../../src/core/admission.js";
 import { type Endpoint, keepAliveClient } from "../support/abuse-clients.js";
+import { postJson } from "../support/tls/https-client.js";
 import { ATTACKS, type Attack, type AttackReport, SCALE } from "./abuse-attacker.js";
 import { installCleanupHandlers, onCleanup, runCleanup } from "./cleanup.js";
 import { run } from "./exec.js";
@@ -103,22 +104,17 @@ async function goodClient(
   };
 }
 
-/** A review on a connection of its own: does a client that connects now get in? */
+/**
+ * A review on a connection of its own (no agent: Node 20's global agent would reuse a kept-alive one),
+ * bounded to 10 s: does a client that connects now, as a freshly started API server would, get in?
+ */
 async function freshConnection(endpoint: Endpoint, body: string): Promise<boolean> {
-  try {
-    const reply = await httpsRequest(
-      `https://${endpoint.host}:${endpoint.port}/validate`,
-      endpoint.ca as Buffer,
-      {
-        method: "POST",
-        body,
-        timeoutMs: 10_000,
-      },
-    );
-    return reply.status === 200;
-  } catch {
-    return false;
-  }
+  const url = `https://${endpoint.host}:${endpoint.port}/validate`;
+  const answer = postJson(url, String(endpoint.ca), body).then(
+    (reply) => reply.status === 200,
+    () => false,
+  );
+  return Promise.race([answer, sleep(10_000).then(() => false)]);
 }
 
 /** Runs the attacker process for `seconds`; resolves with its report. */
