@@ -1,5 +1,5 @@
 // Starts the real webhook (buildApp + startServer) on a loopback port with a fresh CA in a temp directory.
-import { buildApp } from "../../src/http/app.js";
+import { buildApp, type ConnectionLimits } from "../../src/http/app.js";
 import { type RunningServer, startServer } from "../../src/http/server.js";
 import type { AppDependencies } from "../../src/http/types.js";
 import { type MemoryLogger, memoryLogger } from "../support/memory-logger.js";
@@ -20,12 +20,14 @@ export async function startTestServer(
   deps: AppDependencies,
   reloadIntervalMs = 1000,
   shutdownTimeoutMs = 5000,
+  limits: Partial<ConnectionLimits> = {},
 ): Promise<TestServer> {
   const certDir = await makeCertDir();
   const log = memoryLogger();
   const app = buildApp(deps, {
     logger: log.logger,
     https: { cert: certDir.certs.cert, key: certDir.certs.key },
+    limits,
   });
   const server = await startServer(app, {
     host: "127.0.0.1",
