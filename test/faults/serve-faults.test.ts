@@ -261,7 +261,7 @@ logLevel: debug
         refresh: "{onDemandAfter: 1s, timeout: 3s}",
       });
       for (const variant of ["read-only", "full"] as const) {
-        if (variant === "read-only") await run("mount", ["-o", "remount,ro", mountPoint]);
+        if (variant === "read-only") await remountReadOnly(mountPoint);
         else {
           await run("mount", ["-o", "remount,rw", mountPoint]);
           // Fill what is left; dd stops at ENOSPC.
@@ -298,6 +298,23 @@ logLevel: debug
     }
   });
 });
+
+/**
+ * The kernel refuses a read-only remount while any file on it is open for
+ * writing (EBUSY), and driftguard writes there now and then (a background
+ * fetch, a history line). Those writes are short, so try again for a while.
+ */
+async function remountReadOnly(mountPoint: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await run("mount", ["-o", "remount,ro", mountPoint]);
+      return;
+    } catch (error) {
+      if (attempt >= 100 || !String(error).includes("busy")) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
 
 /** Polls `ready` until true; a test that never gets there fails at its timeout. */
 async function waitUntil(ready: () => boolean | Promise<boolean>): Promise<void> {
