@@ -114,6 +114,9 @@ const FILE_REASONS: Readonly<Record<string, string>> = {
   EISDIR: "is a folder, not a file",
   ENOTDIR: "a part of the path is not a folder",
   ELOOP: "too many symbolic links",
+  EROFS: "read-only file system",
+  ENOSPC: "no space left on the device",
+  EDQUOT: "disk quota exceeded",
 };
 
 /** Why a file could not be read or written, in words: `no such file or folder`, else describeError. */

@@ -6,12 +6,13 @@
 // A failing disk (unwritable, full) never fails admission: the failure is counted, logged once per
 // error code (not per record), and shown in status(); the next write tries again. A line torn by a
 // crash is skipped when read; a segment that does not end with a newline is never appended to.
-import { appendFile, mkdir, readdir, readFile, stat, unlink } from "node:fs/promises";
+import { appendFile, readdir, readFile, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import type pino from "pino";
 import type { DecisionRecord } from "../core/decision-record.js";
 import { asDecisionRecord } from "../core/history.js";
 import { DriftguardError, describeFileError } from "../errors.js";
+import { makeDirectory } from "../make-directory.js";
 
 export const HISTORY_DIR = "history";
 const SEGMENT = /^records-(\d{12})\.jsonl$/;
@@ -128,7 +129,7 @@ function segmentName(seq: number): string {
 
 /** The segments there are, oldest first. A last one torn by a crash is closed: the next write starts a new one. */
 async function openSegments(dir: string): Promise<Segment[]> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await makeDirectory(dir, 0o700);
   const found: Segment[] = [];
   for (const name of await readdir(dir)) {
     const match = SEGMENT.exec(name);

@@ -1,8 +1,9 @@
 // The local bare clone of one source, driven through simple-git. Only this file and blob-reader.ts
 // start git processes. The remote URL reaches git through the environment (GIT_CONFIG_*), so that a
 // URL with credentials is neither written to disk nor visible in the process list.
-import { mkdir, realpath, rm } from "node:fs/promises";
+import { realpath, rm } from "node:fs/promises";
 import { type SimpleGit, simpleGit } from "simple-git";
+import { makeDirectory } from "../make-directory.js";
 import { ALLOWED_GIT_ENV, SIMPLE_GIT_UNSAFE } from "./git-env.js";
 import { checkRef, isCommitId, parseTree, type TreeEntry } from "./git-parse.js";
 import { SourceError } from "./source-error.js";
@@ -125,13 +126,13 @@ async function runBounded(git: (signal: AbortSignal) => SimpleGit, args: string[
 }
 
 async function ensureRepository(dir: string, local: (args: string[]) => Promise<string>): Promise<void> {
-  await mkdir(dir, { recursive: true });
+  await makeDirectory(dir);
   // The folder must be a repository itself, not a folder inside some other repository.
   const gitDir = await local(["rev-parse", "--absolute-git-dir"]).catch(() => "");
   if (gitDir.trim() === (await realpath(dir))) return;
   // Whatever is there is not our clone (or is damaged): start over, the remote has everything.
   await rm(dir, { recursive: true, force: true });
-  await mkdir(dir, { recursive: true });
+  await makeDirectory(dir);
   await local(["init", "--bare", "--quiet"]);
   // Background gc would outlive stop() and race with removal of the state directory.
   await local(["config", "gc.autoDetach", "false"]);

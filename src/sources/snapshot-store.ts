@@ -3,10 +3,11 @@
 // faster than the disk, only the newest is written. Both ways go a line at a time (one line per file):
 // 10,000 manifests are never one string in memory.
 import { createReadStream } from "node:fs";
-import { mkdir, open, rename, rm } from "node:fs/promises";
+import { open, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import { createInterface } from "node:readline";
 import type { Logger } from "pino";
+import { makeDirectory } from "../make-directory.js";
 import type { StoredHistory } from "./object-history.js";
 import { describeError } from "./redact.js";
 import type { FileNotices } from "./revision-builder.js";
@@ -128,7 +129,7 @@ class FileSnapshotStore implements SnapshotStore {
 const CHUNK_CHARS = 256 * 1024;
 
 async function writeAtomically(path: string, lines: Iterable<string>): Promise<void> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  await makeDirectory(dirname(path), 0o700);
   const temporary = `${path}.${process.pid}.tmp`;
   try {
     const handle = await open(temporary, "w", 0o600);

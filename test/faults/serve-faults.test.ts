@@ -289,6 +289,8 @@ logLevel: debug
           `faults: stateDir ${variant}: /readyz ${status.status}, source ${details.sources[0]?.state.kind} (${details.sources[0]?.state.error}), history disk ${details.history?.disk.state} (${details.history?.disk.error})\n`,
         );
         expect(details.history?.disk).toMatchObject({ state: "failing" });
+        // The kernel's reason, not Node's recursive mkdir's ENOENT (src/make-directory.ts).
+        expect(details.history?.disk.error).toMatch(variant === "read-only" ? /read-only/ : /no space/i);
         expect(details.sources[0]?.state).toMatchObject({ kind: "failing" });
         await served.process.waitFor((line) => line.component === "history" && Number(line.level) >= 40);
       }
