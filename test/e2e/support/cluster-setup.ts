@@ -200,12 +200,29 @@ async function waitForReplicaSets(
   );
 }
 
-export function webhookConfiguration(name: string, url: string, caPem: string): string {
+export interface WebhookScope {
+  /** Only these namespaces (a test's own replicas); by default all but kube-system and driftguard. */
+  namespaces?: readonly string[];
+  /** The webhook's name, by which the API server labels its metrics; default the chart's. */
+  webhook?: string;
+}
+
+/** driftguard's ValidatingWebhookConfiguration as the chart writes it. */
+export function webhookConfiguration(
+  name: string,
+  url: string,
+  caPem: string,
+  { namespaces, webhook = "deployments.driftguard.io" }: WebhookScope = {},
+): string {
+  const selector =
+    namespaces === undefined
+      ? "{key: kubernetes.io/metadata.name, operator: NotIn, values: [kube-system, driftguard]}"
+      : `{key: kubernetes.io/metadata.name, operator: In, values: [${namespaces.join(", ")}]}`;
   return `apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingWebhookConfiguration
 metadata: {name: ${name}}
 webhooks:
-  - name: deployments.driftguard.io
+  - name: ${webhook}
     admissionReviewVersions: [v1]
     clientConfig:
       url: ${url}/validate
@@ -223,6 +240,6 @@ webhooks:
     timeoutSeconds: 10
     namespaceSelector:
       matchExpressions:
-        - {key: kubernetes.io/metadata.name, operator: NotIn, values: [kube-system, driftguard]}
+        - ${selector}
 `;
 }
