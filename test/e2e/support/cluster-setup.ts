@@ -200,12 +200,25 @@ async function waitForReplicaSets(
   );
 }
 
-export function webhookConfiguration(name: string, url: string, caPem: string): string {
+/**
+ * The run's webhook guards every namespace but kube-system and driftguard; a test's own driftguard may
+ * be registered beside it for its own namespaces only (`only`), under a webhook name of its own.
+ */
+export function webhookConfiguration(
+  name: string,
+  url: string,
+  caPem: string,
+  own?: { webhook: string; only: readonly string[] },
+): string {
+  const selector =
+    own === undefined
+      ? "{key: kubernetes.io/metadata.name, operator: NotIn, values: [kube-system, driftguard]}"
+      : `{key: kubernetes.io/metadata.name, operator: In, values: [${own.only.join(", ")}]}`;
   return `apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingWebhookConfiguration
 metadata: {name: ${name}}
 webhooks:
-  - name: deployments.driftguard.io
+  - name: ${own?.webhook ?? "deployments.driftguard.io"}
     admissionReviewVersions: [v1]
     clientConfig:
       url: ${url}/validate
@@ -223,6 +236,6 @@ webhooks:
     timeoutSeconds: 10
     namespaceSelector:
       matchExpressions:
-        - {key: kubernetes.io/metadata.name, operator: NotIn, values: [kube-system, driftguard]}
+        - ${selector}
 `;
 }
