@@ -18,6 +18,7 @@ import { corpusFiles, ENFORCE_NS, scenarioFiles } from "./support/manifests.js";
 import { summarizeDriftguardMetrics, summarizeWebhookMetrics } from "./support/metrics.js";
 import { waitFor } from "./support/processes.js";
 import { type RenderedSetup, renderedSetup, renderedSourcesYaml, renderersYaml } from "./support/rendered.js";
+import { searchRunFiles } from "./support/run-artefacts.js";
 import { buildTestbed } from "./support/testbed-build.js";
 import type { TestbedInfo } from "./support/testbed-info.js";
 
@@ -114,8 +115,12 @@ export async function teardown(): Promise<void> {
   if (driftguard) await printDriftguardFigures(driftguard);
   await driftguard?.process.stop();
   await plane?.stop();
+  // Every driftguard of the run has stopped: its logs and stores are whole (docs/reliability.md, Secrets).
+  const secrets = workDir ? await searchRunFiles(workDir) : undefined;
+  if (secrets) process.stdout.write(`e2e: secrets over the whole run: ${secrets.summary}\n`);
   if (workDir && !process.env.DRIFTGUARD_E2E_KEEP) await rm(workDir, { recursive: true, force: true });
   else if (workDir) process.stdout.write(`e2e: kept ${workDir} (DRIFTGUARD_E2E_KEEP)\n`);
+  if (secrets?.leak) throw new Error(`e2e: a planted secret leaked: ${secrets.leak}`);
 }
 
 function driftguardConfig(

@@ -10,7 +10,14 @@ export interface ServiceAccountRef {
 export interface DriftguardConfigParts {
   /** The one namespace in audit mode; the rest enforce. */
   auditNamespace: string;
-  source: { name: string; url: string; paths: readonly string[]; interval?: string | undefined };
+  source: {
+    name: string;
+    url: string;
+    paths: readonly string[];
+    interval?: string | undefined;
+    /** `auth:` as written in a flow mapping, e.g. `{usernameFile: u, tokenFile: t}`. */
+    auth?: string | undefined;
+  };
   /** More entries of `sources:`, YAML already indented as list items (the rendered sources). */
   moreSources?: string | undefined;
   /** The HPA's exemption for replicas and the GitOps controller's account, the cluster's own. */
@@ -58,6 +65,7 @@ function sourcesLines({ source, moreSources }: DriftguardConfigParts): string[] 
     `    url: ${source.url}`,
     `    paths: [${source.paths.join(", ")}]`,
     ...(source.interval === undefined ? [] : [`    interval: ${source.interval}`]),
+    ...(source.auth === undefined ? [] : [`    auth: ${source.auth}`]),
     ...(moreSources === undefined ? [] : [moreSources]),
   ];
 }
