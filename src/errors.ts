@@ -129,6 +129,11 @@ export function describeFileError(error: unknown): string {
 // their own errors; this is the last guard for anything else that quotes a URL.
 const USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s@'"<>()[\]]+@/gi;
 
-function hideCredentials(text: string): string {
-  return text.replace(USERINFO, "$1***@");
+// `Bearer <token>`, `Basic <base64>`: an HTTP client's error may quote the Authorization header it sent
+// (a service-account token was once logged so, from a Lease warning in a pod whose API server refused).
+const AUTHORIZATION = /\b(Bearer|Basic)\s+[^\s"',;]+/gi;
+
+/** Text with URL credentials and quoted Authorization values replaced by `***`. */
+export function hideCredentials(text: string): string {
+  return text.replace(USERINFO, "$1***@").replace(AUTHORIZATION, "$1 ***");
 }

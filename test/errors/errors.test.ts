@@ -1,4 +1,5 @@
 // The error vocabulary: stable codes, the subclasses keep them, and describeError's text.
+
 import { describe, expect, it } from "vitest";
 import { CliError } from "../../src/cli/errors.js";
 import { ConfigError } from "../../src/config/errors.js";
@@ -11,6 +12,7 @@ import {
   internalError,
 } from "../../src/errors.js";
 import { KubeConfigError } from "../../src/kube/kubeconfig.js";
+import { describeApiError } from "../../src/kube/self-managed/api-status.js";
 import { RbacLoadError } from "../../src/rbac/load-dir.js";
 import { SourceError } from "../../src/sources/source-error.js";
 
@@ -88,6 +90,24 @@ describe("describeError", () => {
     expect(text).toBe("cannot reach https://***@host.example/repo");
     const coded = new DriftguardError("DG_CLI_USAGE", "see ssh://git:pw@host/x", { where: "http://a:b@c/" });
     expect(describeError(coded)).toBe("see ssh://***@host/x (http://***@c/)");
+  });
+
+  it.each([
+    ["Bearer not-a-real-token", "Bearer ***"],
+    ["request failed: Authorization: Bearer eyJhbGciOi.x-y_z", "request failed: Authorization: Bearer ***"],
+    ['{"authorization":"Basic Ym90OnMzY3JldA=="}', '{"authorization":"Basic ***"}'],
+    ["bearer abc, then more", "bearer ***, then more"],
+  ])("hides an Authorization value quoted in an error: %s", (message, shown) => {
+    expect(describeError(new Error(message))).toBe(shown);
+    expect(describeError(message)).toBe(shown);
+  });
+
+  it("hides a token quoted in the API server's Status message too", () => {
+    const error = Object.assign(new Error("HTTP-Code: 401"), {
+      code: 401,
+      body: JSON.stringify({ kind: "Status", message: "Unauthorized: Bearer s3cr3t-token" }),
+    });
+    expect(describeApiError(error, describeError)).toBe("401: Unauthorized: Bearer ***");
   });
 
   it("describes anything thrown, and cuts what is too long", () => {

@@ -1,3 +1,5 @@
+import { hideCredentials } from "../../errors.js";
+
 // The HTTP status of a failed API call: client-node's ApiException carries it as `code`, older clients
 // and the tests' fakes as `statusCode`. 404 and 409 are answers here (no object yet, lost a race), not
 // failures, so the callers need the number rather than the message.
@@ -16,7 +18,10 @@ export function describeApiError(error: unknown, describe: (error: unknown) => s
   const status = statusOf(error);
   const body = error !== null && typeof error === "object" ? (error as { body?: unknown }).body : undefined;
   const message = statusMessage(body);
-  return status !== undefined && message !== undefined ? `${status}: ${message}` : describe(error);
+  // The Status message may quote a request too: credentials are hidden there as in describeError.
+  return status !== undefined && message !== undefined
+    ? `${status}: ${hideCredentials(message)}`
+    : describe(error);
 }
 
 function statusMessage(body: unknown): string | undefined {
