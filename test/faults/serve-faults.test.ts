@@ -146,7 +146,15 @@ logLevel: debug
     process.stdout.write(
       `faults: restart with Git unreachable: first answer (a denial) ${ms} ms after "listening"\n`,
     );
-    const status = await readyz({ process: second, port, url: `https://127.0.0.1:${port}` });
+    // The restored snapshot serves from the start; the source says "failing" once its first fetch of the
+    // gone remote has failed, which on a busy machine may come after the first answer (pending until then).
+    const served = { process: second, port, url: `https://127.0.0.1:${port}` };
+    const sourceState = async () => {
+      const sources = (await readyz(served)).body.details.sources as { state?: { kind?: string } }[];
+      return sources[0]?.state?.kind;
+    };
+    await waitUntil(async () => (await sourceState()) !== "pending");
+    const status = await readyz(served);
     expect(status.body.details.sources).toMatchObject([{ restored: true, state: { kind: "failing" } }]);
   });
 
