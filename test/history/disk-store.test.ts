@@ -4,7 +4,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { openDiskStore, readDiskStore } from "../../src/history/disk-store.js";
+import { BATCH_DELAY_MS, openDiskStore, readDiskStore } from "../../src/history/disk-store.js";
 import { sampleRecord } from "../support/decision-records.js";
 import { memoryLogger } from "../support/memory-logger.js";
 
@@ -61,6 +61,18 @@ describe("disk store", () => {
     const { records } = await readDiskStore(dir);
     expect(records.map((r) => Number(r.requestUid.slice(-2)))).toEqual([4, 5, 6, 7, 8, 9]);
     expect(store.status()).toMatchObject({ state: "ok", written: 10, segments: 3, bytes: LINE * 6 });
+  });
+
+  it("writes what arrives together in one append, within BATCH_DELAY_MS and without a drain", async () => {
+    const { store } = open();
+    for (let n = 0; n < 50; n++) store.append(sampleRecord({}, n));
+    expect(store.status()).toMatchObject({ queued: 50, written: 0 });
+    const deadline = Date.now() + 10_000;
+    while (store.status().written < 50 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, BATCH_DELAY_MS / 4));
+    }
+    expect(store.status()).toMatchObject({ state: "ok", queued: 0, written: 50, segments: 1 });
+    expect((await readDiskStore(dir)).records).toHaveLength(50);
   });
 
   it("skips a line torn by kill -9, and never appends to the torn segment", async () => {
