@@ -16,29 +16,31 @@ import { elementSegment, ORDER_SEGMENT } from "./paths.js";
 import { canonicalQuantity } from "./quantity.js";
 import type { Json, JsonObject } from "./types.js";
 
-interface Context {
-  /** Name of the field holding this value. */
-  field: string;
-  /** Name of the list whose element holds this value's parent object, if any. */
-  list: string | undefined;
-}
+// The walk runs on every object a request brings that is not cached (docs/design.md, Performance): it
+// passes its context as two strings rather than an object per value, and reads keys with one
+// Object.keys per object (Object.entries would allocate a pair per key).
 
 /** Returns the canonical form, or undefined where the server would omit the value. */
-export function canonicalize(
-  value: Json,
-  context: Context = { field: "", list: undefined },
-): Json | undefined {
-  if (Array.isArray(value)) return canonicalList(value, context.field);
-  if (value !== null && typeof value === "object") return canonicalObject(value, context);
-  if (QUANTITY_FIELDS.has(context.field)) return quantity(value, false);
-  return isZero(value) && !zeroKept(context) ? undefined : value;
+export function canonicalize(value: Json): Json | undefined {
+  return canonicalValue(value, "", undefined);
+}
+
+/**
+ * `field`: the name of the field holding this value; `list`: the name of the list whose element holds
+ * this value's parent object, if any.
+ */
+function canonicalValue(value: Json, field: string, list: string | undefined): Json | undefined {
+  if (Array.isArray(value)) return canonicalList(value, field);
+  if (value !== null && typeof value === "object") return canonicalObject(value, field, list);
+  if (QUANTITY_FIELDS.has(field)) return quantity(value, false);
+  return isZero(value) && !zeroKept(field, list) ? undefined : value;
 }
 
 function isZero(value: Json): boolean {
   return value === "" || value === false || value === 0 || value === null;
 }
 
-function zeroKept({ field, list }: Context): boolean {
+function zeroKept(field: string, list: string | undefined): boolean {
   return ZERO_KEPT.has(field) || (list !== undefined && (ZERO_KEPT_IN_LIST[list]?.has(field) ?? false));
 }
 
@@ -47,17 +49,19 @@ function quantity(value: Json, roundToMilli: boolean): Json {
   return canonicalQuantity(value, roundToMilli) ?? value;
 }
 
-function canonicalObject(value: JsonObject, context: Context): Json | undefined {
+function canonicalObject(value: JsonObject, field: string, list: string | undefined): Json | undefined {
   const out: JsonObject = {};
-  const isMap = MAP_FIELDS.has(context.field);
-  for (const [key, child] of Object.entries(value)) {
-    const kept = isMap
-      ? mapValue(child, context.field)
-      : canonicalize(child, { field: key, list: context.list });
-    if (kept !== undefined) out[key] = kept;
+  const isMap = MAP_FIELDS.has(field);
+  let kept = 0;
+  for (const key of Object.keys(value)) {
+    const child = value[key] as Json;
+    const canonical = isMap ? mapValue(child, field) : canonicalValue(child, key, list);
+    if (canonical === undefined) continue;
+    out[key] = canonical;
+    kept++;
   }
-  const collapses = isMap || VALUE_STRUCTS.has(context.field);
-  return collapses && Object.keys(out).length === 0 ? undefined : out;
+  const collapses = isMap || VALUE_STRUCTS.has(field);
+  return collapses && kept === 0 ? undefined : out;
 }
 
 /** Map values are data: an empty label value is a value. Resource maps hold quantities. */
@@ -70,9 +74,11 @@ function mapValue(value: Json, field: string): Json | undefined {
 function canonicalList(items: Json[], field: string): Json | undefined {
   if (items.length === 0) return NON_OMITEMPTY_LISTS.has(field) ? [] : undefined;
   // Scalars in lists are data (`args: [""]`, `supplementalGroups: [0]`): only nested objects collapse.
-  const elements = items.map((item) =>
-    item !== null && typeof item === "object" ? (canonicalize(item, { field: "", list: field }) ?? []) : item,
-  );
+  const elements: Json[] = new Array(items.length);
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i] as Json;
+    elements[i] = item !== null && typeof item === "object" ? (canonicalValue(item, "", field) ?? []) : item;
+  }
   return MERGE_KEYS[field] ? keyedList(elements, items, field) : elements;
 }
 
@@ -84,18 +90,22 @@ function canonicalList(items: Json[], field: string): Json | undefined {
 function keyedList(elements: Json[], raw: Json[], field: string): JsonObject {
   const out: JsonObject = {};
   const order: string[] = [];
-  // The last number given to each key: 10,000 copies of one env name cost 10,000 steps, not 50 million.
-  const repeats = new Map<string, number>();
-  elements.forEach((element, index) => {
+  // The last number given to each repeated key: 10,000 copies of one env name cost 10,000 steps, not 50
+  // million. Made on the first repeat: most lists have none.
+  let repeats: Map<string, number> | undefined;
+  for (let index = 0; index < elements.length; index++) {
     const base = elementSegment(field, raw[index] ?? null) ?? `[#${index}]`;
-    let n = repeats.get(base) ?? 1;
     let segment = base;
-    // A real key may already read like a numbered copy (a name `a#2`): skip past it.
-    while (Object.hasOwn(out, segment)) segment = `${base.slice(0, -1)}#${++n}]`;
-    repeats.set(base, n);
-    out[segment] = element;
+    if (Object.hasOwn(out, segment)) {
+      repeats ??= new Map();
+      let n = repeats.get(base) ?? 1;
+      // A real key may already read like a numbered copy (a name `a#2`): skip past it.
+      while (Object.hasOwn(out, segment)) segment = `${base.slice(0, -1)}#${++n}]`;
+      repeats.set(base, n);
+    }
+    out[segment] = elements[index] as Json;
     order.push(segment);
-  });
+  }
   if (ORDERED_LISTS.has(field)) out[ORDER_SEGMENT] = order;
   return out;
 }

@@ -11,6 +11,11 @@ const PLUGIN_DEFAULTS: Readonly<Record<string, Readonly<Record<string, string | 
   azureDisk: { cachingMode: "ReadWrite", fsType: "ext4", readOnly: false, kind: "Shared" },
 };
 
+// As pairs once, not Object.entries per volume: every volume of every normalized object is defaulted.
+const PLUGINS = Object.entries(PLUGIN_DEFAULTS).map(
+  ([plugin, defaults]) => [plugin, Object.entries(defaults)] as const,
+);
+
 export function defaultVolume(volume: JsonObject): void {
   // A volume with no source at all is an emptyDir.
   if (Object.keys(volume).every((key) => key === "name" || volume[key] === null)) volume.emptyDir = {};
@@ -29,10 +34,10 @@ export function defaultVolume(volume: JsonObject): void {
   if (hostPath) fillNil(hostPath, "type", "");
   const claimSpec = asObject(asObject(asObject(volume.ephemeral)?.volumeClaimTemplate)?.spec);
   if (claimSpec) fillNil(claimSpec, "volumeMode", "Filesystem");
-  for (const [plugin, defaults] of Object.entries(PLUGIN_DEFAULTS)) {
+  for (const [plugin, defaults] of PLUGINS) {
     const found = asObject(volume[plugin]);
     if (!found) continue;
-    for (const [key, value] of Object.entries(defaults)) {
+    for (const [key, value] of defaults) {
       if (typeof value === "boolean") fillNil(found, key, value);
       else fill(found, key, value);
     }

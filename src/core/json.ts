@@ -24,12 +24,14 @@ export function fillNil(target: JsonObject, key: string, value: Json): void {
 }
 
 export function objects(value: Json | undefined): JsonObject[] {
-  return Array.isArray(value)
-    ? value.flatMap((item) => {
-        const found = asObject(item);
-        return found ? [found] : [];
-      })
-    : [];
+  const found: JsonObject[] = [];
+  if (!Array.isArray(value)) return found;
+  // A loop, not flatMap: defaulting calls this for every list of every object it normalizes.
+  for (const item of value) {
+    const object = asObject(item);
+    if (object) found.push(object);
+  }
+  return found;
 }
 
 export function isObject(value: Json | undefined): value is JsonObject {

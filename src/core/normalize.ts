@@ -104,14 +104,19 @@ function dropKeys(map: JsonObject | undefined, keys: ReadonlySet<string>): void 
   for (const key of Object.keys(map)) if (keys.has(key)) delete map[key];
 }
 
+// Loops rather than flatMap and Object.entries: this copies every object a request brings that is not
+// cached, and those allocated an array per element and per key.
 function withoutNulls(value: Json | undefined): Json | undefined {
   if (value === null || value === undefined) return undefined;
-  if (Array.isArray(value))
-    return value.flatMap((item) => (item === null ? [] : [withoutNulls(item) ?? null]));
+  if (Array.isArray(value)) {
+    const out: Json[] = [];
+    for (const item of value) if (item !== null) out.push(withoutNulls(item) ?? null);
+    return out;
+  }
   if (typeof value !== "object") return value;
   const out: JsonObject = {};
-  for (const [key, child] of Object.entries(value)) {
-    const kept = withoutNulls(child);
+  for (const key of Object.keys(value)) {
+    const kept = withoutNulls(value[key]);
     if (kept !== undefined) out[key] = kept;
   }
   return out;

@@ -10,6 +10,12 @@ export const ORDER_SEGMENT = "[order]";
 export function elementSegment(listField: string, element: Json): string | undefined {
   const keys = MERGE_KEYS[listField];
   if (!keys || element === null || typeof element !== "object" || Array.isArray(element)) return undefined;
+  if (keys.length === 1) {
+    // Nearly every keyed list is keyed by one field (name, mountPath…): no parts to join.
+    const value = element[keys[0] as string];
+    if (value === undefined || value === null || typeof value === "object") return undefined;
+    return `[${keys[0]}=${String(value)}]`;
+  }
   const parts: string[] = [];
   for (const key of keys) {
     const value = element[key];
