@@ -66,12 +66,24 @@ function kindsOf(reviews: readonly { kind: ReviewKind; text: string }[]): Kind[]
 
 let versions = 0;
 
-/** A body parsed afresh, as every request is; for a fresh kind, with a resourceVersion not seen yet. */
+/**
+ * A body parsed afresh, as every request is; for a fresh kind, a version not seen yet: a new
+ * resourceVersion and, since the service reuses forms of identical content whatever the version, a new
+ * `deployment.kubernetes.io/revision` (what a rollout changes; ignored by the comparison, so the answer
+ * stays the kind's) on both objects.
+ */
 function bodyOf({ text, fresh }: Kind): JsonObject {
   const body = JSON.parse(text) as { request: Record<string, { metadata: JsonObject }> };
   if (fresh) {
     const version = `bench-${++versions}`;
-    for (const role of ["object", "oldObject"]) body.request[role]!.metadata.resourceVersion = version;
+    for (const role of ["object", "oldObject"]) {
+      const metadata = body.request[role]!.metadata;
+      metadata.resourceVersion = version;
+      metadata.annotations = {
+        ...(metadata.annotations as JsonObject),
+        "deployment.kubernetes.io/revision": version,
+      };
+    }
   }
   return body as unknown as JsonObject;
 }

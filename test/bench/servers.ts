@@ -62,9 +62,14 @@ export async function startBare(fixture: Fixture): Promise<Target> {
   return target;
 }
 
+/**
+ * Node flags for both servers alike: BENCH_CPU_PROF=DIR adds a CPU profile, BENCH_NODE_ARGS more flags
+ * (space-separated, e.g. `--trace-gc`: the lines go to each server's log in the fixture's folder).
+ */
 function profileArgs(): string[] {
   const dir = process.env.BENCH_CPU_PROF;
-  return dir ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [];
+  const extra = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter((arg) => arg !== "");
+  return [...(dir ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : []), ...extra];
 }
 
 function certFile(fixture: Fixture): string {
