@@ -6,7 +6,7 @@
 // Why it can never serve a wrong form: (uid, options) only says where to look, among the last few
 // contents seen for that object in either role. An entry is used only when the request's object holds
 // input identical to the entry's (the kept metadata and the spec, key order included:
-// `sameNormalizeInput`), so the cached form is exactly what normalizing this object would give; a
+// `matchesNormalizeInput`), so the cached form is exactly what normalizing this object would give; a
 // forged review naming another object's uid finds a different input and misses. The drift kept with a
 // form is a pure function of that form and one Desired object, held by identity (a new Git revision is
 // a new Desired). The options are in the key (`Desired.optionsKey`) and the ignore lists are the one
@@ -16,17 +16,19 @@
 import { driftsOf } from "../core/compare.js";
 import type { Desired } from "../core/desired.js";
 import { isObject } from "../core/json.js";
+import type { JsonTokens } from "../core/json-tokens.js";
 import type { LiveObject, LiveObjects } from "../core/live-object.js";
-import { normalize, normalizeInput, sameNormalizeInput } from "../core/normalize.js";
-import type { Drift, Json, JsonObject } from "../core/types.js";
+import { matchesNormalizeInput, normalize, normalizeInputTokens } from "../core/normalize.js";
+import type { Drift, JsonObject } from "../core/types.js";
 
 /** A Map while the entry lives for one request; a WeakMap once kept (Desired objects come and go). */
 type DriftMemo = Pick<WeakMap<Desired, readonly Drift[]>, "get" | "set">;
 
 interface Entry {
-  input: JsonObject;
+  /** The input it was normalized from, as tokens: matched against each request without allocating. */
+  input: JsonTokens;
   normalized: JsonObject;
-  /** JSON values in `input`: the normalized form is smaller, so twice this bounds what the entry holds. */
+  /** JSON values of the input: the normalized form is smaller, so twice this bounds what the entry holds. */
   size: number;
   /**
    * Drift of `normalized` from each desired object it was compared with. A pure function of the two,
@@ -37,11 +39,11 @@ interface Entry {
 }
 
 /**
- * What the cache may hold in all, in JSON values of input (about as many again in normalized forms):
- * tens of MB at most. A real Deployment has a few hundred to a few thousand values.
+ * What the cache may hold in all, in input tokens (about one per JSON value; about as many values again
+ * in normalized forms): tens of MB at most. A real Deployment has a few hundred to a few thousand values.
  */
 const BUDGET = 400_000;
-/** An object larger than this is not kept: it would push out many ordinary ones. */
+/** An object of more input tokens than this is not kept: it would push out many ordinary ones. */
 const MAX_VALUES = 20_000;
 /**
  * Contents kept per object: the stored one (a write's oldObject), the one being written, and a denied
@@ -72,7 +74,7 @@ export function createNormalizedCache(budget = BUDGET): LiveObjects {
   const entryFor = (raw: JsonObject, desired: Desired): Entry => {
     const key = locator(raw, desired.optionsKey);
     const variants = key === undefined ? undefined : entries.get(key);
-    const hit = variants?.findIndex((entry) => sameNormalizeInput(entry.input, raw)) ?? -1;
+    const hit = variants?.findIndex((entry) => matchesNormalizeInput(entry.input, raw)) ?? -1;
     if (key !== undefined && variants !== undefined && hit >= 0) {
       // Most recently used first, and the key moves to the end of the map's order (least recent first).
       const [entry] = variants.splice(hit, 1) as [Entry];
@@ -83,8 +85,9 @@ export function createNormalizedCache(budget = BUDGET): LiveObjects {
     }
     const entry = transient(normalize(raw, desired.options).object);
     if (key === undefined || !sightedBefore(sighted, key)) return entry;
-    const input = normalizeInput(raw);
-    const size = countValues(input, MAX_VALUES);
+    const input = normalizeInputTokens(raw);
+    // Tokens: about one per value, two per object or list, one per key.
+    const size = input.length;
     if (size > MAX_VALUES) return entry;
     const kept = { ...entry, input, size, drifts: new WeakMap() };
     keep(key, kept);
@@ -102,7 +105,7 @@ function sightedBefore(sighted: Set<string>, key: string): boolean {
 }
 
 function transient(normalized: JsonObject): Entry {
-  return { input: {}, normalized, size: 0, drifts: new Map() };
+  return { input: [], normalized, size: 0, drifts: new Map() };
 }
 
 /** As the core's liveObject, with forms and drift from entries: within a request, one lookup each. */
@@ -151,16 +154,4 @@ function locator(raw: JsonObject, optionsKey: string): string | undefined {
   const uid = metadata?.uid;
   if (typeof uid !== "string" || uid === "") return;
   return `${uid}\u0000${optionsKey}`;
-}
-
-/** The JSON values in `value`, counting stops just past `limit`. */
-function countValues(value: Json | undefined, limit: number): number {
-  let count = 0;
-  const visit = (node: Json | undefined): void => {
-    if (++count > limit || node === null || typeof node !== "object") return;
-    const children = Array.isArray(node) ? node : Object.values(node);
-    for (const child of children) if (count <= limit) visit(child);
-  };
-  visit(value);
-  return count;
 }

@@ -5,7 +5,8 @@
 import { canonicalize } from "./canonical.js";
 import { applyDeploymentDefaults, type Lenient } from "./defaults.js";
 import { MAP_FIELDS, VALUE_STRUCTS } from "./fields.js";
-import { asObject, identicalJson, isObject } from "./json.js";
+import { asObject, isObject } from "./json.js";
+import { type JsonTokens, matchesTokens, tokensOf } from "./json-tokens.js";
 import { isUnder } from "./paths.js";
 import type { Json, JsonObject, Path } from "./types.js";
 
@@ -58,14 +59,22 @@ export function normalizeInput(raw: JsonObject): JsonObject {
 }
 
 /**
- * True when `a` and `b` hold identical input for normalize (key order included): normalize gives them
- * identical results for any options. Kept beside prune, which decides what that input is.
+ * What normalize reads of `raw` as tokens (json-tokens.ts): the spec and the kept metadata, in order. Two
+ * objects whose input matches (key order included) normalize to identical results for any options.
+ * Kept beside prune, which decides what that input is.
  */
-export function sameNormalizeInput(a: JsonObject, b: JsonObject): boolean {
-  if (!identicalJson(a.spec, b.spec)) return false;
-  const left = asObject(a.metadata);
-  const right = asObject(b.metadata);
-  return KEPT_METADATA.every((key) => identicalJson(left?.[key], right?.[key]));
+export function normalizeInputTokens(raw: JsonObject): JsonTokens {
+  return tokensOf(inputValues(raw));
+}
+
+/** True when `raw` holds exactly the input `tokens` were made of (see normalizeInputTokens). */
+export function matchesNormalizeInput(tokens: JsonTokens, raw: JsonObject): boolean {
+  return matchesTokens(tokens, inputValues(raw));
+}
+
+function inputValues(raw: JsonObject): (Json | undefined)[] {
+  const metadata = asObject(raw.metadata);
+  return [raw.spec, ...KEPT_METADATA.map((key) => metadata?.[key])];
 }
 
 /** A fresh copy holding only what is compared; nulls are gone (the server decodes them as unset). */
