@@ -42,7 +42,10 @@ describe("driftguard history --state-dir", () => {
     expect(history.items).toEqual(FIXTURE_RECORDS);
   });
 
-  it("filters by namespace, name and user (a service account also as namespace/name)", async () => {
+  // Five runs of the CLI through tsx: seconds each on a busy machine, past the default 30 s.
+  it("filters by namespace, name and user (a service account also as namespace/name)", {
+    timeout: 90_000,
+  }, async () => {
     const uids = async (args: string[]) => {
       const result = await driftguard(["history", "--state-dir", STATE, "-o", "json", ...args]);
       return JSON.parse(result.stdout).items.map((r: { requestUid: string }) => r.requestUid.slice(-1));
