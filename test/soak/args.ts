@@ -15,6 +15,8 @@ export interface SoakOptions {
   cluster: ClusterMode;
   /** driftguard from src/ through tsx instead of the built CLI: for the smoke, as `npm test` does not build. */
   fromSource: boolean;
+  /** Leave the run's folder in place. */
+  keep: boolean;
 }
 
 export const USAGE = `usage: npm run soak -- [--minutes N] [--sample-seconds N] [--rate N] [--connections N]
@@ -28,26 +30,34 @@ export const USAGE = `usage: npm run soak -- [--minutes N] [--sample-seconds N] 
                       cached: only when its binaries are cached, else none (the smoke in npm test);
                       off: no cluster (no RBAC watch, no RoleBinding churn)
   --from-source       run src/cli/main.ts through tsx, not dist/cli/main.js (the smoke: npm test does not build;
-                      tsx then counts in driftguard's memory)`;
+                      tsx then counts in driftguard's memory)
+  --keep              leave the run's folder (logs, state) in place and print where it is`;
 
 export class UsageError extends Error {}
 
+const FLAGS = {
+  minutes: { type: "string", default: "30" },
+  "sample-seconds": { type: "string", default: "10" },
+  rate: { type: "string", default: "40" },
+  connections: { type: "string", default: "4" },
+  "commit-seconds": { type: "string", default: "10" },
+  "rbac-seconds": { type: "string", default: "10" },
+  cluster: { type: "string", default: "on" },
+  "from-source": { type: "boolean", default: false },
+  keep: { type: "boolean", default: false },
+} as const;
+
+/** node:util's parser, its errors (an unknown flag, `--rate -3` read as a flag) as usage errors. */
+function readFlags(argv: readonly string[]) {
+  try {
+    return parseArgs({ args: [...argv], options: FLAGS, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
 export function parseSoakArgs(argv: readonly string[]): SoakOptions {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      minutes: { type: "string", default: "30" },
-      "sample-seconds": { type: "string", default: "10" },
-      rate: { type: "string", default: "40" },
-      connections: { type: "string", default: "4" },
-      "commit-seconds": { type: "string", default: "10" },
-      "rbac-seconds": { type: "string", default: "10" },
-      cluster: { type: "string", default: "on" },
-      "from-source": { type: "boolean", default: false },
-    },
-    strict: true,
-    allowPositionals: false,
-  });
+  const values = readFlags(argv);
   const cluster = values.cluster;
   if (cluster !== "on" && cluster !== "cached" && cluster !== "off")
     throw new UsageError(`--cluster must be on, cached or off, not "${cluster}"`);
@@ -60,6 +70,7 @@ export function parseSoakArgs(argv: readonly string[]): SoakOptions {
     rbacSeconds: positive("--rbac-seconds", values["rbac-seconds"]),
     cluster,
     fromSource: values["from-source"] === true,
+    keep: values.keep === true,
   };
   if (options.minutes * 60 < 2 * options.sampleSeconds)
     throw new UsageError("--minutes must cover at least two samples of --sample-seconds");

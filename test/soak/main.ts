@@ -2,12 +2,12 @@
 // every few seconds (RSS, heap, descriptors, event-loop delay, p99), then judged: memory and descriptors
 // flat after warm-up, p99 stable, no failure. Prints one line per sample and a table of figures beside
 // their targets (MISS where missed). Exit 0 when every target is met, 1 on a MISS, 2 when it could not run.
-import { writeFileSync } from "node:fs";
-import { loadavg } from "node:os";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateCertificates } from "../../src/certs/generate.js";
 import type { AdmissionReviewResponse } from "../../src/core/admission.js";
-import { installCleanupHandlers, runCleanup, tempDir } from "../bench/cleanup.js";
+import { runCleanup, tempDir } from "../bench/cleanup.js";
 import { freePort } from "../bench/fixture.js";
 import { buildReviews, type ReviewSet } from "../bench/reviews.js";
 import { sendHttps } from "../support/tls/https-client.js";
@@ -21,6 +21,25 @@ import { startTraffic, type Traffic, type Window } from "./traffic.js";
 const MB = 1024 * 1024;
 const SYNC_TIMEOUT_MS = 60_000;
 const PUSH_TOKEN = "soak-push-token-not-a-secret";
+
+/** The control plane stops asynchronously (SIGTERM, then SIGKILL): a signal waits for it, boundedly. */
+let stopCluster: (() => Promise<void>) | undefined;
+
+function installSignalHandlers(): void {
+  process.once("exit", runCleanup);
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.once(signal, () => {
+      process.stderr.write(`\nsoak: ${signal}, stopping\n`);
+      const bound = new Promise<void>((resolve) => setTimeout(resolve, 20_000));
+      Promise.race([stopCluster?.(), bound])
+        .catch(() => undefined)
+        .finally(() => {
+          runCleanup();
+          process.exit(130);
+        });
+    });
+  }
+}
 
 interface Running {
   url: string;
@@ -38,9 +57,11 @@ async function main(): Promise<number> {
     process.stderr.write(`soak: ${(error as Error).message}\n${USAGE}\n`);
     return 2;
   }
-  installCleanupHandlers();
+  installSignalHandlers();
   const log = (line: string) => process.stdout.write(`${line}\n`);
-  const dir = tempDir("soak");
+  // --keep: the run's folder (driftguard's log, its state, the API server's logs) stays for reading.
+  const dir = options.keep ? mkdtempSync(join(tmpdir(), "driftguard-soak-")) : tempDir("soak");
+  if (options.keep) log(`soak: keeping ${dir}`);
   const set = buildReviews();
   log(`soak: ${describe(options)}; load average at start ${loadText()}`);
   const running = await start(options, dir, set, log);
@@ -115,6 +136,7 @@ async function startParts(
       ? undefined
       : await startCluster(binDir, dir, [...Object.values(set.manifests), churnManifest(0)]);
   started.cluster = cluster;
+  stopCluster = cluster?.stop;
   if (cluster) log(`soak: control plane at ${cluster.plane.server}; driftguard watches it as its own user`);
   const certs = await generateCertificates({ dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"] });
   writeFileSync(join(dir, "tls.crt"), certs.cert);
