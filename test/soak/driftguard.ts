@@ -14,6 +14,8 @@ const PROBE_TIMEOUT_MS = 5_000;
 
 export interface ProbeFigures {
   heapUsedBytes: number;
+  heapAfterMajorGcBytes: number;
+  majorGcs: number;
   heapTotalBytes: number;
   externalBytes: number;
   loopDelayP99Ms: number;

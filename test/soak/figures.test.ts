@@ -11,7 +11,8 @@ function series(n: number, step: number, at: (t: number) => Partial<Sample>): Sa
     return {
       t,
       rssBytes: 100 * MB,
-      heapUsedBytes: 40 * MB,
+      heapUsedBytes: 60 * MB,
+      heapAfterGcBytes: 40 * MB,
       openFds: 25,
       loopDelayP99Ms: 11,
       loopDelayMaxMs: 20,
@@ -47,7 +48,7 @@ describe("summarize", () => {
     // 30 minutes at 10 s: the first 10 minutes grow by 60 MB, then flat with ±1 MB of noise.
     const samples = series(180, 10, (t) => ({
       rssBytes: (t < 600 ? 100 + (60 * t) / 600 : 160 + (t % 20 === 0 ? 1 : -1)) * MB,
-      heapUsedBytes: (t < 600 ? 40 + t / 60 : 50) * MB,
+      heapAfterGcBytes: (t < 600 ? 40 + t / 60 : 50) * MB,
     }));
     const summary = summarize(samples, 600);
     expect(summary.judged).toBe(121);

@@ -8,6 +8,8 @@ export interface Sample {
   t: number;
   rssBytes: number;
   heapUsedBytes: number;
+  /** Heap in use just after the last major GC: the sawtooth's floor, where a leak shows. */
+  heapAfterGcBytes: number;
   openFds: number;
   /** driftguard's event-loop delay over the window since the previous sample (ms). */
   loopDelayP99Ms: number;
@@ -102,7 +104,7 @@ export function summarize(samples: readonly Sample[], warmupS: number, targets: 
   const change = (values: number[]) =>
     values.length > 0 ? (values.at(-1) as number) - (values[0] as number) : 0;
   const rss = judged.map((s) => s.rssBytes);
-  const heap = judged.map((s) => s.heapUsedBytes);
+  const heap = judged.map((s) => s.heapAfterGcBytes);
   const fds = judged.map((s) => s.openFds);
   const minutes = (windowS / 60).toFixed(1);
   const rows: Row[] = [
@@ -120,7 +122,7 @@ export function summarize(samples: readonly Sample[], warmupS: number, targets: 
       met: undefined,
     },
     memoryRow(
-      `heap used growth over the last ${minutes} min (fit)`,
+      `heap after major GC growth over the last ${minutes} min (fit)`,
       growth(heap),
       change(heap),
       targets.heapGrowthBytes,
