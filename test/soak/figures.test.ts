@@ -13,6 +13,7 @@ function series(n: number, step: number, at: (t: number) => Partial<Sample>): Sa
       rssBytes: 100 * MB,
       heapUsedBytes: 60 * MB,
       heapAfterGcBytes: 40 * MB,
+      majorGcs: Math.floor(t / 60),
       openFds: 25,
       loopDelayP99Ms: 11,
       loopDelayMaxMs: 20,
@@ -91,6 +92,17 @@ describe("summarize", () => {
     expect(summary.judged).toBe(1);
     expect(summary.ok).toBe(false);
     expect(row(summary, "RSS growth").met).toBe(false);
+  });
+
+  it("does not judge the heap without two major GCs after warm-up: a flat floor is no evidence", () => {
+    const summary = summarize(
+      series(12, 10, () => ({ majorGcs: 1 })),
+      30,
+    );
+    const heap = row(summary, "heap after major GC");
+    expect(heap.value).toBe("not judged: 0 major GC(s) after warm-up");
+    expect(heap.met).toBe(false);
+    expect(summary.ok).toBe(false);
   });
 
   it("counts a failed commit or RoleBinding change of the soak itself", () => {

@@ -10,6 +10,8 @@ export interface Sample {
   heapUsedBytes: number;
   /** Heap in use just after the last major GC: the sawtooth's floor, where a leak shows. */
   heapAfterGcBytes: number;
+  /** Major GCs since driftguard started: the heap's floor is only known again after one. */
+  majorGcs: number;
   openFds: number;
   /** driftguard's event-loop delay over the window since the previous sample (ms). */
   loopDelayP99Ms: number;
@@ -121,12 +123,12 @@ export function summarize(samples: readonly Sample[], warmupS: number, targets: 
       target: "",
       met: undefined,
     },
-    memoryRow(
+    heapRow(
+      judged,
       `heap after major GC growth over the last ${minutes} min (fit)`,
       growth(heap),
       change(heap),
-      targets.heapGrowthBytes,
-      enough,
+      targets,
     ),
     {
       figure: `open descriptors growth over the last ${minutes} min (fit)`,
@@ -168,6 +170,29 @@ function memoryRow(figure: string, fitted: number, raw: number, limit: number, e
     target: `< ${(limit / MB).toFixed(0)} MB`,
     met: enough && fitted < limit,
   };
+}
+
+/**
+ * The floor only moves at a major GC: with fewer than two after warm-up (a short run) there is no trend
+ * to judge, and a flat line of one value must not read as a pass.
+ */
+function heapRow(
+  judged: readonly Sample[],
+  figure: string,
+  fitted: number,
+  raw: number,
+  targets: Targets,
+): Row {
+  const gcs = judged.length > 0 ? (judged.at(-1) as Sample).majorGcs - (judged[0] as Sample).majorGcs : 0;
+  if (gcs < 2)
+    return {
+      figure,
+      value: `not judged: ${gcs} major GC(s) after warm-up`,
+      target: `< ${(targets.heapGrowthBytes / MB).toFixed(0)} MB`,
+      met: false,
+    };
+  const row = memoryRow(figure, fitted, raw, targets.heapGrowthBytes, true);
+  return { ...row, value: `${row.value}, ${gcs} major GCs` };
 }
 
 /** Medians of the first and last quarter (at least one sample each) of the judged windows. */

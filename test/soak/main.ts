@@ -306,6 +306,7 @@ async function takeSample(
     rssBytes: running.driftguard.rssBytes(),
     heapUsedBytes: probe.heapUsedBytes,
     heapAfterGcBytes: probe.heapAfterMajorGcBytes,
+    majorGcs: probe.majorGcs,
     openFds: running.driftguard.openFds(),
     loopDelayP99Ms: probe.loopDelayP99Ms,
     loopDelayMaxMs: probe.loopDelayMaxMs,
@@ -321,7 +322,7 @@ async function takeSample(
 function sampleLine(s: Sample): string {
   return (
     `soak: t=${s.t.toFixed(0).padStart(5)}s rss ${(s.rssBytes / MB).toFixed(1)} MB heap ${(s.heapUsedBytes / MB).toFixed(1)} MB ` +
-    `(after GC ${(s.heapAfterGcBytes / MB).toFixed(1)}) ` +
+    `(after GC ${(s.heapAfterGcBytes / MB).toFixed(1)}, ${s.majorGcs} major) ` +
     `fds ${s.openFds} loop p99 ${s.loopDelayP99Ms.toFixed(1)} ms max ${s.loopDelayMaxMs.toFixed(1)} ms | ` +
     `${s.requests} req (${s.failures} failed) p99 ${s.p99Ms.toFixed(2)} ms | commits ${s.commits} bindings ${s.bindingChanges}`
   );

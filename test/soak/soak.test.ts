@@ -56,7 +56,9 @@ describe("npm run soak, bounded", () => {
     expect([0, 1], run.stderr).toContain(run.code);
     const samples = run.stdout
       .split("\n")
-      .filter((line) => /^soak: t=\s*\d+s rss [\d.]+ MB heap [\d.]+ MB \(after GC [\d.]+\) fds \d+/.test(line));
+      .filter((line) =>
+        /^soak: t=\s*\d+s rss [\d.]+ MB heap [\d.]+ MB \(after GC [\d.]+, \d+ major\) fds \d+/.test(line),
+      );
     expect(samples.length).toBeGreaterThanOrEqual(8);
     for (const line of samples) expect(Number(/\| (\d+) req/.exec(line)?.[1])).toBeGreaterThan(0);
     expect(run.stdout).toMatch(/^figure\s+value\s+target\s+result$/m);
