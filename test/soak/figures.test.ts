@@ -14,6 +14,8 @@ function series(n: number, step: number, at: (t: number) => Partial<Sample>): Sa
       heapUsedBytes: 60 * MB,
       heapAfterGcBytes: 40 * MB,
       majorGcs: Math.floor(t / 60),
+      heapTotalBytes: 80 * MB,
+      externalBytes: 10 * MB,
       openFds: 25,
       loopDelayP99Ms: 11,
       loopDelayMaxMs: 20,

@@ -10,6 +10,9 @@ export interface Sample {
   heapUsedBytes: number;
   /** Heap in use just after the last major GC: the sawtooth's floor, where a leak shows. */
   heapAfterGcBytes: number;
+  /** V8's heap as reserved (the sawtooth's ceiling moves it), and memory outside it held by JS objects. */
+  heapTotalBytes: number;
+  externalBytes: number;
   /** Major GCs since driftguard started: the heap's floor is only known again after one. */
   majorGcs: number;
   openFds: number;
@@ -130,6 +133,12 @@ export function summarize(samples: readonly Sample[], warmupS: number, targets: 
       change(heap),
       targets,
     ),
+    infoRow(`heap total (V8's reserved heap) growth (fit)`, growth(judged.map((s) => s.heapTotalBytes))),
+    infoRow(`external and array buffers growth (fit)`, growth(judged.map((s) => s.externalBytes))),
+    infoRow(
+      `RSS outside the V8 heap (RSS − heap total) growth (fit)`,
+      growth(judged.map((s) => s.rssBytes - s.heapTotalBytes)),
+    ),
     {
       figure: `open descriptors growth over the last ${minutes} min (fit)`,
       value: `${signed(growth(fds), 2)} (raw ${signed(change(fds), 0)}, ${Math.min(...fds)}–${Math.max(...fds)})`,
@@ -170,6 +179,11 @@ function memoryRow(figure: string, fitted: number, raw: number, limit: number, e
     target: `< ${(limit / MB).toFixed(0)} MB`,
     met: enough && fitted < limit,
   };
+}
+
+/** A figure that explains another (where RSS grows), with no target of its own. */
+function infoRow(figure: string, fitted: number): Row {
+  return { figure, value: `${signed(fitted / MB, 2)} MB`, target: "", met: undefined };
 }
 
 /**

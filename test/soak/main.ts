@@ -307,6 +307,8 @@ async function takeSample(
     heapUsedBytes: probe.heapUsedBytes,
     heapAfterGcBytes: probe.heapAfterMajorGcBytes,
     majorGcs: probe.majorGcs,
+    heapTotalBytes: probe.heapTotalBytes,
+    externalBytes: probe.externalBytes,
     openFds: running.driftguard.openFds(),
     loopDelayP99Ms: probe.loopDelayP99Ms,
     loopDelayMaxMs: probe.loopDelayMaxMs,
