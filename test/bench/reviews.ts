@@ -18,10 +18,22 @@ export interface BenchReview {
   text: string;
 }
 
+/** Kinds the soak adds to the bench's three: a DELETE and a `deployments/scale` UPDATE. */
+export type MoreKind = "delete" | "scale";
+export const MORE_KINDS: readonly MoreKind[] = ["delete", "scale"];
+
+export interface MoreReview {
+  kind: MoreKind;
+  body: JsonObject;
+  text: string;
+}
+
 export interface ReviewSet {
   /** Repository-relative path → YAML text. */
   manifests: Record<string, string>;
   reviews: BenchReview[];
+  /** DELETE of the enforced Deployment (denied) and a scale of the audited one (allowed, warned). */
+  more: MoreReview[];
 }
 
 export const NAMESPACE = "shop";
@@ -54,7 +66,23 @@ export function buildReviews(): ReviewSet {
       [`apps/${NAMESPACE}/${AUDITED}.yaml`]: stringify(audited),
     },
     reviews,
+    more: [
+      { kind: "delete", ...wire(deleteRequest(liveEnforced), 3) },
+      { kind: "scale", ...wire(scaleRequest(liveAudited, 6), 4) },
+    ],
   };
+}
+
+/** What the soak's two extra kinds must answer. */
+export function checkMoreAnswer(kind: MoreKind, response: AdmissionResponse): string | undefined {
+  switch (kind) {
+    case "delete":
+      return !response.allowed && response.status?.code === 403 ? undefined : "expected a 403 denial";
+    case "scale":
+      return response.allowed && (response.warnings?.length ?? 0) > 0
+        ? undefined
+        : "expected allowed with audit warnings";
+  }
 }
 
 /** What each kind must answer; a mismatch means the bench would measure the wrong path. */
@@ -97,29 +125,93 @@ function setImage(live: JsonObject): JsonObject {
 
 function review(kind: ReviewKind, object: JsonObject, oldObject: JsonObject): BenchReview {
   const metadata = object.metadata as JsonObject;
+  const request: JsonObject = {
+    kind: { group: "apps", version: "v1", kind: "Deployment" },
+    resource: { group: "apps", version: "v1", resource: "deployments" },
+    requestKind: { group: "apps", version: "v1", kind: "Deployment" },
+    requestResource: { group: "apps", version: "v1", resource: "deployments" },
+    name: metadata.name as string,
+    namespace: metadata.namespace as string,
+    operation: "UPDATE",
+    userInfo: USER,
+    object,
+    oldObject,
+    dryRun: false,
+    options: { kind: "UpdateOptions", apiVersion: "meta.k8s.io/v1", fieldManager: "kubectl-set" },
+  };
+  return { kind, ...wire(request, REVIEW_KINDS.indexOf(kind)) };
+}
+
+const USER: JsonObject = {
+  username: "alice@example.com",
+  uid: "a11ce000-0000-4000-8000-000000000001",
+  groups: ["team-shop", "system:authenticated"],
+  extra: { "authentication.kubernetes.io/credential-id": ["X509SHA256=5f0c"] },
+};
+
+/** The review envelope around `request`, with a uid numbered by kind (its members first, as before). */
+function wire(request: JsonObject, n: number): { body: JsonObject; text: string } {
   const body: JsonObject = {
     apiVersion: "admission.k8s.io/v1",
     kind: "AdmissionReview",
-    request: {
-      uid: `0b7e2c55-9a41-4f0e-b1d3-7c5e0f6a${String(REVIEW_KINDS.indexOf(kind)).padStart(4, "0")}`,
-      kind: { group: "apps", version: "v1", kind: "Deployment" },
-      resource: { group: "apps", version: "v1", resource: "deployments" },
-      requestKind: { group: "apps", version: "v1", kind: "Deployment" },
-      requestResource: { group: "apps", version: "v1", resource: "deployments" },
+    request: { uid: `0b7e2c55-9a41-4f0e-b1d3-7c5e0f6a${String(n).padStart(4, "0")}`, ...request },
+  };
+  return { body, text: JSON.stringify(body) };
+}
+
+/** `kubectl delete deployment`: no object, the stored one as oldObject, DeleteOptions. */
+function deleteRequest(live: JsonObject): JsonObject {
+  const metadata = live.metadata as JsonObject;
+  return {
+    kind: { group: "apps", version: "v1", kind: "Deployment" },
+    resource: { group: "apps", version: "v1", resource: "deployments" },
+    requestKind: { group: "apps", version: "v1", kind: "Deployment" },
+    requestResource: { group: "apps", version: "v1", resource: "deployments" },
+    name: metadata.name as string,
+    namespace: metadata.namespace as string,
+    operation: "DELETE",
+    userInfo: USER,
+    object: null,
+    oldObject: live,
+    dryRun: false,
+    options: { kind: "DeleteOptions", apiVersion: "meta.k8s.io/v1", propagationPolicy: "Background" },
+  };
+}
+
+/** `kubectl scale --replicas=N`: an autoscaling/v1 Scale on the `scale` subresource. */
+function scaleRequest(live: JsonObject, replicas: number): JsonObject {
+  const metadata = live.metadata as JsonObject;
+  const spec = live.spec as JsonObject;
+  const scale = (wanted: number): JsonObject => ({
+    kind: "Scale",
+    apiVersion: "autoscaling/v1",
+    metadata: {
       name: metadata.name as string,
       namespace: metadata.namespace as string,
-      operation: "UPDATE",
-      userInfo: {
-        username: "alice@example.com",
-        uid: "a11ce000-0000-4000-8000-000000000001",
-        groups: ["team-shop", "system:authenticated"],
-        extra: { "authentication.kubernetes.io/credential-id": ["X509SHA256=5f0c"] },
-      },
-      object,
-      oldObject,
-      dryRun: false,
-      options: { kind: "UpdateOptions", apiVersion: "meta.k8s.io/v1", fieldManager: "kubectl-set" },
+      uid: metadata.uid as string,
+      resourceVersion: metadata.resourceVersion as string,
+      creationTimestamp: metadata.creationTimestamp as string,
     },
+    spec: { replicas: wanted },
+    status: {
+      replicas: spec.replicas as number,
+      selector: `app.kubernetes.io/name=${String(metadata.name)}`,
+    },
+  });
+  return {
+    kind: { group: "autoscaling", version: "v1", kind: "Scale" },
+    resource: { group: "apps", version: "v1", resource: "deployments" },
+    subResource: "scale",
+    requestKind: { group: "autoscaling", version: "v1", kind: "Scale" },
+    requestResource: { group: "apps", version: "v1", resource: "deployments" },
+    requestSubResource: "scale",
+    name: metadata.name as string,
+    namespace: metadata.namespace as string,
+    operation: "UPDATE",
+    userInfo: USER,
+    object: scale(replicas),
+    oldObject: scale(spec.replicas as number),
+    dryRun: false,
+    options: { kind: "UpdateOptions", apiVersion: "meta.k8s.io/v1", fieldManager: "kubectl-scale" },
   };
-  return { kind, body, text: JSON.stringify(body) };
 }

@@ -54,7 +54,7 @@ subjects:
 // What driftguard itself may do (the chart's ClusterRole says the same): watch RBAC objects,
 // namespaces and Deployments (the live scan), write its drift Events and the Reports, and hold the
 // writers' Lease (the chart's Role limits it to the release namespace; here any). Nothing else: no Secrets.
-const DRIFTGUARD_ROLE = `apiVersion: rbac.authorization.k8s.io/v1
+export const DRIFTGUARD_ROLE = `apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata: {name: driftguard}
 rules:

@@ -93,7 +93,17 @@ export async function startControlPlane(options: {
   await writeFile(join(workDir, "audit-policy.yaml"), AUDIT_POLICY);
   const beforeCrashes: string[] = [];
   const etcd = await startEtcd(binDir, workDir, etcdPort);
-  let apiServer: Managed | undefined = await startApiServerProcess(binDir, workDir, pki, apiPort, etcdPort);
+  // An API server that never gets ready (a missing binary, a bad flag) must not leave etcd running.
+  let apiServer: Managed | undefined = await startApiServerProcess(
+    binDir,
+    workDir,
+    pki,
+    apiPort,
+    etcdPort,
+  ).catch(async (error: unknown) => {
+    await etcd.stop();
+    throw error;
+  });
   const controllerManager = startProcess(
     "kube-controller-manager",
     join(binDir, "kube-controller-manager"),
