@@ -1,17 +1,16 @@
-// Normalized live objects kept across requests: the same content comes back again and again (the
+// Normalized live objects kept across requests: the same stored object comes back again and again (the
 // oldObject of every retry of a denied write, of a controller's repeated no-op updates, the object of
-// each retry; and the object of one write, once stored, is the oldObject of the next write), and
-// normalizing it, then comparing it with Git, is most of what a decision costs.
+// each retry), and normalizing it, then comparing it with Git, is most of what a decision costs.
 //
-// Why it can never serve a wrong form: (uid, options) only says where to look, among the last few
-// contents seen for that object in either role. An entry is used only when the request's object holds
-// input identical to the entry's (the kept metadata and the spec, key order included:
-// `matchesNormalizeInput`), so the cached form is exactly what normalizing this object would give; a
-// forged review naming another object's uid finds a different input and misses. The drift kept with a
-// form is a pure function of that form and one Desired object, held by identity (a new Git revision is
-// a new Desired). The options are in the key (`Desired.optionsKey`) and the ignore lists are the one
-// policy this cache is made for. Nothing mutates request objects or normalized forms: normalize copies
-// before it edits, and the desired objects are shared the same way.
+// Why it can never serve a wrong form: (uid, resourceVersion, role, options) only says where to look.
+// An entry is used only when the request's object holds input identical to the entry's (the kept
+// metadata and the spec, key order included: `matchesNormalizeInput`), so the cached form is exactly what
+// normalizing this object would give; a forged review naming another object's uid and version finds a
+// different input and misses. The drift kept with a form is a pure function of that form and one
+// Desired object, held by identity (a new Git revision is a new Desired). The options are in the key
+// (`Desired.optionsKey`) and the ignore lists are the one policy this cache is made for. Nothing
+// mutates request objects or normalized forms: normalize copies before it edits, and the desired
+// objects are shared the same way.
 
 import { driftsOf } from "../core/compare.js";
 import type { Desired } from "../core/desired.js";
@@ -46,14 +45,14 @@ const BUDGET = 400_000;
 /** An object of more input tokens than this is not kept: it would push out many ordinary ones. */
 const MAX_VALUES = 20_000;
 /**
- * Contents kept per object: the stored one (a write's oldObject), the one being written, and a denied
- * write retried beside a no-op on the same stored object.
+ * Contents kept per stored version and role: a denied write and a no-op retried on the same stored
+ * object bring different new objects with the same uid and resourceVersion.
  */
 const VARIANTS = 4;
 
 /**
- * Objects seen once, remembered by locator only. A form is kept from the second request about the
- * same object on: most objects are written rarely, and keeping every first sight would promote its
+ * Stored versions seen once, remembered by locator only. A form is kept from the second sight on: most
+ * versions are seen once (each write makes a new one), and keeping every first sight would promote its
  * form to the old generation for nothing (measured: first sights cost 60 % more CPU that way).
  */
 const SIGHTED = 4_096;
@@ -71,8 +70,8 @@ export function createNormalizedCache(budget = BUDGET): LiveObjects {
     entries.set(key, variants);
     held = evict(entries, held, budget);
   };
-  const entryFor = (raw: JsonObject, desired: Desired): Entry => {
-    const key = locator(raw, desired.optionsKey);
+  const entryFor = (raw: JsonObject, role: string, desired: Desired): Entry => {
+    const key = locator(raw, role, desired.optionsKey);
     const variants = key === undefined ? undefined : entries.get(key);
     const hit = variants?.findIndex((entry) => matchesNormalizeInput(entry.input, raw)) ?? -1;
     if (key !== undefined && variants !== undefined && hit >= 0) {
@@ -93,7 +92,7 @@ export function createNormalizedCache(budget = BUDGET): LiveObjects {
     keep(key, kept);
     return kept;
   };
-  return (raw) => liveFrom(raw, (desired) => entryFor(raw, desired));
+  return (raw, role) => liveFrom(raw, (desired) => entryFor(raw, role, desired));
 }
 
 /** True when `key` was seen before; remembers it otherwise (the oldest forgotten past SIGHTED). */
@@ -145,13 +144,11 @@ function evict(entries: Map<string, Entry[]>, held: number, budget: number): num
   return left;
 }
 
-/**
- * Where an object's forms are, in either role: the object of a write and the oldObject of the next one
- * share their content. Undefined without a uid (a review that names no object).
- */
-function locator(raw: JsonObject, optionsKey: string): string | undefined {
+/** Where a stored object's form would be; undefined for an object not stored yet (no version). */
+function locator(raw: JsonObject, role: string, optionsKey: string): string | undefined {
   const metadata = isObject(raw.metadata) ? raw.metadata : undefined;
   const uid = metadata?.uid;
-  if (typeof uid !== "string" || uid === "") return;
-  return `${uid}\u0000${optionsKey}`;
+  const version = metadata?.resourceVersion;
+  if (typeof uid !== "string" || typeof version !== "string" || uid === "" || version === "") return;
+  return `${uid}\u0000${version}\u0000${role}\u0000${optionsKey}`;
 }

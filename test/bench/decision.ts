@@ -68,9 +68,8 @@ let versions = 0;
 
 /**
  * A body parsed afresh, as every request is; for a fresh kind, a version not seen yet: a new
- * resourceVersion and, since the service reuses forms of identical content whatever the version, a new
- * `deployment.kubernetes.io/revision` (what a rollout changes; ignored by the comparison, so the answer
- * stays the kind's) on both objects.
+ * resourceVersion and a new `deployment.kubernetes.io/revision` (what a rollout changes; ignored by the
+ * comparison, so the answer stays the kind's) on both objects: nothing a cache could reuse.
  */
 function bodyOf({ text, fresh }: Kind): JsonObject {
   const body = JSON.parse(text) as { request: Record<string, { metadata: JsonObject }> };
