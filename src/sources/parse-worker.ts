@@ -8,11 +8,18 @@ export interface BatchRequest {
   jobs: readonly ParseJob[];
 }
 
+/** `results`: the batch's ParsedFile[] as JSON text (see parse-pool.ts for why text). */
+export interface BatchAnswer {
+  id: number;
+  results: string;
+}
+
 // The yaml library reads process.env.LOG_TOKENS once per token, and process.env is an accessor that asks
 // the C library each time: a tenth of the parse. A worker's process.env is its own copy anyway (changes
 // never reach the process or its children), so a plain object here changes nothing but the speed.
 process.env = { ...process.env };
 
 parentPort?.on("message", ({ id, jobs }: BatchRequest) => {
-  parentPort?.postMessage({ id, results: jobs.map(parseJob) });
+  const answer: BatchAnswer = { id, results: JSON.stringify(jobs.map(parseJob)) };
+  parentPort?.postMessage(answer);
 });

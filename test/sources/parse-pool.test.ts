@@ -87,6 +87,14 @@ describe("a worker that fails", () => {
     ["exits at once", "process.exit(3)"],
     ["throws while starting", "throw new Error('broken worker')"],
     ["answers nothing and dies later", "setTimeout(() => process.exit(1), 50)"],
+    [
+      "answers what is not JSON",
+      "const { parentPort } = require('node:worker_threads'); parentPort.on('message', ({ id }) => parentPort.postMessage({ id, results: '[{' }))",
+    ],
+    [
+      "answers too few results",
+      "const { parentPort } = require('node:worker_threads'); parentPort.on('message', ({ id }) => parentPort.postMessage({ id, results: '[]' }))",
+    ],
   ])(
     "%s: its files are parsed in-thread, and after three failures the pool stays in-thread",
     async (_name, code) => {
@@ -134,7 +142,7 @@ describe("lifetime", () => {
       idleMs: 20,
       spawn: () => {
         const worker = new Worker(
-          "require('node:worker_threads').parentPort.on('message', ({ id, jobs }) => require('node:worker_threads').parentPort.postMessage({ id, results: jobs.map(() => ({ docs: [], notices: [] })) }))",
+          "require('node:worker_threads').parentPort.on('message', ({ id, jobs }) => require('node:worker_threads').parentPort.postMessage({ id, results: JSON.stringify(jobs.map(() => ({ docs: [], notices: [] }))) }))",
           { eval: true },
         );
         workers.push(worker);
