@@ -18,3 +18,17 @@ export function parseJob(job: ParseJob): ParsedFile {
     return { docs: [], notices: [], error: { file: job.file, message: `could not be read: ${reason}` } };
   }
 }
+
+/**
+ * Parses on the main thread beside the workers, one file per turn of the event loop: a request that comes
+ * meanwhile waits for one file's parse at most, never for a batch's. The results go through JSON as a
+ * worker's do, so that every file of a load is held alike (and compactly).
+ */
+export async function parseJobsSliced(jobs: readonly ParseJob[]): Promise<ParsedFile[]> {
+  const results: ParsedFile[] = [];
+  for (const job of jobs) {
+    await new Promise((resolve) => setImmediate(resolve));
+    results.push(JSON.parse(JSON.stringify(parseJob(job))) as ParsedFile);
+  }
+  return results;
+}

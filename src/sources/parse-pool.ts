@@ -7,7 +7,7 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { Logger } from "pino";
-import { type ParseJob, parseJob } from "./file-parse.js";
+import { type ParseJob, parseJob, parseJobsSliced } from "./file-parse.js";
 import type { ParsedFile } from "./manifest-parser.js";
 import type { BatchAnswer, BatchRequest } from "./parse-worker.js";
 import { describeError } from "./redact.js";
@@ -29,6 +29,11 @@ export interface ParsePoolOptions {
   logger: Logger;
   /** Worker threads; default: one per core but one, at least one (the main thread keeps a core). */
   workers?: number;
+  /**
+   * The main thread parses too, a file at a time, while every worker is busy. Default: on one or two
+   * cores, where one worker alone would leave the second core idle half of the time.
+   */
+  mainThread?: boolean;
   /** A worker idle this long ends, giving its memory back; the next big load starts it again. */
   idleMs?: number;
   /** Starts one worker (tests: one that fails); default: parse-worker beside this module. */
@@ -37,7 +42,7 @@ export interface ParsePoolOptions {
 
 /** After this many worker failures the pool parses in-thread for good: something is wrong with workers here. */
 const MAX_FAILURES = 3;
-const DEFAULT_IDLE_MS = 10_000;
+const DEFAULT_IDLE_MS = 250;
 // A worker holds one batch at a time (a few hundred KB of YAML and its trees), so a small young
 // generation is enough and keeps each worker's share of the RSS small. The old generation's bound is
 // far above what a batch of 4 MiB files needs; a worker that still runs out dies alone, and its batch is
@@ -70,15 +75,20 @@ class ParsePool implements FileParser {
   private failures = 0;
   private nextId = 0;
   private warmed = false;
+  private readonly mainThread: boolean;
+  /** The main thread is parsing a batch (one at a time, so that it mostly stays free). */
+  private mainBusy = false;
 
   constructor(private readonly options: ParsePoolOptions) {
     this.size = Math.max(1, options.workers ?? defaultWorkerCount());
+    this.mainThread = options.mainThread ?? availableParallelism() <= 2;
   }
 
   parse(jobs: readonly ParseJob[]): Promise<ParsedFile[]> {
     if (jobs.length === 0) return Promise.resolve([]);
     const thread = this.failures >= MAX_FAILURES ? undefined : this.leastBusy();
     if (thread === undefined) return inThreadParser.parse(jobs);
+    if (this.mainThread && !this.mainBusy && thread.pending.size > 0) return this.parseHere(jobs);
     return new Promise((resolve) => {
       const id = this.nextId++;
       thread.pending.set(id, { jobs, resolve });
@@ -86,6 +96,15 @@ class ParsePool implements FileParser {
       const request: BatchRequest = { id, jobs };
       thread.worker.postMessage(request);
     });
+  }
+
+  private async parseHere(jobs: readonly ParseJob[]): Promise<ParsedFile[]> {
+    this.mainBusy = true;
+    try {
+      return await parseJobsSliced(jobs);
+    } finally {
+      this.mainBusy = false;
+    }
   }
 
   async close(): Promise<void> {
