@@ -56,7 +56,7 @@ const fixtureJobs = jobsOf(REPO, join(REPO, "test"));
 
 describe("the worker path parses exactly as the in-thread path", () => {
   const log = memoryLogger();
-  const pool = createParsePool({ logger: log.logger, workers: 2 });
+  const pool = createParsePool({ logger: log.logger, workers: 2, mainThread: false });
   afterAll(() => pool.close());
 
   test.each([
@@ -129,6 +129,60 @@ describe("a worker that fails", () => {
     });
     expect(await pool.parse(edgeCases)).toEqual(edgeCases.map(parseJob));
     expect(log.lines.some((line) => String(line.err).includes("no threads here"))).toBe(true);
+  });
+});
+
+describe("the main thread's share", () => {
+  test("while the worker is busy, the main thread parses the next batch, alike, a file per turn", async () => {
+    const log = memoryLogger();
+    // A worker that never answers: it stays busy with the first batch, so the second is the main thread's.
+    const pool = createParsePool({
+      logger: log.logger,
+      workers: 1,
+      mainThread: true,
+      spawn: () =>
+        new Worker("require('node:worker_threads').parentPort.on('message', () => undefined)", {
+          eval: true,
+        }),
+    });
+    const first = pool.parse(edgeCases.slice(0, 2));
+    let turns = 0;
+    let done = false;
+    const tick = () => {
+      turns += 1;
+      if (!done) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const second = await pool.parse(edgeCases);
+    done = true;
+    expect(JSON.stringify(second)).toBe(JSON.stringify(edgeCases.map(parseJob)));
+    // Other work ran between the files: a request would have waited one file at most.
+    expect(turns).toBeGreaterThanOrEqual(edgeCases.length - 1);
+    // close() answers what the worker still holds, in-thread.
+    await pool.close();
+    expect(await first).toEqual(edgeCases.slice(0, 2).map(parseJob));
+  });
+
+  test("without it, every batch goes to a worker", async () => {
+    let messages = 0;
+    const pool = createParsePool({
+      logger: memoryLogger().logger,
+      workers: 1,
+      mainThread: false,
+      spawn: () => {
+        const worker = new Worker(
+          "const { parentPort } = require('node:worker_threads'); parentPort.on('message', ({ id, jobs }) => parentPort.postMessage({ id, results: JSON.stringify(jobs.map(() => ({ docs: [], notices: [] }))) }))",
+          { eval: true },
+        );
+        worker.on("message", () => {
+          messages += 1;
+        });
+        return worker;
+      },
+    });
+    await Promise.all([pool.parse(edgeCases), pool.parse(edgeCases), pool.parse(edgeCases)]);
+    expect(messages).toBe(3);
+    await pool.close();
   });
 });
 
