@@ -49,6 +49,14 @@ const DEFAULT_IDLE_MS = 250;
 // parsed in-thread.
 const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 512 };
 
+/**
+ * The main thread takes only batches of files up to this size: one file's parse is what a request may
+ * wait for (a few milliseconds here; a 4 MiB file would take seconds, and is left to a worker).
+ */
+const MAIN_THREAD_MAX_CHARS = 64 * 1024;
+
+const small = (job: ParseJob) => job.text.length <= MAIN_THREAD_MAX_CHARS;
+
 export function defaultWorkerCount(): number {
   return Math.max(1, availableParallelism() - 1);
 }
@@ -88,7 +96,8 @@ class ParsePool implements FileParser {
     if (jobs.length === 0) return Promise.resolve([]);
     const thread = this.failures >= MAX_FAILURES ? undefined : this.leastBusy();
     if (thread === undefined) return inThreadParser.parse(jobs);
-    if (this.mainThread && !this.mainBusy && thread.pending.size > 0) return this.parseHere(jobs);
+    if (this.mainThread && !this.mainBusy && thread.pending.size > 0 && jobs.every(small))
+      return this.parseHere(jobs);
     return new Promise((resolve) => {
       const id = this.nextId++;
       thread.pending.set(id, { jobs, resolve });

@@ -163,6 +163,34 @@ describe("the main thread's share", () => {
     expect(await first).toEqual(edgeCases.slice(0, 2).map(parseJob));
   });
 
+  test("a batch with a large file is left to the worker: the main thread never parses one", async () => {
+    const pool = createParsePool({
+      logger: memoryLogger().logger,
+      workers: 1,
+      mainThread: true,
+      spawn: () =>
+        new Worker("require('node:worker_threads').parentPort.on('message', () => undefined)", {
+          eval: true,
+        }),
+    });
+    const first = pool.parse(edgeCases.slice(0, 1));
+    const large: ParseJob = {
+      file: "large.yaml",
+      text: `${appYaml("web")}# ${"x".repeat(70 * 1024)}\n`,
+      namespace: "default",
+    };
+    let answered = false;
+    const second = pool.parse([large]).then((results) => {
+      answered = true;
+      return results;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(answered).toBe(false);
+    await pool.close();
+    expect(await second).toEqual([parseJob(large)]);
+    expect(await first).toEqual(edgeCases.slice(0, 1).map(parseJob));
+  });
+
   test("without it, every batch goes to a worker", async () => {
     let messages = 0;
     const pool = createParsePool({
