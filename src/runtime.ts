@@ -14,6 +14,7 @@ import { createHistoryRecorder, type HistoryRecorder } from "./history/recorder.
 import { checkRenderTools } from "./render/tool-check.js";
 import type { RenderTools, ToolStatus } from "./render/tools.js";
 import { createGitSource, defaultRendering } from "./sources/git-source.js";
+import { createParsePool } from "./sources/parse-pool.js";
 import type { GitSource } from "./sources/types.js";
 
 export interface Runtime {
@@ -50,8 +51,16 @@ export function createRuntime(
 ): Runtime {
   // One set of tools and one concurrency bound for every source's renders.
   const rendering = defaultRendering(config.renderers);
+  // One pool of parse workers for every source: a large load parses on the other cores.
+  const parser = createParsePool({ logger });
   const sources = config.sources.map((source) =>
-    createGitSource(source, { stateDir: config.stateDir, revisions: config.revisions, logger, rendering }),
+    createGitSource(source, {
+      stateDir: config.stateDir,
+      revisions: config.revisions,
+      logger,
+      rendering,
+      parser,
+    }),
   );
   const state = new DesiredState(sources, config.policy, config.revisions);
   for (const source of sources) source.onChange(() => state.rebuild());
@@ -120,6 +129,7 @@ export function createRuntime(
     stop: async () => {
       scan?.stop();
       await Promise.all(sources.map((source) => source.stop()));
+      await parser.close();
       await history?.drain();
     },
   };

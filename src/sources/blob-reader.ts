@@ -18,31 +18,50 @@ export interface BlobReaderOptions {
 const TIMEOUT_MS = 120_000;
 const LF = 0x0a;
 
-/** Calls `onBlob` once per id, in order. Rejects with a SourceError when git fails. */
+/**
+ * Calls `onBlob` once per id, in order. Rejects with a SourceError when git fails. When `onBlob` returns a
+ * promise, git's output is not read further until it settles: the consumer bounds what memory holds.
+ */
 export function readBlobs(
   options: BlobReaderOptions,
   blobs: readonly string[],
-  onBlob: (blob: string, content: BlobContent) => void,
+  onBlob: (blob: string, content: BlobContent) => Promise<void> | undefined | void,
 ): Promise<void> {
   const decoder = new TextDecoder("utf-8", { fatal: true });
-  return readBatch(options, blobs, (blob, body) => onBlob(blob, decodeText(decoder, body)));
+  let waits: Promise<void>[] = [];
+  const parser = new BatchParser(options.maxBytes, (blob, body) => {
+    const wait = onBlob(blob, decodeText(decoder, body));
+    if (wait) waits.push(wait);
+  });
+  const backpressure = () => {
+    const taken = waits;
+    waits = [];
+    return taken.length === 0 ? undefined : Promise.all(taken);
+  };
+  return readBatch(options, blobs, parser, backpressure);
 }
 
 function readBatch(
   options: BlobReaderOptions,
   blobs: readonly string[],
-  onBlob: (blob: string, body: RawBlob) => void,
+  parser: BatchParser,
+  backpressure: () => Promise<unknown> | undefined,
 ): Promise<void> {
   if (blobs.length === 0) return Promise.resolve();
   const child = spawn("git", ["cat-file", "--batch"], { cwd: options.dir, env: options.env });
-  const done = settle(child, new BatchParser(options.maxBytes, onBlob), blobs.length);
+  const done = settle(child, parser, blobs.length, backpressure);
   // git may exit before reading all of stdin (it failed); settle() reports that.
   child.stdin.on("error", () => undefined);
   child.stdin.end(`${blobs.join("\n")}\n`);
   return done;
 }
 
-function settle(child: ChildProcessWithoutNullStreams, parser: BatchParser, expected: number): Promise<void> {
+function settle(
+  child: ChildProcessWithoutNullStreams,
+  parser: BatchParser,
+  expected: number,
+  backpressure: () => Promise<unknown> | undefined,
+): Promise<void> {
   return new Promise((resolvePromise, reject) => {
     const stderr: Buffer[] = [];
     let failure: unknown;
@@ -54,7 +73,20 @@ function settle(child: ChildProcessWithoutNullStreams, parser: BatchParser, expe
       } catch (error) {
         failure = error;
         child.kill("SIGKILL");
+        return;
       }
+      const wait = backpressure();
+      if (wait === undefined) return;
+      child.stdout.pause();
+      wait.then(
+        () => child.stdout.resume(),
+        (error: unknown) => {
+          failure ??= error;
+          child.kill("SIGKILL");
+          // Read on (and drop) what is left, or 'close' would never come.
+          child.stdout.resume();
+        },
+      );
     });
     child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
     child.on("error", (error) => {

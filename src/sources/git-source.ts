@@ -99,6 +99,7 @@ class PollingGitSource implements GitSource {
       notices: this.notices,
       prepare: () => this.prepare(),
       rendering,
+      parser: deps.parser,
       install: (revision, previous, forget) => this.install(revision, previous, forget),
     };
   }

@@ -5,9 +5,11 @@ import { type AppStepResult, carriedApps, type DirectoryApp } from "../render/ap
 import { detectAppType } from "../render/inputs.js";
 import type { BlobContent } from "./blob-reader.js";
 import type { TreeEntry } from "./git-repo.js";
-import { fileTooLarge, parseManifestFile } from "./manifest-parser.js";
+import { fileTooLarge, type ParsedFile } from "./manifest-parser.js";
+import { type FileParser, inThreadParser } from "./parse-pool.js";
+import { ParseQueue } from "./parse-queue.js";
 import { selectManifestFiles } from "./path-filter.js";
-import type { AppConfig, FileState, Notice, ParseError, SourceRevision } from "./types.js";
+import type { AppConfig, FileState, Notice, SourceRevision } from "./types.js";
 
 /** Notices of each file, kept beside FileState (the contract has no field for them). */
 export type FileNotices = WeakMap<FileState, readonly Notice[]>;
@@ -25,10 +27,13 @@ export interface BuildInput {
   entries: readonly TreeEntry[];
   previous: SourceRevision | undefined;
   notices: FileNotices;
+  /** `onBlob` may return a promise: the reader then waits for it before reading on. */
   readBlobs: (
     blobs: readonly string[],
-    onBlob: (blob: string, content: BlobContent) => void,
+    onBlob: (blob: string, content: BlobContent) => Promise<void> | undefined,
   ) => Promise<void>;
+  /** Parses the files of a large change (the parse pool); default and for small changes: in-thread. */
+  parser?: FileParser | undefined;
 }
 
 export interface BuildResult {
@@ -40,19 +45,29 @@ export interface BuildResult {
 }
 
 const SYMLINK_MODE = "120000";
+// Below this many files to parse, a worker's round trip (and its start, after an idle end) costs more
+// than parsing here: a one-file commit is parsed in-thread.
+const POOL_MIN_FILES = 64;
 
 export async function buildRevision(input: BuildInput): Promise<BuildResult> {
   const apps = await (input.renderApps?.() ?? carried(input));
   const plan = planFiles(input, apps.directories);
   for (const state of apps.states) plan.appStates.set(state.file, state);
   let parsed = 0;
+  const large = plan.waiting.size >= POOL_MIN_FILES;
+  const queue = new ParseQueue(large ? (input.parser ?? inThreadParser) : inThreadParser);
   await input.readBlobs([...plan.waiting.keys()], (blob, content) => {
+    let wait: Promise<void> | undefined;
     for (const entry of plan.waiting.get(blob) ?? []) {
-      const namespace = plan.namespaces.get(entry.path) ?? input.namespace;
-      plan.states.set(entry.path, buildFileState(input, entry, content, namespace));
       parsed += 1;
+      const namespace = plan.namespaces.get(entry.path) ?? input.namespace;
+      const done = (result: ParsedFile) => plan.states.set(entry.path, buildFileState(input, entry, result));
+      if (content.kind !== "text") done(unparsed(entry.path, content));
+      else wait = queue.add({ file: entry.path, text: content.text, namespace }, done) ?? wait;
     }
+    return wait;
   });
+  await queue.drain();
   const files = orderLike(plan.order, plan.states);
   for (const [path, state] of plan.appStates) if (!files.has(path)) files.set(path, state);
   const fileNotices = [...files.values()].flatMap((state) => input.notices.get(state) ?? []);
@@ -116,14 +131,8 @@ function planFiles(input: BuildInput, directories: readonly DirectoryApp[]): Pla
   return plan;
 }
 
-function buildFileState(
-  input: BuildInput,
-  entry: TreeEntry,
-  content: BlobContent,
-  namespace: string,
-): FileState {
+function buildFileState(input: BuildInput, entry: TreeEntry, result: ParsedFile): FileState {
   const file = entry.path;
-  const result = parseContent(file, content, namespace);
   const previous = input.previous?.files.get(file);
   if (result.error !== undefined) {
     // Never serve content that did not parse: the last good docs (if any) keep serving instead.
@@ -147,22 +156,11 @@ function buildFileState(
   return state;
 }
 
-function parseContent(
-  file: string,
-  content: BlobContent,
-  namespace: string,
-): { docs: FileState["docs"]; notices: Notice[]; error?: ParseError } {
+/** A blob that is not parsed: too large, or not text. */
+function unparsed(file: string, content: Exclude<BlobContent, { kind: "text" }>): ParsedFile {
   if (content.kind === "too-large")
     return { docs: [], notices: [], error: fileTooLarge(file, content.bytes) };
-  if (content.kind === "unreadable")
-    return { docs: [], notices: [], error: { file, message: content.message } };
-  try {
-    return parseManifestFile(file, content.text, namespace);
-  } catch (error) {
-    // The parser reports bad input as an error result; a throw is a bug, and must cost one file only.
-    const reason = error instanceof Error ? error.message : String(error);
-    return { docs: [], notices: [], error: { file, message: `could not be read: ${reason}` } };
-  }
+  return { docs: [], notices: [], error: { file, message: content.message } };
 }
 
 /** The renderer folders that are apps: their notice ("name them as apps") has been heeded. */

@@ -125,8 +125,9 @@ class FileSnapshotStore implements SnapshotStore {
   }
 }
 
-// Lines are gathered into writes of about this size: few system calls, little memory.
-const CHUNK_CHARS = 256 * 1024;
+// Lines are gathered into writes of about this size: few system calls, little memory, and a few
+// milliseconds of encoding at a time, so that a sync running beside the write is not held up.
+const CHUNK_CHARS = 64 * 1024;
 
 async function writeAtomically(path: string, lines: Iterable<string>): Promise<void> {
   await makeDirectory(dirname(path), 0o700);

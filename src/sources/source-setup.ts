@@ -8,6 +8,7 @@ import { credentialEnv, writeAskpassScript } from "./credentials.js";
 import { buildGitEnv } from "./git-env.js";
 import { createGitRepo, type GitRepo } from "./git-repo.js";
 import { PARSER_VERSION } from "./manifest-parser.js";
+import type { FileParser } from "./parse-pool.js";
 import { redactUrl } from "./redact.js";
 import type { SnapshotIdentity } from "./snapshot-codec.js";
 import { repoDir } from "./state-paths.js";
@@ -27,6 +28,8 @@ export interface GitSourceDeps {
   historyMaxCommits?: number;
   /** Render tools and bounds, shared by every source; default: kustomize and helm on PATH. */
   rendering?: AppRendering;
+  /** Parses the files of a large change off the main thread (the process's parse pool); default: in-thread. */
+  parser?: FileParser;
 }
 
 export interface PreparedRepo {

@@ -6,6 +6,7 @@ import { readBlobs } from "./blob-reader.js";
 import { commitTree } from "./commit-tree.js";
 import { checkCredentialFiles } from "./credentials.js";
 import { MAX_FILE_BYTES } from "./manifest-parser.js";
+import type { FileParser } from "./parse-pool.js";
 import { describeError } from "./redact.js";
 import { type BuildResult, buildRevision, type FileNotices } from "./revision-builder.js";
 import type { PreparedRepo } from "./source-setup.js";
@@ -21,6 +22,7 @@ export interface SyncContext {
   prepare: () => Promise<PreparedRepo>;
   /** Tools and bounds of the renders, shared by every source of the process. */
   rendering: AppRendering;
+  parser: FileParser | undefined;
   /** Makes a built revision current (history, snapshot, listeners); `forget`: the history before it. */
   install: (revision: SourceRevision, previous: SourceRevision | undefined, forget: boolean) => void;
 }
@@ -93,5 +95,6 @@ async function buildNext(
     previous,
     notices: context.notices,
     readBlobs: (blobs, onBlob) => readBlobs({ dir: repo.dir, env, maxBytes: MAX_FILE_BYTES }, blobs, onBlob),
+    parser: context.parser,
   });
 }

@@ -9,6 +9,7 @@ import pino from "pino";
 import { DesiredState } from "../../src/admission/desired-state.js";
 import { loadConfig } from "../../src/config/load-config.js";
 import { createGitSource } from "../../src/sources/git-source.js";
+import { createParsePool } from "../../src/sources/parse-pool.js";
 import type { GitSource, SourceConfig } from "../../src/sources/types.js";
 
 export type ChildMessage =
@@ -49,6 +50,8 @@ if (firstSource === undefined) throw new Error("the config has no source");
 const sourceConfig: SourceConfig = firstSource;
 // Warnings only: a clean load logs nothing, so log volume is no part of the figures.
 const logger = pino({ level: "warn" }, pino.destination(2));
+// The parse pool as runtime.ts makes it for serve: the workers' memory is in the peak RSS too.
+const parser = createParsePool({ logger });
 let loaded: { source: GitSource; state: DesiredState } | undefined;
 
 const rssKb = () => process.resourceUsage().maxRSS;
@@ -61,6 +64,7 @@ async function handle(message: ParentMessage): Promise<void> {
         stateDir: config.stateDir,
         revisions: config.revisions,
         logger,
+        parser,
       });
       const state = new DesiredState([source], config.policy);
       loaded = { source, state };
@@ -101,6 +105,7 @@ async function handle(message: ParentMessage): Promise<void> {
     case "stop":
       // stop() waits for the snapshot write, whose memory belongs in the peak too.
       await loaded?.source.stop();
+      await parser.close();
       send({ type: "stopped", maxRssKb: rssKb() });
       process.disconnect();
       return;

@@ -1,6 +1,6 @@
 // readBlobs (text) and readBlobBytes (raw bytes) over one `git cat-file --batch`, on a real repository.
 import { execFileSync } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -56,12 +56,59 @@ describe("blob reader", () => {
   it("readBlobs keeps its text contract on the same blobs", async () => {
     const ids = [gitBlobId(BINARY), gitBlobId(TEXT), gitBlobId(LARGE), MISSING];
     const seen: BlobContent[] = [];
-    await readBlobs(options(), ids, (_blob, content) => seen.push(content));
+    await readBlobs(options(), ids, (_blob, content) => {
+      seen.push(content);
+    });
     expect(seen).toEqual([
       { kind: "unreadable", message: "file is not valid UTF-8" },
       { kind: "text", text: TEXT.toString() },
       { kind: "too-large", bytes: LARGE.length },
       { kind: "unreadable", message: `object ${MISSING} is missing` },
     ]);
+  });
+
+  describe("a consumer that asks the reader to wait", () => {
+    // 300 blobs of 1 KB: git's output spans several chunks, so that a wait can stop the reading midway.
+    const texts = Array.from({ length: 300 }, (_, i) => `${String(i).padStart(4, "0")}${"y".repeat(1020)}\n`);
+    let ids: string[];
+    beforeAll(async () => {
+      const paths = await Promise.all(
+        texts.map(async (text, i) => {
+          const path = join(scratch, `blob-${i}.txt`);
+          await writeFile(path, text);
+          return path;
+        }),
+      );
+      ids = execFileSync("git", ["hash-object", "-w", ...paths], { cwd: repo, env: sourceBaseEnv(scratch) })
+        .toString()
+        .trim()
+        .split("\n");
+    });
+
+    it("no more blobs come until the wait is over; then every one, in order", async () => {
+      const seen: string[] = [];
+      let release: () => void = () => undefined;
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const reading = readBlobs(options(), ids, (_blob, content) => {
+        seen.push(content.kind === "text" ? content.text : content.kind);
+        return seen.length === 1 ? held : undefined;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(seen.length).toBeGreaterThan(0);
+      expect(seen.length).toBeLessThan(texts.length);
+      release();
+      await reading;
+      expect(seen).toEqual(texts);
+    });
+
+    it("a wait that fails ends the read with GIT_FAILED", async () => {
+      const reading = readBlobs(options(), ids, () => Promise.reject(new Error("consumer broke")));
+      await expect(reading).rejects.toMatchObject({
+        code: "DG_SOURCE_GIT_FAILED",
+        message: expect.stringContaining("consumer broke"),
+      });
+    });
   });
 });
