@@ -68,14 +68,18 @@ export async function startChild(options: StartOptions): Promise<Child & { ready
   const pid = child.pid;
   if (pid === undefined) throw new Error(`${options.name} has no pid`);
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await terminate(child);
     forget();
   };
   return { name: options.name, process: child, pid, logTail, stop, readyLine };
+}
+
+/** SIGTERM, then SIGKILL if the process is still there after 15 s; resolves once it has exited. */
+export async function terminate(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+  await exited;
+  clearTimeout(timer);
 }

@@ -124,22 +124,37 @@ function setImage(live: JsonObject): JsonObject {
 }
 
 function review(kind: ReviewKind, object: JsonObject, oldObject: JsonObject): BenchReview {
-  const metadata = object.metadata as JsonObject;
-  const request: JsonObject = {
+  const request = deploymentRequest(object, "UPDATE", object, oldObject, {
+    kind: "UpdateOptions",
+    apiVersion: "meta.k8s.io/v1",
+    fieldManager: "kubectl-set",
+  });
+  return { kind, ...wire(request, REVIEW_KINDS.indexOf(kind)) };
+}
+
+/** An AdmissionRequest on `deployments` for `named` (its name and namespace), members in the API server's order. */
+function deploymentRequest(
+  named: JsonObject,
+  operation: "UPDATE" | "DELETE",
+  object: JsonObject | null,
+  oldObject: JsonObject,
+  options: JsonObject,
+): JsonObject {
+  const metadata = named.metadata as JsonObject;
+  return {
     kind: { group: "apps", version: "v1", kind: "Deployment" },
     resource: { group: "apps", version: "v1", resource: "deployments" },
     requestKind: { group: "apps", version: "v1", kind: "Deployment" },
     requestResource: { group: "apps", version: "v1", resource: "deployments" },
     name: metadata.name as string,
     namespace: metadata.namespace as string,
-    operation: "UPDATE",
+    operation,
     userInfo: USER,
     object,
     oldObject,
     dryRun: false,
-    options: { kind: "UpdateOptions", apiVersion: "meta.k8s.io/v1", fieldManager: "kubectl-set" },
+    options,
   };
-  return { kind, ...wire(request, REVIEW_KINDS.indexOf(kind)) };
 }
 
 const USER: JsonObject = {
@@ -161,21 +176,11 @@ function wire(request: JsonObject, n: number): { body: JsonObject; text: string 
 
 /** `kubectl delete deployment`: no object, the stored one as oldObject, DeleteOptions. */
 function deleteRequest(live: JsonObject): JsonObject {
-  const metadata = live.metadata as JsonObject;
-  return {
-    kind: { group: "apps", version: "v1", kind: "Deployment" },
-    resource: { group: "apps", version: "v1", resource: "deployments" },
-    requestKind: { group: "apps", version: "v1", kind: "Deployment" },
-    requestResource: { group: "apps", version: "v1", resource: "deployments" },
-    name: metadata.name as string,
-    namespace: metadata.namespace as string,
-    operation: "DELETE",
-    userInfo: USER,
-    object: null,
-    oldObject: live,
-    dryRun: false,
-    options: { kind: "DeleteOptions", apiVersion: "meta.k8s.io/v1", propagationPolicy: "Background" },
-  };
+  return deploymentRequest(live, "DELETE", null, live, {
+    kind: "DeleteOptions",
+    apiVersion: "meta.k8s.io/v1",
+    propagationPolicy: "Background",
+  });
 }
 
 /** `kubectl scale --replicas=N`: an autoscaling/v1 Scale on the `scale` subresource. */

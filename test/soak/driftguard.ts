@@ -4,6 +4,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, existsSync, openSync, readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { terminate } from "../bench/child.js";
 import { onCleanup } from "../bench/cleanup.js";
 import { CLI, REPO_ROOT } from "../bench/paths.js";
 
@@ -63,13 +64,7 @@ export async function startDriftguard(
     exited: () => !running(child),
     logTail,
     async stop() {
-      if (running(child)) {
-        const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-        child.kill("SIGTERM");
-        const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
-        await exited;
-        clearTimeout(timer);
-      }
+      await terminate(child);
       forget();
     },
   };
