@@ -27,7 +27,7 @@ interface Entry {
   /** The input it was normalized from, as tokens: matched against each request without allocating. */
   input: JsonTokens;
   normalized: JsonObject;
-  /** JSON values of the input: the normalized form is smaller, so twice this bounds what the entry holds. */
+  /** Input tokens (about one per JSON value): the normalized form is smaller, so twice this bounds what it holds. */
   size: number;
   /**
    * Drift of `normalized` from each desired object it was compared with. A pure function of the two,
