@@ -7,7 +7,7 @@ import { DriftguardError } from "../errors.js";
 import { HISTORY_DIR, readDiskStore } from "../history/disk-store.js";
 import { kubeConfigFetcher } from "../kube/deployment-list.js";
 import { loadKubeConfig } from "../kube/kubeconfig.js";
-import { listRecords } from "./history.js";
+import { listRecords } from "../kube/record-list.js";
 
 export interface RecordPlace {
   namespace?: string | undefined;

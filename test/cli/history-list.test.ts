@@ -2,10 +2,11 @@
 // path, a label selector with the Deployment's name, pages followed, 403 and a missing
 // CRD as DG_CLUSTER_UNREACHABLE. --since is filtered on the client.
 import { describe, expect, it } from "vitest";
-import { listRecords, runHistory } from "../../src/cli/history.js";
+import { runHistory } from "../../src/cli/history.js";
 import { historyOf } from "../../src/core/history.js";
 import { recordObject } from "../../src/kube/decision-records.js";
 import type { PageFetcher } from "../../src/kube/deployment-list.js";
+import { listRecords } from "../../src/kube/record-list.js";
 import { sampleRecord } from "../support/decision-records.js";
 import { unreachableKubeconfig } from "../support/unreachable-kubeconfig.js";
 
