@@ -126,8 +126,9 @@ export function describeFileError(error: unknown): string {
 }
 
 // `scheme://user:token@`: git and HTTP clients repeat URLs in their messages. The sources redact
-// their own errors; this is the last guard for anything else that quotes a URL.
-const USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s@'"<>()[\]]+@/gi;
+// their own errors; this is the last guard for anything else that quotes a URL. To the last `@`, as
+// src/sources/redact.ts does: an unencoded `@` in a password must not leave its tail shown.
+const USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s'"<>()[\]]+@/gi;
 
 // `Bearer <token>`, `Basic <base64>`: an HTTP client's error may quote the Authorization header it sent
 // (a service-account token was once logged so, from a Lease warning in a pod whose API server refused).

@@ -4,9 +4,10 @@
 const MASK = "***";
 
 // `scheme://userinfo@`. The userinfo part stops at whitespace, quotes and brackets (how git and we
-// quote URLs in messages) but not at `/`: a token pasted unencoded must still be hidden, and hiding
-// a little too much of a URL whose path holds an `@` is the safe mistake.
-const USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s@'"<>()[\]]+@/gi;
+// quote URLs in messages) but not at `/` or `@`: it runs to the last `@`, so a token pasted unencoded
+// (`https://bot:p@ss@host`) is hidden whole, and hiding a little too much of a URL whose path holds an
+// `@` is the safe mistake.
+const USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s'"<>()[\]]+@/gi;
 
 /** Hides the userinfo of a URL: `https://user:tok@h/x` → `https://***@h/x`. Other forms are kept. */
 export function redactUrl(url: string): string {

@@ -137,3 +137,14 @@ describe("describeFileError", () => {
     expect(describeFileError("gone")).toBe("gone");
   });
 });
+
+describe("credentials in error text", () => {
+  it.each([
+    ["cannot fetch https://bot:tok@git.example/r.git", "cannot fetch https://***@git.example/r.git"],
+    // An unencoded `@` in the password: hidden to the last `@`, no tail of it left.
+    ["cannot fetch https://bot:p@ss@git.example/r.git", "cannot fetch https://***@git.example/r.git"],
+    ["401: Authorization: Bearer eyJhbGciOi.abc", "401: Authorization: Bearer ***"],
+  ])("%s", (message, shown) => {
+    expect(describeError(new DriftguardError("DG_INTERNAL", message))).toBe(shown);
+  });
+});

@@ -8,6 +8,8 @@ describe("redactUrl", () => {
     ["ssh://git@h:2222/repo.git", "ssh://***@h:2222/repo.git"],
     ["https://u:p%40ss@h/x", "https://***@h/x"],
     ["https://u:to/ken@h/x", "https://***@h/x"],
+    // An unencoded `@` in the password: hidden to the last `@`, never a tail of it left shown.
+    ["https://u:p@ss@h/x", "https://***@h/x"],
     ["https://h/x", "https://h/x"],
     ["git@h:org/repo.git", "git@h:org/repo.git"],
     ["/srv/git/repo", "/srv/git/repo"],
