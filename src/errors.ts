@@ -50,6 +50,14 @@ export const ERROR_CODES = {
     "propose --branch: the source's branch moved and changed the edited fields since the compared commit",
   DG_PROPOSE_PUSH_FAILED: "propose --branch: the branch could not be pushed (remote refused or unreachable)",
   DG_PROPOSE_NO_RECORD: "propose --request: no decision record holds that request uid",
+  DG_VIEW_NO_TOKEN: "the web view beyond loopback was asked without a bearer token",
+  DG_VIEW_UNAUTHENTICATED:
+    "the web view's caller brought a token the API server does not accept (TokenReview)",
+  DG_VIEW_FORBIDDEN:
+    "the web view's caller may not open it (SubjectAccessReview: get on /driftguard/web-view)",
+  DG_VIEW_REVIEW_FAILED: "the web view could not check a caller's token or access with the API server",
+  DG_VIEW_BAD_QUERY: "a web view request's query parameter is not one it knows, or its value is malformed",
+  DG_DEMO_UNWRITABLE: "serve without --config could not write the demo into the working folder",
   DG_INTERNAL: "an invariant of driftguard broke: a bug",
 } as const satisfies Record<string, string>;
 

@@ -47,6 +47,13 @@ const EXIT_STATUS: Readonly<Record<ErrorCode, ErrorExitStatus>> = {
   DG_PROPOSE_HEAD_MOVED: 2,
   DG_PROPOSE_PUSH_FAILED: 2,
   DG_PROPOSE_NO_RECORD: 2,
+  DG_DEMO_UNWRITABLE: 2,
+  // The web view's, answered over HTTP, never by the CLI: listed so that every code has an exit status.
+  DG_VIEW_NO_TOKEN: 2,
+  DG_VIEW_UNAUTHENTICATED: 2,
+  DG_VIEW_FORBIDDEN: 2,
+  DG_VIEW_REVIEW_FAILED: 2,
+  DG_VIEW_BAD_QUERY: 2,
   DG_INTERNAL: 2,
 };
 

@@ -13,6 +13,7 @@ import { connectCluster } from "../kube/connect.js";
 import { loadKubeConfig } from "../kube/kubeconfig.js";
 import { manageCertificates } from "../kube/self-managed-certs.js";
 import { createRuntime, type Runtime } from "../runtime.js";
+import { startWebView } from "../web/view-server.js";
 import { parse } from "./args.js";
 import { createLogger } from "./logger.js";
 import { StartedParts, StartupError } from "./started-parts.js";
@@ -23,10 +24,12 @@ const HELP = `driftguard serve [--config FILE]
 
 Runs the HTTPS validating admission webhook: POST /validate, GET /healthz, GET /readyz, GET /metrics,
 POST /refresh (push webhook, when server.pushTokenFile is set). TLS key and certificate are read from
-the files in the config and reloaded when they change.
+the files in the config and reloaded when they change. With webView.enabled, the read-only web view
+(sources, drift, decisions) on a listener of its own: http://127.0.0.1:8081/ by default.
 
-Without --config, a demo starts on https://127.0.0.1:8443: a local Git repository made from example
-manifests, a CA and serving certificate under certs/, and sample reviews to send with curl.`;
+Without --config, a demo starts on https://127.0.0.1:8443 (web view on http://127.0.0.1:8081/): a local
+Git repository made from example manifests, a CA and serving certificate under certs/, and sample
+reviews to send with curl.`;
 
 export async function runServe(args: string[]): Promise<number> {
   const parsed = parse(args, { config: { type: "string", short: "c" } }, HELP);
@@ -38,11 +41,12 @@ export async function runServe(args: string[]): Promise<number> {
     logger.warn({ part, error: (error as Error).message }, "did not stop cleanly"),
   );
   const draining = { on: false };
-  const server = await parts.startOrUndo(() => startParts(config, logger, parts, draining));
+  const { server, webView } = await parts.startOrUndo(() => startParts(config, logger, parts, draining));
   // Handlers first: whoever reads "listening" may signal at once, and a SIGTERM that arrives before
   // them ends the process without stopping anything.
   const signalled = waitForSignal();
   process.stdout.write(`driftguard listening on ${server.url} (POST /validate)\n`);
+  if (webView) process.stdout.write(`driftguard web view on ${webView.url}/ (read-only)\n`);
   if (demo) printDemoHint(server.url, demo.reviewsDir, demo.certsDir);
   if (demo?.withoutApps) process.stdout.write(`Demo: ${demo.withoutApps}\n`);
   await signalled;
@@ -62,7 +66,7 @@ async function startParts(
   logger: Logger,
   parts: StartedParts,
   draining: Draining,
-): Promise<RunningServer> {
+): Promise<{ server: RunningServer; webView: RunningServer | undefined }> {
   const certificates = startCertificates(config, logger);
   if (certificates) parts.add("certificates", () => certificates.stop());
   await certificates?.ready;
@@ -87,6 +91,9 @@ async function startParts(
   }
   await runtime.toolsChecked;
   const server = await listen(config, runtime, logger, parts, draining);
+  const webView = config.webView.enabled
+    ? await startView(config, runtime, cluster, logger, parts)
+    : undefined;
   // Readiness does not wait for Git (docs/contract.md §6): sync in the background, then poll.
   runtime.started.then(
     () => {
@@ -95,7 +102,25 @@ async function startParts(
     // Only the tool check rejects, and it was awaited above.
     () => undefined,
   );
-  return server;
+  return { server, webView };
+}
+
+/** The web view's listener (config webView): a failure names its address, as the webhook's does. */
+async function startView(
+  config: Config,
+  runtime: Runtime,
+  cluster: ReturnType<typeof connectCluster>,
+  logger: Logger,
+  parts: StartedParts,
+): Promise<RunningServer> {
+  try {
+    const view = await startWebView(config, runtime, cluster, logger);
+    parts.add("web view", () => view.stop());
+    return view.server;
+  } catch (error) {
+    if (error instanceof DriftguardError) throw error;
+    throw new StartupError(`the web view on ${config.webView.host}:${config.webView.port}`, error);
+  }
 }
 
 /** The HTTPS server; any failure here names the address, since it is what the user checks first. */

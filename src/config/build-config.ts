@@ -57,6 +57,13 @@ export function buildConfig(raw: RawConfig, dir: string): Config {
     renderers: toRenderers(raw.renderers, dir),
     report: toReport(raw.report),
     history: toHistory(raw.history),
+    webView: {
+      enabled: raw.webView.enabled,
+      host: raw.webView.host,
+      port: raw.webView.port,
+      authCacheForMs: toMs(raw.webView.authCacheFor),
+      maxDecisions: raw.webView.maxDecisions,
+    },
   };
 }
 

@@ -22,6 +22,21 @@ export function checkCrossFieldRules(raw: unknown): Problem[] {
     ...checkExemptionSubjects(raw),
     ...checkSelfManagedCertificates(raw.certificates),
     ...checkHistoryBounds(raw.history),
+    ...checkWebViewPort(raw.webView, raw.server),
+  ];
+}
+
+/** The web view never shares the webhook's listener (docs/contract.md §12): a page is not an admission. */
+function checkWebViewPort(webView: unknown, server: unknown): Problem[] {
+  if (!isRecord(webView) || webView.enabled !== true) return [];
+  const webhookPort = isRecord(server) && typeof server.port === "number" ? server.port : 8443;
+  const port = webView.port ?? 8081;
+  if (port !== webhookPort) return [];
+  return [
+    {
+      path: ["webView", "port"],
+      message: `must differ from server.port (${webhookPort}): the web view has a listener of its own, never the webhook's`,
+    },
   ];
 }
 

@@ -281,6 +281,23 @@ export const configSchema = closed(
       [],
       {},
     ),
+    // The read-only web view (docs/contract.md §12) on a listener of its own, never the webhook's port.
+    // Off unless asked for; beyond loopback it serves HTTPS with the server's key pair and asks every
+    // caller for a Kubernetes token (TokenReview, SubjectAccessReview).
+    webView: closed(
+      {
+        enabled: { type: "boolean", default: false },
+        host: { ...text, default: "127.0.0.1" },
+        // 0 picks a free port (printed at start).
+        port: { type: "integer", minimum: 0, maximum: 65_535, default: 8081 },
+        // How long a token's TokenReview and its SubjectAccessReview answers are reused.
+        authCacheFor: duration("30s", 1_000, 600_000),
+        // The newest decision records a page lists.
+        maxDecisions: { type: "integer", minimum: 1, maximum: 10_000, default: 500 },
+      },
+      [],
+      {},
+    ),
     // RBAC grants and terminating namespaces come from watches on the API server (docs/contract.md §4, §5).
     // `auto` watches when running in a pod or when a kubeconfig is given.
     kubernetes: closed(

@@ -112,6 +112,19 @@ export interface Config {
   readonly renderers: RendererSettings;
   readonly report: ReportConfig;
   readonly history: HistoryConfig;
+  readonly webView: WebViewConfig;
+}
+
+/** The read-only web view (docs/contract.md §12). */
+export interface WebViewConfig {
+  readonly enabled: boolean;
+  readonly host: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+  /** How long a token's review and access answers are reused. */
+  readonly authCacheForMs: number;
+  /** The newest decision records a page lists. */
+  readonly maxDecisions: number;
 }
 
 /** A duration as written: a string like `"1h30m"` or integer seconds. */
@@ -237,6 +250,13 @@ export interface RawConfig {
     maxPerNamespace: number;
     restore: RawDuration;
     proposeCommand: string;
+  };
+  webView: {
+    enabled: boolean;
+    host: string;
+    port: number;
+    authCacheFor: RawDuration;
+    maxDecisions: number;
   };
   certificates: {
     mode: "files" | "self-managed";

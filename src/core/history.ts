@@ -20,6 +20,8 @@ export interface DecisionHistory {
   kind: typeof HISTORY_KIND;
   /** Oldest first. */
   items: DecisionRecord[];
+  /** What could not be read (the web view: the API server's records while it is away). Left out when none. */
+  errors?: { message: string }[];
 }
 
 export interface HistoryFilter {

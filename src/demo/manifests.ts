@@ -140,6 +140,10 @@ server:
   port: 8443
   tlsCertFile: ../../certs/tls.crt
   tlsKeyFile: ../../certs/tls.key
+webView:                  # the read-only page of sources, drift and decisions (loopback only)
+  enabled: true
+  host: 127.0.0.1
+  port: 8081
 stateDir: ./state
 `;
 

@@ -22,6 +22,8 @@ export interface HistoryRecorder {
   /** Called with every decision; records the ones that matter. Never throws, never waits. */
   decided(decision: Decision, request: AdmissionRequest): DecisionRecord | undefined;
   counts(): HistoryCounts;
+  /** Hears every record made from now on (the web view's recent decisions); returns the unsubscribe. */
+  onRecord(listener: (record: DecisionRecord) => void): () => void;
   /** For /readyz: the disk store's and the API server's state. A failing store never makes a replica unready. */
   status(): unknown;
   drain(): Promise<void>;
@@ -36,6 +38,7 @@ export function createHistoryRecorder(options: {
   const { logger, disk, cluster } = options;
   const now = options.now ?? Date.now;
   const records: Record<Outcome, number> = { allow: 0, warn: 0, deny: 0 };
+  const listeners = new Set<(record: DecisionRecord) => void>();
   return {
     decided(decision, request) {
       const record = recordOf(decision, request, now());
@@ -44,7 +47,12 @@ export function createHistoryRecorder(options: {
       logger.info({ record }, RECORD_LOG_MESSAGE);
       disk?.append(record);
       cluster?.submit(record);
+      for (const listener of listeners) listener(record);
       return record;
+    },
+    onRecord(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
     counts() {
       const diskStatus = disk?.status();

@@ -23,7 +23,17 @@ export interface ServerOptions {
   reloadIntervalMs: number;
   /** After this long, connections still busy at close are cut. Default 10 s (well inside a pod's 30 s grace). */
   shutdownTimeoutMs?: number;
+  /** The config keys a listen error names; default server.host and server.port. */
+  keys?: ListenKeys;
 }
+
+/** The config keys that set a listener's address, as its errors name them. */
+export interface ListenKeys {
+  host: string;
+  port: string;
+}
+
+const WEBHOOK_KEYS: ListenKeys = { host: "server.host", port: "server.port" };
 
 export interface RunningServer {
   url: string;
@@ -46,7 +56,7 @@ export async function startServer(app: FastifyInstance, options: ServerOptions):
   const files = { certFile: options.certFile, keyFile: options.keyFile };
   const pair = await loadKeyPair(files);
   applyKeyPair(server, pair);
-  await listen(app, options.host, options.port);
+  await listen(app, options.host, options.port, options.keys ?? WEBHOOK_KEYS);
   const watch = watchKeyPair(server, files, {
     intervalMs: options.reloadIntervalMs,
     logger: app.log,
@@ -60,6 +70,25 @@ export async function startServer(app: FastifyInstance, options: ServerOptions):
     return closing;
   };
   return { url: `https://${formatHost(options.host)}:${port}`, port, close };
+}
+
+/**
+ * Serves `app` over plain HTTP: only the web view on loopback does (reached through kubectl
+ * port-forward, whose tunnel the API server authorizes and encrypts). The webhook never does.
+ */
+export async function startPlainServer(
+  app: FastifyInstance,
+  options: Pick<ServerOptions, "host" | "port" | "shutdownTimeoutMs"> & { keys: ListenKeys },
+): Promise<RunningServer> {
+  if (app.server instanceof TlsServer) throw internalError("startPlainServer was given an HTTPS app");
+  await listen(app, options.host, options.port, options.keys);
+  const port = (app.server.address() as AddressInfo).port;
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= closeGracefully(app, options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS);
+    return closing;
+  };
+  return { url: `http://${formatHost(options.host)}:${port}`, port, close };
 }
 
 /**
@@ -84,32 +113,32 @@ const FIX_TLS =
   "point server.tlsCertFile and server.tlsKeyFile at a PEM certificate and its key (`driftguard certs` makes a pair)";
 
 // What to do when the port cannot be bound, by the error code Node reports.
-const LISTEN_FIXES: Readonly<Record<string, { what: string; hint: string }>> = {
-  EADDRINUSE: {
+const LISTEN_FIXES: Readonly<Record<string, (keys: ListenKeys) => { what: string; hint: string }>> = {
+  EADDRINUSE: (keys) => ({
     what: "the address is already in use",
-    hint: "stop the other process listening there, or set server.port to a free port",
-  },
-  EACCES: {
+    hint: `stop the other process listening there, or set ${keys.port} to a free port`,
+  }),
+  EACCES: (keys) => ({
     what: "permission denied",
-    hint: "ports below 1024 need privileges: set server.port to 1024 or above",
-  },
-  EADDRNOTAVAIL: {
+    hint: `ports below 1024 need privileges: set ${keys.port} to 1024 or above`,
+  }),
+  EADDRNOTAVAIL: (keys) => ({
     what: "no network interface of this machine has that address",
-    hint: "set server.host to an address of this machine, or 0.0.0.0 for all of them",
-  },
+    hint: `set ${keys.host} to an address of this machine, or 0.0.0.0 for all of them`,
+  }),
 };
 
 /** Listens, or says why not in the config's terms; the app is closed again so that nothing is left open. */
-async function listen(app: FastifyInstance, host: string, port: number): Promise<void> {
+async function listen(app: FastifyInstance, host: string, port: number, keys: ListenKeys): Promise<void> {
   try {
     await app.listen({ host, port });
   } catch (error) {
     await app.close().catch(() => undefined);
     const code = (error as { code?: unknown }).code;
-    const known = typeof code === "string" ? LISTEN_FIXES[code] : undefined;
+    const known = typeof code === "string" ? LISTEN_FIXES[code]?.(keys) : undefined;
     throw new DriftguardError("DG_LISTEN_FAILED", `cannot listen: ${known?.what ?? describeError(error)}`, {
-      where: `server.host ${host}, server.port ${port}`,
-      hint: known?.hint ?? "check server.host and server.port",
+      where: `${keys.host} ${host}, ${keys.port} ${port}`,
+      hint: known?.hint ?? `check ${keys.host} and ${keys.port}`,
       cause: error,
     });
   }

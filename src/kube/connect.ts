@@ -1,6 +1,7 @@
 // Whether and how `driftguard serve` talks to the API server (config `kubernetes`): in a pod it uses
 // its service account; elsewhere a kubeconfig. `auto` connects only when one of the two is at hand,
 // so that the demo and offline use never need a cluster.
+import type { KubeConfig } from "@kubernetes/client-node";
 import type pino from "pino";
 import type { ClusterParts } from "../admission/contract.js";
 import type { HistoryConfig, KubernetesConfig, ReportConfig } from "../config/types.js";
@@ -18,6 +19,10 @@ const REVERT_CHECK_MS = 5_000;
 
 export interface ClusterConnection {
   parts: ClusterParts;
+  /** The credentials every part uses (the web view's token and access reviews too). */
+  kubeConfig: KubeConfig;
+  /** DecisionRecord objects are written (history on, history.records resolved on). */
+  records: boolean;
   /** The drift Events: every replica's answers; the scan's once attachScan has run. */
   events: DriftEvents;
   /** Starts the writers' Lease, the Report writer and the scan's Events on the live scan's table. */
@@ -99,6 +104,8 @@ export function connectCluster(
   const records = recordsFor(options, kubeConfig, log, leaseFor);
   let writers: ScanWriters | undefined;
   return {
+    kubeConfig,
+    records: records !== undefined,
     events,
     attachScan(table, report, revert) {
       const revertParts: RevertParts | undefined = revert && {

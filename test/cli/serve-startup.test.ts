@@ -56,8 +56,11 @@ current-context: c
     await certs.remove();
   });
 
-  async function config(server: Record<string, unknown>): Promise<string> {
-    const file = join(tmp, `driftguard-${Object.keys(server).join("-")}.yaml`);
+  async function config(
+    server: Record<string, unknown>,
+    more: Record<string, unknown> = {},
+  ): Promise<string> {
+    const file = join(tmp, `driftguard-${[...Object.keys(server), ...Object.keys(more)].join("-")}.yaml`);
     await writeFile(
       file,
       JSON.stringify({
@@ -65,6 +68,7 @@ current-context: c
         stateDir: "./state",
         kubernetes: { watch: "on", kubeconfig: "./kubeconfig" },
         server: { host: "127.0.0.1", tlsCertFile: certs.certFile, tlsKeyFile: certs.keyFile, ...server },
+        ...more,
       }),
     );
     return file;
@@ -91,6 +95,43 @@ current-context: c
       `driftguard: cannot listen: the address is already in use (server.host 127.0.0.1, server.port ${port})`,
       "  stop the other process listening there, or set server.port to a free port",
     ]);
+  });
+
+  it("the web view's port in use: the webhook and the watches stop, the error names webView.port", {
+    timeout: TEST_MS,
+  }, async () => {
+    const address = taken.address();
+    const port = typeof address === "object" && address ? address.port : 0;
+    const run = await serve(
+      await config({ port: await freePort() }, { webView: { enabled: true, host: "127.0.0.1", port } }),
+    );
+    expect(run.hung, `still running after ${PROMPTLY_MS} ms`).toBe(false);
+    expect(run.code).toBe(2);
+    expect(run.stderr).not.toContain("did not stop cleanly");
+    expect(
+      run.stderr
+        .trimEnd()
+        .split("\n")
+        .filter((line) => !line.startsWith("{")),
+    ).toEqual([
+      `driftguard: cannot listen: the address is already in use (webView.host 127.0.0.1, webView.port ${port})`,
+      "  stop the other process listening there, or set webView.port to a free port",
+    ]);
+  });
+
+  it("the web view beyond loopback with no API server to check tokens: refused at start, never open", {
+    timeout: TEST_MS,
+  }, async () => {
+    const run = await serve(
+      await config(
+        { port: await freePort() },
+        { kubernetes: { watch: "off" }, webView: { enabled: true, host: "0.0.0.0", port: await freePort() } },
+      ),
+    );
+    expect(run.hung, `still running after ${PROMPTLY_MS} ms`).toBe(false);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("webView.host 0.0.0.0 is beyond loopback");
+    expect(run.stderr).toContain("keep webView.host 127.0.0.1");
   });
 
   it("an unreadable TLS key: the same, naming the file", { timeout: TEST_MS }, async () => {

@@ -4,7 +4,7 @@ import { problemsOf, SOURCE } from "./support.js";
 
 const ROOT_KEYS =
   "mode, namespaces, unmanaged, onUnsynced, sources, exemptions, defaultExemptions, gitops, ignore, " +
-  "ignoreAnnotations, ignoreLabels, ignoreRestartedAt, server, stateDir, refresh, logLevel, certificates, renderers, report, history, kubernetes";
+  "ignoreAnnotations, ignoreLabels, ignoreRestartedAt, server, stateDir, refresh, logLevel, certificates, renderers, report, history, webView, kubernetes";
 const FIELD_GROUPS = "replicas, image, resources, env, restart, paused, metadata, delete, *";
 const DURATION = 'must be a duration like "60s", "5m" or "1h30m", or a whole number of seconds';
 const SERVICE_ACCOUNT = 'must be "namespace/name" or "namespace/*"';
@@ -286,6 +286,23 @@ const CASES: { name: string; text: string; problems: string[] }[] = [
       "history.records: must be one of auto, on, off",
       "history.retention: must be at least 1m",
     ],
+  },
+  {
+    name: "web view on the webhook's port, and out of bounds",
+    text: withSource(
+      "server: { port: 9443 }\nwebView: { enabled: true, port: 9443, authCacheFor: 0s, maxDecisions: 0, tls: on }\n",
+    ),
+    problems: [
+      "webView.authCacheFor: must be at least 1s",
+      "webView.maxDecisions: must be >= 1",
+      "webView.port: must differ from server.port (9443): the web view has a listener of its own, never the webhook's",
+      "webView.tls: unknown key (allowed: enabled, host, port, authCacheFor, maxDecisions)",
+    ],
+  },
+  {
+    name: "web view port beyond 65535",
+    text: withSource("webView: { enabled: true, port: 70000 }\n"),
+    problems: ["webView.port: must be <= 65535"],
   },
 ];
 
