@@ -7,6 +7,8 @@ import { simpleGit } from "simple-git";
 import { parse } from "yaml";
 import { ensureCertificates } from "../certs/files.js";
 import type { JsonObject } from "../core/types.js";
+import { DriftguardError, describeFileError } from "../errors.js";
+import { makeDirectory } from "../make-directory.js";
 import { DEFAULT_RENDERER_SETTINGS, findRenderTools, HOW_TO_GET_TOOLS } from "../render/tools.js";
 import { DEMO_CONFIG, DEMO_FILES, DEMO_MARKER, DEMO_RENDERED_APPS } from "./manifests.js";
 
@@ -18,7 +20,26 @@ export interface DemoSetup {
   withoutApps: string | undefined;
 }
 
+/**
+ * Sets the demo up under `root` (the working folder). Throws DG_DEMO_UNWRITABLE when it cannot write
+ * there (the image's read-only root filesystem, say), naming the folder and the kernel's reason.
+ */
 export async function setUpDemo(root: string): Promise<DemoSetup> {
+  try {
+    return await writeDemo(root);
+  } catch (error) {
+    if (error instanceof DriftguardError) throw error;
+    throw new DriftguardError("DG_DEMO_UNWRITABLE", `cannot set up the demo: ${describeFileError(error)}`, {
+      where: `the working folder ${root}`,
+      hint:
+        "start the demo from a writable folder (cd there first), or serve your own config with --config " +
+        "(in the image, the chart's config: its root filesystem is read-only)",
+      cause: error,
+    });
+  }
+}
+
+async function writeDemo(root: string): Promise<DemoSetup> {
   const demoDir = join(root, ".driftguard", "demo");
   const repoDir = join(demoDir, "repo");
   const certsDir = join(root, "certs");
@@ -46,7 +67,8 @@ async function missingTools(): Promise<string | undefined> {
 }
 
 async function createRepository(repoDir: string): Promise<void> {
-  await mkdir(repoDir, { recursive: true });
+  // The kernel's reason (EROFS, EACCES), not the ENOENT a recursive mkdir reports under a read-only parent.
+  await makeDirectory(repoDir);
   for (const [file, text] of Object.entries(DEMO_FILES)) {
     await mkdir(dirname(join(repoDir, file)), { recursive: true });
     await writeFile(join(repoDir, file), text);

@@ -1,6 +1,6 @@
 // The built-in demo (`npm start` without --config): its repository, config and apps, as serve loads them.
 import { existsSync } from "node:fs";
-import { rm } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -70,6 +70,32 @@ describe("the demo without kustomize and helm", { timeout: 60_000 }, () => {
       expect(loadConfig(demo.configFile).sources[0]?.apps).toEqual([]);
     } finally {
       process.env.PATH = path;
+      await rm(tmp, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("the demo in a folder it cannot write", () => {
+  it("fails with DG_DEMO_UNWRITABLE naming the folder and the reason, not a bare ENOENT", async () => {
+    // A regular file where the working folder should be: mkdir below it fails (ENOTDIR) even as root,
+    // who may write into any read-only-by-mode folder.
+    const tmp = await makeTempDir();
+    const notAFolder = join(tmp, "file");
+    await writeFile(notAFolder, "not a folder\n");
+    try {
+      const failure = await setUpDemo(notAFolder).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(failure).toMatchObject({
+        code: "DG_DEMO_UNWRITABLE",
+        where: `the working folder ${notAFolder}`,
+      });
+      expect((failure as Error).message).toMatch(
+        /^cannot set up the demo: a part of the path is not a folder/,
+      );
+      expect((failure as { hint?: string }).hint).toContain("--config");
+    } finally {
       await rm(tmp, { recursive: true, force: true });
     }
   });
