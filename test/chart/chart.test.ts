@@ -6,6 +6,8 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { parseConfig } from "../../src/config/load-config.js";
+import { VIEW_URL } from "../../src/web/access.js";
+import { isLoopback } from "../../src/web/view-server.js";
 import { CHART_DIR, goAvailable, helm, helmBinary } from "./helm.js";
 
 interface Manifest {
@@ -19,6 +21,14 @@ interface Rule {
   resources: string[];
   verbs: string[];
   resourceNames?: string[];
+}
+
+interface Port {
+  name: string;
+  port?: number | string;
+  containerPort?: number;
+  targetPort?: number | string;
+  protocol?: string;
 }
 
 const SCENARIOS = readdirSync(join(CHART_DIR, "ci")).filter((file) => file.endsWith(".yaml"));
@@ -54,11 +64,17 @@ const one = (docs: Manifest[], kind: string): Manifest => {
 
 const rulesOf = (manifest: Manifest) => (manifest.rules ?? []) as Rule[];
 
+/** driftguard's own ClusterRole; the web view adds a second one, for people (WEB_VIEWER_ROLE). */
+const DRIFTGUARD_ROLE = "dg-driftguard";
+const WEB_VIEWER_ROLE = "dg-driftguard-web-viewer";
+
 const named = (docs: Manifest[], kind: string, name: string): Manifest => {
   const found = docs.find((doc) => doc.kind === kind && doc.metadata.name === name);
   expect(found, `${kind} ${name}`).toBeDefined();
   return found as Manifest;
 };
+
+const driftguardRules = (docs: Manifest[]) => rulesOf(named(docs, "ClusterRole", DRIFTGUARD_ROLE));
 
 const DECISION_RECORDS_CRD = "decisionrecords.driftguard.io";
 const crdNames = (docs: Manifest[]) =>
@@ -68,7 +84,7 @@ const reportCrdNames = (docs: Manifest[]) => crdNames(docs).filter((name) => nam
 
 /** The ClusterRole's rules on Report kinds, as `group/resource`. */
 const reportRules = (docs: Manifest[]) =>
-  rulesOf(one(docs, "ClusterRole"))
+  driftguardRules(docs)
     .filter((rule) =>
       rule.apiGroups.some((group) => group === "openreports.io" || group === "wgpolicyk8s.io"),
     )
@@ -85,8 +101,8 @@ describe.skipIf(!hasGo)("Helm chart", () => {
     helmBinary(); // builds helm once (a few minutes cold), then cached
   }, 900_000);
 
-  it("has ci scenarios to render: default, cert-manager, hardened, audit, Git credentials", () => {
-    expect(SCENARIOS.length).toBeGreaterThanOrEqual(5);
+  it("has ci scenarios to render: default, cert-manager, hardened, audit, Git credentials, web view", () => {
+    expect(SCENARIOS.length).toBeGreaterThanOrEqual(7);
   });
 
   it.each(SCENARIOS)("%s: helm lint is clean", async (scenario) => {
@@ -150,6 +166,9 @@ describe.skipIf(!hasGo)("Helm chart", () => {
     });
     expect(dig(container, "livenessProbe.httpGet")).toMatchObject({ path: "/healthz", scheme: "HTTPS" });
     expect(dig(container, "readinessProbe.httpGet")).toMatchObject({ path: "/readyz", scheme: "HTTPS" });
+    // Probes stay on the webhook's port: the web view's may demand a token, and is not what serves admissions.
+    for (const probe of ["livenessProbe", "readinessProbe", "startupProbe"])
+      expect(dig(container, `${probe}.httpGet.port`), probe).toBe("https");
     expect(dig(container, "resources.requests")).toBeDefined();
     expect(dig(container, "lifecycle.preStop")).toBeDefined();
     expect(dig(one(docs, "PodDisruptionBudget"), "spec.minAvailable")).toBe(1);
@@ -167,7 +186,7 @@ describe.skipIf(!hasGo)("Helm chart", () => {
   it("least privilege: no Secret access beyond its own, no write on RBAC, webhook configuration by name", async () => {
     for (const scenario of SCENARIOS) {
       const docs = await render(scenario);
-      for (const rule of rulesOf(one(docs, "ClusterRole"))) {
+      for (const rule of driftguardRules(docs)) {
         expect(rule.resources).not.toContain("secrets");
         expect(rule.verbs).not.toContain("*");
         if (rule.apiGroups.includes("rbac.authorization.k8s.io"))
@@ -175,6 +194,14 @@ describe.skipIf(!hasGo)("Helm chart", () => {
         if (rule.resources.includes("validatingwebhookconfigurations"))
           expect(rule.resourceNames).toEqual(["dg-driftguard"]);
       }
+      // The only other ClusterRole is the web viewer's, for people: get on the one URL, nothing else.
+      for (const role of docs.filter(
+        (doc) => doc.kind === "ClusterRole" && doc.metadata.name !== DRIFTGUARD_ROLE,
+      ))
+        expect({ name: role.metadata.name, rules: role.rules }, scenario).toEqual({
+          name: WEB_VIEWER_ROLE,
+          rules: [{ nonResourceURLs: [VIEW_URL], verbs: ["get"] }],
+        });
       for (const role of docs.filter((doc) => doc.kind === "Role")) {
         for (const rule of rulesOf(role)) {
           if (rule.verbs.some((verb) => verb !== "create"))
@@ -190,7 +217,7 @@ describe.skipIf(!hasGo)("Helm chart", () => {
     { set: ["--set", "config.report.scan=off"], verbs: undefined },
   ])("Deployments: read for the scan, patched only with revert.enabled ($set)", async ({ set, verbs }) => {
     const docs = await render("default-values.yaml", set);
-    const rules = rulesOf(one(docs, "ClusterRole")).filter((rule) => rule.resources.includes("deployments"));
+    const rules = driftguardRules(docs).filter((rule) => rule.resources.includes("deployments"));
     expect(rules.map((rule) => rule.verbs)).toEqual(verbs === undefined ? [] : [verbs]);
   });
 
@@ -269,7 +296,7 @@ describe.skipIf(!hasGo)("Helm chart", () => {
     const crd = named(docs, "CustomResourceDefinition", DECISION_RECORDS_CRD);
     expect(crd.metadata.annotations?.["helm.sh/resource-policy"]).toBe("keep");
     const recordRules = (manifests: Manifest[]) =>
-      rulesOf(one(manifests, "ClusterRole")).filter((rule) => rule.apiGroups.includes("driftguard.io"));
+      driftguardRules(manifests).filter((rule) => rule.apiGroups.includes("driftguard.io"));
     expect(recordRules(docs)).toEqual([
       { apiGroups: ["driftguard.io"], resources: ["decisionrecords"], verbs: ["create", "list", "delete"] },
     ]);
@@ -339,7 +366,7 @@ describe.skipIf(!hasGo)("Helm chart", () => {
 
   it("live scan: the ClusterRole reads Deployments (get, list, watch, nothing more) unless report.scan is off", async () => {
     const apps = (docs: Manifest[]) =>
-      rulesOf(one(docs, "ClusterRole")).filter((rule) => rule.apiGroups.includes("apps"));
+      driftguardRules(docs).filter((rule) => rule.apiGroups.includes("apps"));
     for (const scenario of SCENARIOS)
       expect(apps(await render(scenario)), scenario).toEqual([
         { apiGroups: ["apps"], resources: ["deployments"], verbs: ["get", "list", "watch"] },
@@ -379,6 +406,135 @@ describe.skipIf(!hasGo)("Helm chart", () => {
     expect(bad.stderr).toContain("driftFor");
   });
 
+  describe("web view", () => {
+    const LOOPBACK = "web-view-loopback-values.yaml";
+    const TOKENS = "web-view-tokens-values.yaml";
+    const REVIEWS = [
+      { apiGroups: ["authentication.k8s.io"], resources: ["tokenreviews"], verbs: ["create"] },
+      { apiGroups: ["authorization.k8s.io"], resources: ["subjectaccessreviews"], verbs: ["create"] },
+    ];
+    const reviewRules = (docs: Manifest[]) =>
+      driftguardRules(docs).filter((rule) =>
+        rule.resources.some((resource) => resource === "tokenreviews" || resource === "subjectaccessreviews"),
+      );
+    const hasWebViewer = (docs: Manifest[]) =>
+      docs.some((doc) => doc.kind === "ClusterRole" && doc.metadata.name === WEB_VIEWER_ROLE);
+    const webViewPort = (ports: unknown) =>
+      ((ports ?? []) as Port[]).find((port) => port.name === "web-view");
+    const containerPort = (docs: Manifest[]) =>
+      webViewPort(dig(one(docs, "Deployment"), "spec.template.spec.containers.0.ports"));
+    const servicePort = (docs: Manifest[]) => webViewPort(dig(one(docs, "Service"), "spec.ports"));
+    /** The NetworkPolicy's ingress ports, by name or number. */
+    const allowedIngress = (docs: Manifest[]) =>
+      ((dig(one(docs, "NetworkPolicy"), "spec.ingress") ?? []) as { ports: Port[] }[]).flatMap((rule) =>
+        rule.ports.map((port) => port.port),
+      );
+
+    it("both web view scenarios are among the ci scenarios (lint, config and least-privilege tests cover them)", () => {
+      expect(SCENARIOS).toEqual(expect.arrayContaining([LOOPBACK, TOKENS]));
+    });
+
+    it("off by default: no port, no review rights, no web-viewer ClusterRole, nothing in the config", async () => {
+      const docs = await render("default-values.yaml", ["--set", "networkPolicy.enabled=true"]);
+      expect(containerPort(docs)).toBeUndefined();
+      expect(servicePort(docs)).toBeUndefined();
+      expect(allowedIngress(docs)).toEqual(["https"]);
+      expect(reviewRules(docs)).toEqual([]);
+      expect(hasWebViewer(docs)).toBe(false);
+      expect(configOf(docs).webView.enabled).toBe(false);
+    });
+
+    it("loopback: plain port-forward access, the config says so, nothing exposed, no review rights", async () => {
+      const docs = await render(LOOPBACK, ["--set", "networkPolicy.enabled=true"]);
+      const config = configOf(docs);
+      expect(config.webView).toEqual({
+        enabled: true,
+        host: "127.0.0.1",
+        port: 8081,
+        authCacheForMs: 30_000,
+        maxDecisions: 500,
+      });
+      expect(isLoopback(config.webView.host)).toBe(true);
+      expect(containerPort(docs)).toEqual({ name: "web-view", containerPort: 8081, protocol: "TCP" });
+      expect(servicePort(docs)).toBeUndefined();
+      expect(allowedIngress(docs)).toEqual(["https"]);
+      expect(reviewRules(docs)).toEqual([]);
+      expect(rulesOf(named(docs, "ClusterRole", WEB_VIEWER_ROLE))).toEqual([
+        { nonResourceURLs: [VIEW_URL], verbs: ["get"] },
+      ]);
+      // The viewer role is for people to bind: the chart binds it to no one.
+      const bindings = docs.filter((doc) => doc.kind === "ClusterRoleBinding" || doc.kind === "RoleBinding");
+      expect(bindings.map((binding) => dig(binding, "roleRef.name"))).not.toContain(WEB_VIEWER_ROLE);
+    });
+
+    it("beyond loopback: review rights, the port on the Service and through the NetworkPolicy", async () => {
+      const docs = await render(TOKENS);
+      const config = configOf(docs);
+      expect(config.webView).toEqual({
+        enabled: true,
+        host: "0.0.0.0",
+        port: 9443,
+        authCacheForMs: 60_000,
+        maxDecisions: 200,
+      });
+      expect(isLoopback(config.webView.host)).toBe(false);
+      expect(config.webView.port).not.toBe(config.server.port);
+      expect(reviewRules(docs)).toEqual(REVIEWS);
+      expect(hasWebViewer(docs)).toBe(true);
+      expect(containerPort(docs)).toEqual({ name: "web-view", containerPort: 9443, protocol: "TCP" });
+      expect(servicePort(docs)).toEqual({
+        name: "web-view",
+        port: 9443,
+        targetPort: "web-view",
+        protocol: "TCP",
+      });
+      expect(allowedIngress(docs)).toEqual(["https", "web-view"]);
+      // HTTPS with the webhook's pair: the Service it is reached by is the one the certificate names.
+      expect(config.certificates.dnsNames).toContain(`dg-driftguard.${NAMESPACE}.svc`);
+    });
+
+    it("beyond loopback without webView.service: still tokens, but neither the Service nor the NetworkPolicy opens it", async () => {
+      const docs = await render(TOKENS, ["--set", "webView.service.enabled=false"]);
+      expect(reviewRules(docs)).toEqual(REVIEWS);
+      expect(containerPort(docs)?.containerPort).toBe(9443);
+      expect(servicePort(docs)).toBeUndefined();
+      expect(allowedIngress(docs)).toEqual(["https"]);
+    });
+
+    // The chart's loopback test must agree with driftguard's own: review rights exactly when it asks for tokens.
+    it.each([
+      "127.0.0.1",
+      "127.1.2.3",
+      "localhost",
+      "::1",
+      "0.0.0.0",
+      "::",
+      "10.0.0.5",
+      "127.0.0.256",
+      "127.0.0.01",
+    ])("host %s: review rights exactly when driftguard's isLoopback says tokens are needed", async (host) => {
+      const docs = await render(LOOPBACK, ["--set-string", `webView.host=${host}`]);
+      expect(configOf(docs).webView.host).toBe(host);
+      expect(reviewRules(docs)).toEqual(isLoopback(host) ? [] : REVIEWS);
+    });
+
+    it.each([
+      { set: ["webView.port=8443"], says: "webView.port must differ from 8443" },
+      { set: ["webView.service.enabled=true"], says: "webView.host 127.0.0.1 is loopback" },
+      {
+        set: ["webView.host=0.0.0.0", "webView.service.enabled=true", "webView.port=443"],
+        says: "webView.port 443 is service.port too",
+      },
+    ])("refused at render time: $set", async ({ set, says }) => {
+      await expect(
+        render(
+          LOOPBACK,
+          set.flatMap((value) => ["--set", value]),
+        ),
+      ).rejects.toThrow(says);
+    });
+  });
+
   it("values.schema.json refuses unknown keys and bad values, with the path", async () => {
     for (const [set, says] of [
       ["bogus=1", "bogus"],
@@ -387,6 +543,11 @@ describe.skipIf(!hasGo)("Helm chart", () => {
       ["config.server.port=1", "config"],
       ["certificates.mode=vault", "mode"],
       ["webhook.url=http://driftguard.example.com/validate", "url"],
+      ["webView.bogus=1", "bogus"],
+      ["webView.authCacheFor=soon", "authCacheFor"],
+      ["webView.port=0", "port"],
+      // The chart writes config.webView from the webView values: one place to say it.
+      ["config.webView.enabled=true", "config"],
     ]) {
       const result = await helm(["template", "dg", CHART_DIR, "--set", set as string]);
       expect(result.code, set).not.toBe(0);

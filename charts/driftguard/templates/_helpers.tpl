@@ -86,3 +86,18 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- $lease := default dict $report.lease -}}
 {{- default .Release.Namespace $lease.namespace -}}
 {{- end -}}
+
+{{/* "true" when the web view listens beyond loopback (driftguard's isLoopback): HTTPS, and every caller
+brings a Kubernetes token that driftguard checks with TokenReview and SubjectAccessReview. */}}
+{{- define "driftguard.webViewBeyondLoopback" -}}
+{{- if .Values.webView.enabled -}}
+{{- $host := .Values.webView.host -}}
+{{- if not (or (eq $host "localhost") (eq $host "::1") (regexMatch "^127(\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}$" $host)) -}}true{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* "true" when the Service carries the web view's port: beyond loopback only (on loopback nothing but
+kubectl port-forward can reach it). */}}
+{{- define "driftguard.webViewExposed" -}}
+{{- if and (include "driftguard.webViewBeyondLoopback" .) .Values.webView.service.enabled -}}true{{- end -}}
+{{- end -}}
