@@ -16,7 +16,7 @@ import { type DriftguardProcess, startDriftguard } from "./support/driftguard.js
 import { kubectl, kubectlOk } from "./support/kubectl.js";
 import { corpusFiles, ENFORCE_NS, scenarioFiles } from "./support/manifests.js";
 import { summarizeDriftguardMetrics, summarizeWebhookMetrics } from "./support/metrics.js";
-import { waitFor } from "./support/processes.js";
+import { freePort, waitFor } from "./support/processes.js";
 import { type RenderedSetup, renderedSetup, renderedSourcesYaml, renderersYaml } from "./support/rendered.js";
 import { searchRunFiles } from "./support/run-artefacts.js";
 import { buildTestbed } from "./support/testbed-build.js";
@@ -60,6 +60,7 @@ export async function setup(project: TestProject): Promise<void> {
     repoDir: repo.dir,
     driftguardUrl: "",
     driftguardCaFile: "",
+    webViewUrl: "",
     auditLog: "",
     controlUrl: "",
     corpus: corpus.layout,
@@ -72,9 +73,12 @@ export async function setup(project: TestProject): Promise<void> {
   ]);
 
   const driftguardKubeconfig = plane.kubeconfig(DRIFTGUARD_USER);
+  // The web view on all addresses, so beyond loopback: HTTPS and bearer tokens, as in a cluster.
+  const webViewPort = await freePort();
   driftguard = await startDriftguard(workDir, (server) =>
-    driftguardConfig(repo.dir, workDir ?? "", server, driftguardKubeconfig, rendered),
+    driftguardConfig(repo.dir, workDir ?? "", server, driftguardKubeconfig, rendered, webViewPort),
   );
+  testbed.webViewUrl = `https://127.0.0.1:${webViewPort}`;
   testbed.driftguardUrl = driftguard.url;
   testbed.driftguardCaFile = driftguard.caFile;
   testbed.auditLog = plane.auditLog;
@@ -129,6 +133,7 @@ function driftguardConfig(
   server: { port: number; certFile: string; keyFile: string },
   kubeconfig: string,
   rendered: RenderedSetup,
+  webViewPort: number,
 ) {
   return driftguardConfigYaml({
     auditNamespace: "e2e-audit",
@@ -144,6 +149,7 @@ function driftguardConfig(
     stateDir: join(dir, "driftguard-state"),
     logLevel: "info",
     kubernetes: { watch: "on", kubeconfig },
+    webView: { host: "0.0.0.0", port: webViewPort },
   });
 }
 

@@ -30,7 +30,7 @@ import { DRIFTGUARD_USER } from "./support/control-plane.js";
 import { type DriftguardProcess, type ServerFiles, startDriftguard } from "./support/driftguard.js";
 import { type KubectlResult, kubectl, kubectlOk } from "./support/kubectl.js";
 import { webDeployment, yamlOf } from "./support/manifests.js";
-import { waitFor } from "./support/processes.js";
+import { freePort, waitFor } from "./support/processes.js";
 import { PLANTED, runFileArtefacts } from "./support/run-artefacts.js";
 
 const testbed = inject("testbed");
@@ -72,6 +72,7 @@ let sshd: SshServer | undefined;
 let sshKey = "";
 let driftguard: DriftguardProcess | undefined;
 let cliConfig = "";
+let webViewPort = 0;
 /** What users saw: kubectl's and the CLI's output, the pages asked for. */
 const seen: Artefact[] = [];
 
@@ -133,6 +134,8 @@ function configYaml(server: ServerFiles | undefined, stateDir: string): string {
     logLevel: "debug",
     kubernetes: { watch: "on", kubeconfig: testbed.kubeconfigs[DRIFTGUARD_USER] ?? "" },
     report: { reports: "both", lease: `{name: ${WEBHOOK}, namespace: default}` },
+    // Its web view on loopback: the sources' URLs (one holds the token), drift and decisions as a page shows them.
+    ...(server === undefined ? {} : { webView: { host: "127.0.0.1", port: webViewPort } }),
   });
 }
 
@@ -173,6 +176,7 @@ beforeAll(async () => {
   for (const manifest of manifests)
     await kubectlOk(testbed, "admin", ["apply", "-f", "-"], { input: yamlOf(manifest) });
 
+  webViewPort = await freePort();
   const serverDir = join(dir, "driftguard");
   await mkdir(serverDir, { recursive: true });
   driftguard = await startDriftguard(serverDir, (server) => configYaml(server, join(serverDir, "state")));
@@ -392,6 +396,7 @@ describe("secrets never leak, over the e2e run", () => {
     artefacts.push(
       ...(await driftguardPage(testbed.driftguardUrl, testbed.driftguardCaFile, "/metrics")),
       ...(await driftguardPage(testbed.driftguardUrl, testbed.driftguardCaFile, "/readyz")),
+      ...(await webViewPages()),
     );
     const counts = countsOf(artefacts);
     for (const kind of ["log line", "history record", "Event", "Report", "PolicyReport", "DecisionRecord"])
@@ -479,6 +484,22 @@ async function auditRequestArtefacts(): Promise<Artefact[]> {
     .split("\n")
     .filter((line) => line.includes('"requestObject"') && (line.includes(ENFORCE) || line.includes(AUDIT)))
     .map((line, index) => ({ kind: "request", name: `audit.log request ${index + 1}`, text: line }));
+}
+
+/** This file's driftguard's web view: the page, its script and every JSON answer (loopback, no token). */
+async function webViewPages(): Promise<Artefact[]> {
+  const paths = ["/", "/app.js", "/api/v1alpha1/sources", "/api/v1alpha1/drift", "/api/v1alpha1/decisions"];
+  const pages: Artefact[] = [];
+  for (const path of paths) {
+    const response = await fetch(`http://127.0.0.1:${webViewPort}${path}`);
+    expect(response.status, path).toBe(200);
+    pages.push({ kind: "page", name: `this file's web view GET ${path}`, text: await response.text() });
+  }
+  // Not an empty view: the sources (one URL held the token) and this file's denied and warned edits.
+  const all = pages.map((page) => page.text).join("\n");
+  for (const expected of ['"name":"inurl"', "DB_PASSWORD", '"outcome":"deny"'])
+    expect(all).toContain(expected);
+  return pages;
 }
 
 async function driftguardPage(url: string, caFile: string, path: string): Promise<Artefact[]> {

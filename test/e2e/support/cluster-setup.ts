@@ -82,6 +82,13 @@ rules:
   - apiGroups: [driftguard.io]
     resources: [decisionrecords]
     verbs: [create, list, delete]
+  # The web view beyond loopback: who a caller's token is, and what their own RBAC lets them read.
+  - apiGroups: [authentication.k8s.io]
+    resources: [tokenreviews]
+    verbs: [create]
+  - apiGroups: [authorization.k8s.io]
+    resources: [subjectaccessreviews]
+    verbs: [create]
 ---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRoleBinding

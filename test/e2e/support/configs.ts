@@ -33,6 +33,8 @@ export interface DriftguardConfigParts {
   kubernetes: { watch: "on" | "off"; kubeconfig: string };
   /** A top-level `renderers:` block, YAML as written. */
   renderers?: string | undefined;
+  /** The web view's listener (docs/contract.md §12); left out: no web view. */
+  webView?: { host: string; port: number } | undefined;
   /** The `report:` keys; a value is written as it is (quote one YAML would read otherwise). */
   report?: Readonly<Record<string, string | boolean>> | undefined;
 }
@@ -54,6 +56,9 @@ export function driftguardConfigYaml(parts: DriftguardConfigParts): string {
     `  kubeconfig: ${parts.kubernetes.kubeconfig}`,
     ...(parts.renderers === undefined ? [] : [parts.renderers]),
     ...reportLines(parts.report),
+    ...(parts.webView === undefined
+      ? []
+      : ["webView:", "  enabled: true", `  host: "${parts.webView.host}"`, `  port: ${parts.webView.port}`]),
     "",
   ].join("\n");
 }

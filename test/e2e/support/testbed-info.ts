@@ -15,6 +15,8 @@ export interface TestbedInfo {
   /** driftguard's own HTTPS base URL and the CA that signed its certificate. */
   driftguardUrl: string;
   driftguardCaFile: string;
+  /** The global driftguard's web view, HTTPS with bearer tokens (its listener is beyond loopback). */
+  webViewUrl: string;
   /** The API server's audit log: driftguard's own requests, and writes of Deployments by the others. */
   auditLog: string;
   /** POST /crash-apiserver?downMs=N kills kube-apiserver and starts it again (global-setup.ts). */
