@@ -288,17 +288,27 @@ logLevel: debug
         const counts = await traffic.stop();
         report(`stateDir ${variant}`, counts);
         expect(counts.failed, counts.failures.join("\n")).toBe(0);
-        const status = await readyz(served);
-        const details = status.body.details as {
+        // The store writes in batches a moment after the records arrive (BATCH_DELAY_MS): a fast load
+        // can be over before this phase's first write has been tried. Look again for up to 5 s; the
+        // assertions below judge the last look.
+        type Details = {
           sources: { state: { kind: string; error?: string } }[];
           history?: { disk: { state: string; error?: string } };
         };
+        const reason = variant === "read-only" ? /read-only/ : /no space/i;
+        let status = await readyz(served);
+        for (let look = 0; look < 50; look++) {
+          if (reason.test((status.body.details as Details).history?.disk.error ?? "")) break;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          status = await readyz(served);
+        }
+        const details = status.body.details as Details;
         process.stdout.write(
           `faults: stateDir ${variant}: /readyz ${status.status}, source ${details.sources[0]?.state.kind} (${details.sources[0]?.state.error}), history disk ${details.history?.disk.state} (${details.history?.disk.error})\n`,
         );
         expect(details.history?.disk).toMatchObject({ state: "failing" });
         // The kernel's reason, not Node's recursive mkdir's ENOENT (src/make-directory.ts).
-        expect(details.history?.disk.error).toMatch(variant === "read-only" ? /read-only/ : /no space/i);
+        expect(details.history?.disk.error).toMatch(reason);
         expect(details.sources[0]?.state).toMatchObject({ kind: "failing" });
         await served.process.waitFor((line) => line.component === "history" && Number(line.level) >= 40);
       }
