@@ -58,6 +58,8 @@ export interface SoakCluster {
   kubeconfig: string;
   /** Creates the break-glass binding when absent, deletes it when present. */
   toggleBinding(): Promise<void>;
+  /** Whether the binding exists now (as this harness made it; driftguard's watch sees it a moment later). */
+  readonly bound: boolean;
   stop(): Promise<void>;
 }
 
@@ -86,6 +88,9 @@ export async function startCluster(
     kubeconfig: plane.kubeconfig(DRIFTGUARD_USER),
     async toggleBinding() {
       bound = bound ? !(await deleteBinding(plane)) : await createBinding(plane);
+    },
+    get bound() {
+      return bound;
     },
     stop: () => plane.stop(),
   };
