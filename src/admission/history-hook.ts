@@ -4,8 +4,8 @@
 import type pino from "pino";
 import type { Decision } from "../core/decision.js";
 import type { ObjectKey } from "../core/types.js";
+import { TIMED_OUT, within } from "../within.js";
 import type { DesiredState } from "./desired-state.js";
-import { TIMED_OUT, within } from "./within.js";
 
 export function isGitOpsMiss(decision: Decision): boolean {
   return decision.kind === "judged" && decision.gitops === "no-matching-revision";

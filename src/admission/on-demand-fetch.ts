@@ -2,7 +2,7 @@
 // that the whole answer stays well inside the webhook's timeout. Never throws.
 import type pino from "pino";
 import type { GitSource } from "../sources/types.js";
-import { TIMED_OUT, within } from "./within.js";
+import { TIMED_OUT, within } from "../within.js";
 
 /** What an on-demand fetch brought: a new revision, nothing new, no answer in time, or only failures. */
 export type FetchOutcome = "fresh" | "unchanged" | "timed_out" | "failed";

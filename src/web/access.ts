@@ -12,33 +12,11 @@
 // maps. A review that fails (the API server away) is an error, never an allowance, and is not cached.
 import { createHash } from "node:crypto";
 import { DriftguardError, describeError, type ErrorCode } from "../errors.js";
+import type { ResourceCheck, Reviewer } from "../kube/access-reviews.js";
 import type { Visible } from "./view-shapes.js";
 
 /** The non-resource URL a viewer needs `get` on (the chart's ClusterRole RELEASE-web-viewer grants it). */
 export const VIEW_URL = "/driftguard/web-view";
-
-export interface ViewerIdentity {
-  username: string;
-  uid?: string | undefined;
-  groups: readonly string[];
-  extra?: Readonly<Record<string, readonly string[]>> | undefined;
-}
-
-export interface ResourceCheck {
-  group: string;
-  resource: string;
-  verb: string;
-  /** "" asks for every namespace at once. */
-  namespace: string;
-}
-
-/** The two reviews, against the API server (src/kube/access-reviews.ts) or a stand-in in tests. */
-export interface Reviewer {
-  /** The token's user, or undefined when the API server does not know the token. */
-  authenticate(token: string): Promise<ViewerIdentity | undefined>;
-  mayGetUrl(user: ViewerIdentity, path: string): Promise<boolean>;
-  mayAccess(user: ViewerIdentity, check: ResourceCheck): Promise<boolean>;
-}
 
 /** What a request may see; `who` is shown on the page. */
 export interface Viewer {

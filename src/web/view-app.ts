@@ -18,7 +18,7 @@ import type { ReportError, ReportInput } from "../core/drift-report.js";
 import { describeError } from "../errors.js";
 import type { TlsKeyPair } from "../http/app.js";
 import type { SourceStatus } from "../sources/types.js";
-import { type AccessControl, ViewError, type Viewer } from "./access.js";
+import { type AccessControl, ViewError } from "./access.js";
 import type { PageAssets } from "./page-assets.js";
 import { decisionsQuery, driftQuery, noQuery, type RawQuery } from "./view-query.js";
 import { sourceList, VIEW_API_VERSION, visibleDecisions, visibleDrift } from "./view-shapes.js";
@@ -158,14 +158,13 @@ export function buildViewApp(options: ViewAppOptions): FastifyInstance {
   });
 
   const api = "/api/v1alpha1";
-  const viewerOf = (authorization: string | undefined): Promise<Viewer> => access.viewerOf(authorization);
   // Without a token, the session says one is needed (200, no user) rather than 401: the page asks
   // for a token without a failed request first. A token that does not pass is a 401 here too.
   app.get(`${api}/session`, async (request) => {
     noQuery(request.query as RawQuery);
     if (access.requiresToken && request.headers.authorization === undefined)
       return { apiVersion: VIEW_API_VERSION, kind: SESSION_KIND, tokenRequired: true };
-    const viewer = await viewerOf(request.headers.authorization);
+    const viewer = await access.viewerOf(request.headers.authorization);
     return {
       apiVersion: VIEW_API_VERSION,
       kind: SESSION_KIND,
@@ -175,12 +174,12 @@ export function buildViewApp(options: ViewAppOptions): FastifyInstance {
   });
   app.get(`${api}/sources`, async (request) => {
     noQuery(request.query as RawQuery);
-    await viewerOf(request.headers.authorization);
+    await access.viewerOf(request.headers.authorization);
     return sourceList(data.sources(), new Date(now()));
   });
   app.get(`${api}/drift`, async (request) => {
     const query = driftQuery(request.query as RawQuery);
-    const viewer = await viewerOf(request.headers.authorization);
+    const viewer = await access.viewerOf(request.headers.authorization);
     const { entries, errors } = data.drift();
     const all = [...entries];
     const visible = await viewer.visible(
@@ -191,7 +190,7 @@ export function buildViewApp(options: ViewAppOptions): FastifyInstance {
   });
   app.get(`${api}/decisions`, async (request) => {
     const query = decisionsQuery(request.query as RawQuery, options.maxDecisions, now());
-    const viewer = await viewerOf(request.headers.authorization);
+    const viewer = await access.viewerOf(request.headers.authorization);
     const { records, errors } = await data.decisions();
     const visible = await viewer.visible(
       "decisions",

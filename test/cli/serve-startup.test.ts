@@ -13,6 +13,13 @@ import { PROMPTLY_MS, type StandInApi, serve, startApiServer } from "./serve-pro
 
 const TEST_MS = PROMPTLY_MS + 10_000;
 
+/** What serve printed for a person: stderr without its JSON log lines. */
+const messageLines = (stderr: string) =>
+  stderr
+    .trimEnd()
+    .split("\n")
+    .filter((line) => !line.startsWith("{"));
+
 describe("serve: a startup step that fails", () => {
   let tmp: string;
   let certs: CertDir;
@@ -86,12 +93,7 @@ current-context: c
     expect(run.code).toBe(2);
     expect(api.watches()).toBeGreaterThan(watchesBefore); // the cluster watch had started
     expect(run.stderr).not.toContain("did not stop cleanly");
-    expect(
-      run.stderr
-        .trimEnd()
-        .split("\n")
-        .filter((line) => !line.startsWith("{")),
-    ).toEqual([
+    expect(messageLines(run.stderr)).toEqual([
       `driftguard: cannot listen: the address is already in use (server.host 127.0.0.1, server.port ${port})`,
       "  stop the other process listening there, or set server.port to a free port",
     ]);
@@ -108,12 +110,7 @@ current-context: c
     expect(run.hung, `still running after ${PROMPTLY_MS} ms`).toBe(false);
     expect(run.code).toBe(2);
     expect(run.stderr).not.toContain("did not stop cleanly");
-    expect(
-      run.stderr
-        .trimEnd()
-        .split("\n")
-        .filter((line) => !line.startsWith("{")),
-    ).toEqual([
+    expect(messageLines(run.stderr)).toEqual([
       `driftguard: cannot listen: the address is already in use (webView.host 127.0.0.1, webView.port ${port})`,
       "  stop the other process listening there, or set webView.port to a free port",
     ]);

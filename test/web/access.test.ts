@@ -4,15 +4,8 @@
 // cached for cacheForMs on an injected clock, keyed by a hash of the token, in a bounded cache.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  openAccess,
-  type ResourceCheck,
-  tokenAccess,
-  VIEW_URL,
-  ViewError,
-  type ViewerIdentity,
-  type ViewKind,
-} from "../../src/web/access.js";
+import type { ResourceCheck, ViewerIdentity } from "../../src/kube/access-reviews.js";
+import { openAccess, tokenAccess, VIEW_URL, ViewError, type ViewKind } from "../../src/web/access.js";
 import { StandInReviewer } from "./fixtures.js";
 
 const ALICE: ViewerIdentity = {

@@ -6,8 +6,8 @@ import { type DecisionRecord, recordOf } from "../../src/core/decision-record.js
 import type { ReportInput } from "../../src/core/drift-report.js";
 import { liveDriftOf } from "../../src/core/live-drift.js";
 import type { JsonObject } from "../../src/core/types.js";
+import type { ResourceCheck, Reviewer, ViewerIdentity } from "../../src/kube/access-reviews.js";
 import type { SourceStatus } from "../../src/sources/types.js";
-import type { ResourceCheck, Reviewer, ViewerIdentity } from "../../src/web/access.js";
 import { deploymentManifest, storedDeployment } from "../support/deployments.js";
 import { testPolicy } from "../support/policy.js";
 import { clone, desiredFor, managed, request } from "../support/reviews.js";

@@ -1,5 +1,5 @@
-// A wait bounded in time, for the Git work a request may wait on (an on-demand fetch, a history read):
-// the work goes on after the bound, the request does not wait for it.
+// A wait bounded in time: for the Git work a request may wait on (an on-demand fetch, a history read)
+// and for the web view's access reviews. The work goes on after the bound; the caller does not wait for it.
 
 export const TIMED_OUT = Symbol("timed out");
 
