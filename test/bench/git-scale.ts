@@ -5,7 +5,7 @@ import { type ChildProcess, fork } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { onCleanup, tempDir } from "./cleanup.js";
-import type { ChildMessage, ParentMessage } from "./load-child.js";
+import type { ChildMessage, ParentMessage } from "./load-messages.js";
 import { LOAD_CHILD, REPO_ROOT } from "./paths.js";
 import { below, info, type Row } from "./report.js";
 import { commitOneChange, createScaleRepo } from "./scale-repo.js";
@@ -110,11 +110,12 @@ interface LoadChild {
   stop(): Promise<void>;
 }
 
-/** node --import tsx load-child.ts CONFIG, with an IPC channel; killed at cleanup if still running. */
+/** node load-child.mjs CONFIG (no loader: built JavaScript), with an IPC channel; killed at cleanup if still running. */
 function startChild(configFile: string): LoadChild {
   const child: ChildProcess = fork(LOAD_CHILD, [configFile], {
     cwd: REPO_ROOT,
-    execArgv: ["--import", "tsx"],
+    // BENCH_NODE_ARGS (space-separated), as for the load part's servers: `--cpu-prof` to see where a load goes.
+    execArgv: (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter((arg) => arg !== ""),
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const forget = onCleanup(() => {

@@ -17,7 +17,7 @@ import { runScan } from "./scan.js";
 
 const PARTS = ["load", "decision", "git", "rbac", "render", "scan"] as const;
 /** Parts that run the built CLI, as deployed: dist/ is built from the current sources first, once. */
-const NEEDS_DIST: readonly Part[] = ["load", "render", "scan"];
+const NEEDS_DIST: readonly Part[] = ["load", "git", "render", "scan"];
 type Part = (typeof PARTS)[number];
 
 function selectedParts(argv: readonly string[]): Part[] {
