@@ -1,11 +1,10 @@
 // POST /validate: decode the AdmissionReview, hand the request to the decision service, wrap its answer.
 // Decoding and wrapping live here; deciding never does (controller-runtime's webhook/admission split).
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import { type AdmissionRequest, type AdmissionResponse, wrapResponse } from "../core/admission.js";
 import { describeError } from "../errors.js";
 import type { ErrorBody } from "./errors.js";
-import { parseJsonBody } from "./json-body.js";
 import { parseReview } from "./review-schema.js";
 import type { AdmissionContext, AdmissionHandler } from "./types.js";
 
@@ -109,18 +108,12 @@ export function registerValidateRoute(
 ): void {
   app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
-    // Refuses `__proto__`/`constructor.prototype` keys (prototype poisoning) as fastify's default parser
-    // does, at a fraction of its cost per request (json-body.ts).
+    // The default parser refuses `__proto__`/`constructor.prototype` keys (prototype poisoning); a Deployment
+    // cannot hold them, since label, annotation and selector keys must start with an alphanumeric.
     scope.addContentTypeParser(
       "application/json",
       { parseAs: "string", bodyLimit },
-      (_request, body, done) => {
-        try {
-          done(null, parseJsonBody(body as string));
-        } catch (error) {
-          done(error as FastifyError, undefined);
-        }
-      },
+      scope.getDefaultJsonParser("error", "error"),
     );
     // No per-request child logger from fastify (its only binding is a request counter, and request logging
     // is off): lines of this route bind the admission's own identity, lazily (requestContext).
