@@ -19,12 +19,21 @@ export interface Target {
 const START_TIMEOUT_MS = 30_000;
 const SYNC_TIMEOUT_MS = 30_000;
 
-export async function startDriftguard(fixture: Fixture): Promise<Target> {
+/** `nodeArgs`: more Node flags for this server alone (native-profile.ts: `--perf-basic-prof`). */
+export async function startDriftguard(fixture: Fixture, nodeArgs: readonly string[] = []): Promise<Target> {
   const child = await startChild({
     name: "driftguard serve",
     command: process.execPath,
     // BENCH_CPU_PROF=DIR: a V8 CPU profile of the server under load, written when it stops.
-    args: [...profileArgs(), "--enable-source-maps", CLI, "serve", "--config", fixture.configFile],
+    args: [
+      ...profileArgs(),
+      ...nodeArgs,
+      "--enable-source-maps",
+      CLI,
+      "serve",
+      "--config",
+      fixture.configFile,
+    ],
     cwd: REPO_ROOT,
     logFile: join(fixture.dir, "driftguard.log"),
     ready: /driftguard listening on https:\/\//,
@@ -37,7 +46,7 @@ export async function startDriftguard(fixture: Fixture): Promise<Target> {
   return target;
 }
 
-export async function startBare(fixture: Fixture): Promise<Target> {
+export async function startBare(fixture: Fixture, nodeArgs: readonly string[] = []): Promise<Target> {
   const port = await freePort();
   const child = await startChild({
     name: "bare fastify",
@@ -45,6 +54,7 @@ export async function startBare(fixture: Fixture): Promise<Target> {
     // Profiled alike when BENCH_CPU_PROF is set, so that the two profiles can be compared.
     args: [
       ...profileArgs(),
+      ...nodeArgs,
       "--import",
       "tsx",
       BARE_SERVER,
