@@ -12,6 +12,8 @@ export interface GitHttpServerOptions {
   root: string;
   home: string;
   auth?: { username: string; password: string };
+  /** Address to listen on; default 127.0.0.1 (test/kubelet serves pods on a node's address). */
+  host?: string;
 }
 
 export interface GitHttpServer {
@@ -28,6 +30,7 @@ export interface GitHttpServer {
 }
 
 export async function startGitHttpServer(options: GitHttpServerOptions): Promise<GitHttpServer> {
+  const host = options.host ?? "127.0.0.1";
   const sockets = new Set<Socket>();
   const children = new Set<ChildProcess>();
   let fetches = 0;
@@ -51,7 +54,7 @@ export async function startGitHttpServer(options: GitHttpServerOptions): Promise
   const listen = (port: number) =>
     new Promise<void>((resolve, reject) => {
       server.once("error", reject);
-      server.listen(port, "127.0.0.1", () => {
+      server.listen(port, host, () => {
         server.off("error", reject);
         resolve();
       });
@@ -68,7 +71,7 @@ export async function startGitHttpServer(options: GitHttpServerOptions): Promise
   if (address === null || typeof address === "string") throw new Error("no port");
   const port = address.port;
   return {
-    url: (repo) => `http://127.0.0.1:${port}/${repo}`,
+    url: (repo) => `http://${host}:${port}/${repo}`,
     get fetches() {
       return fetches;
     },
